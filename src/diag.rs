@@ -1,0 +1,334 @@
+//! Diagnostics as data: a code, a Chinese message, a help line and labelled
+//! byte spans. Rendering (human with or without colour, or JSON) is a
+//! separate step, so every stage can produce diagnostics without knowing
+//! how they will be shown.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+/// Index of a file in a [`SourceMap`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct FileId(pub u32);
+
+/// A byte range in one file. Offsets are bytes, never characters: a Han
+/// character is three bytes in UTF-8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span { start, end }
+    }
+    pub fn join(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+    pub fn in_file(self, file: FileId) -> FileSpan {
+        FileSpan { file, span: self }
+    }
+}
+
+/// A span together with the file it points into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileSpan {
+    pub file: FileId,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub name: String,
+    pub text: Arc<str>,
+}
+
+/// Every file a run has read, so that any diagnostic can show its snippet.
+#[derive(Debug, Default, Clone)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn add(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> FileId {
+        self.files.push(SourceFile { name: name.into(), text: text.into() });
+        FileId(u32::try_from(self.files.len() - 1).unwrap_or(u32::MAX))
+    }
+    pub fn get(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.0 as usize)
+    }
+    pub fn name(&self, id: FileId) -> &str {
+        self.get(id).map_or("<未知文件>", |f| f.name.as_str())
+    }
+    pub fn text(&self, id: FileId) -> &str {
+        self.get(id).map_or("", |f| &f.text)
+    }
+    pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Severity {
+    #[serde(rename = "错误")]
+    Error,
+    #[serde(rename = "警告")]
+    Warning,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub at: FileSpan,
+    pub text: String,
+}
+
+/// One problem found in a policy or case file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub help: Option<String>,
+    /// The offending text; `None` for problems with no location (an
+    /// unreadable directory, say), where the message names the file.
+    pub primary: Option<Label>,
+    /// Further places, possibly in other files (the document text a rule
+    /// cites, the parent file a standard lowers).
+    pub secondary: Vec<Label>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            help: None,
+            primary: None,
+            secondary: Vec::new(),
+        }
+    }
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
+    }
+    pub fn at(mut self, file: FileId, span: Span, label: impl Into<String>) -> Diagnostic {
+        self.primary = Some(Label { at: span.in_file(file), text: label.into() });
+        self
+    }
+    pub fn also(mut self, file: FileId, span: Span, label: impl Into<String>) -> Diagnostic {
+        self.secondary.push(Label { at: span.in_file(file), text: label.into() });
+        self
+    }
+    pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+    fn sort_key(&self) -> (Option<FileSpan>, &'static str) {
+        (self.primary.as_ref().map(|l| l.at), self.code)
+    }
+}
+
+/// Sorts diagnostics by file and position, as a reader goes through them.
+pub fn sort(diags: &mut [Diagnostic]) {
+    diags.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+// ------------------------------------------------------------- rendering
+
+/// How diagnostics are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// miette's graphical renderer with colour.
+    Colour,
+    /// The same layout without colour or Unicode box art: stable for snapshots.
+    Plain,
+}
+
+/// Renders diagnostics for a person.
+pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, style: Style) -> String {
+    use miette::{GraphicalReportHandler, GraphicalTheme};
+    let theme = match style {
+        Style::Colour => GraphicalTheme::unicode(),
+        Style::Plain => GraphicalTheme::unicode_nocolor(),
+    };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
+    let mut out = String::new();
+    for d in diags {
+        let report = MietteView::new(d, sources);
+        if handler.render_report(&mut out, &report).is_err() {
+            out.push_str(&format!("[{}] {}\n", d.code, d.message));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct JsonLabel<'a> {
+    文件: &'a str,
+    起: usize,
+    止: usize,
+    行: usize,
+    列: usize,
+    说明: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    代码: &'static str,
+    级别: Severity,
+    信息: &'a str,
+    帮助: Option<&'a str>,
+    位置: Option<JsonLabel<'a>>,
+    相关位置: Vec<JsonLabel<'a>>,
+}
+
+fn json_label<'a>(l: &'a Label, sources: &'a SourceMap) -> JsonLabel<'a> {
+    let (line, col) = line_col(sources.text(l.at.file), l.at.span.start);
+    JsonLabel {
+        文件: sources.name(l.at.file),
+        起: l.at.span.start,
+        止: l.at.span.end,
+        行: line,
+        列: col,
+        说明: &l.text,
+    }
+}
+
+/// Renders diagnostics as one JSON document (an array), for editors and CI.
+pub fn render_json(diags: &[Diagnostic], sources: &SourceMap) -> String {
+    let items: Vec<JsonDiagnostic> = diags
+        .iter()
+        .map(|d| JsonDiagnostic {
+            代码: d.code,
+            级别: d.severity,
+            信息: &d.message,
+            帮助: d.help.as_deref(),
+            位置: d.primary.as_ref().map(|l| json_label(l, sources)),
+            相关位置: d.secondary.iter().map(|l| json_label(l, sources)).collect(),
+        })
+        .collect();
+    serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".to_string())
+}
+
+/// Adapter that lets miette render one [`Diagnostic`]. Labels in the primary
+/// file are drawn together; labels in other files become related reports,
+/// each with its own snippet.
+struct MietteView<'a> {
+    diag: &'a Diagnostic,
+    file: Option<FileId>,
+    source: Option<miette::NamedSource<Arc<str>>>,
+    related: Vec<MietteView<'a>>,
+    label_override: Option<&'a Label>,
+}
+
+impl<'a> MietteView<'a> {
+    fn new(diag: &'a Diagnostic, sources: &SourceMap) -> MietteView<'a> {
+        let file = diag.primary.as_ref().map(|l| l.at.file);
+        let related = diag
+            .secondary
+            .iter()
+            .filter(|l| Some(l.at.file) != file)
+            .map(|l| {
+                let mut view = MietteView::for_file(diag, l.at.file, sources);
+                view.label_override = Some(l);
+                view
+            })
+            .collect();
+        let mut view = match file {
+            Some(f) => MietteView::for_file(diag, f, sources),
+            None => MietteView { diag, file: None, source: None, related: Vec::new(), label_override: None },
+        };
+        view.related = related;
+        view
+    }
+
+    fn for_file(diag: &'a Diagnostic, file: FileId, sources: &SourceMap) -> MietteView<'a> {
+        let source = sources
+            .get(file)
+            .map(|f| miette::NamedSource::new(f.name.clone(), f.text.clone()).with_language("policy"));
+        MietteView { diag, file: Some(file), source, related: Vec::new(), label_override: None }
+    }
+}
+
+impl fmt::Debug for MietteView<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.diag.message)
+    }
+}
+
+impl fmt::Display for MietteView<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.label_override {
+            Some(l) => write!(f, "{}", l.text),
+            None => write!(f, "{}", self.diag.message),
+        }
+    }
+}
+
+impl std::error::Error for MietteView<'_> {}
+
+impl miette::Diagnostic for MietteView<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        if self.label_override.is_some() {
+            return None;
+        }
+        Some(Box::new(self.diag.code))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        if self.label_override.is_some() {
+            return Some(miette::Severity::Advice);
+        }
+        Some(match self.diag.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        if self.label_override.is_some() {
+            return None;
+        }
+        self.diag.help.as_ref().map(|h| Box::new(format!("帮助：{h}")) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        let file = self.file?;
+        let to_miette = |l: &Label| {
+            miette::LabeledSpan::new(Some(l.text.clone()), l.at.span.start, l.at.span.end.saturating_sub(l.at.span.start))
+        };
+        let labels: Vec<miette::LabeledSpan> = match self.label_override {
+            Some(l) => vec![to_miette(l)],
+            None => self
+                .diag
+                .primary
+                .iter()
+                .chain(self.diag.secondary.iter())
+                .filter(|l| l.at.file == file)
+                .map(to_miette)
+                .collect(),
+        };
+        Some(Box::new(labels.into_iter()))
+    }
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn miette::Diagnostic> + 'b>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
+    }
+}

@@ -1,0 +1,6 @@
+//! policyc: a compiler and interpreter for Chinese employment-assistance
+//! policy documents. See ARCHITECTURE.md for the stages.
+
+pub mod date;
+pub mod diag;
+pub mod syntax;

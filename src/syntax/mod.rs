@@ -1,0 +1,681 @@
+//! Syntax: source text → [`ast::Module`] with byte spans.
+//!
+//! **Architecture invariant:** this stage knows nothing of names, types,
+//! units or documents. It only reports what it cannot parse.
+
+pub mod ast;
+
+use pest::iterators::Pair;
+use pest::Parser as _;
+use rust_decimal::Decimal;
+
+use crate::diag::{Diagnostic, FileId, Span};
+use ast::*;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/policy.pest"]
+struct PolicyParser;
+
+/// Brackets nested deeper than this are refused before parsing, so that no
+/// input can exhaust the parser's stack.
+pub const MAX_NESTING: usize = 48;
+
+/// Parses one policy file. Returns the module, or the syntax errors.
+pub fn parse(file: FileId, text: &str) -> Result<Module, Vec<Diagnostic>> {
+    if let Some(d) = check_nesting(file, text) {
+        return Err(vec![d]);
+    }
+    let pairs = match PolicyParser::parse(Rule::file, text) {
+        Ok(p) => p,
+        Err(e) => return Err(vec![syntax_error(file, text, &e)]),
+    };
+    let mut builder = Builder { file, errors: Vec::new() };
+    let mut module = Module::default();
+    for pair in pairs.flatten().filter(|p| p.as_rule() == Rule::file) {
+        for item in pair.into_inner() {
+            match item.as_rule() {
+                Rule::document => module.items.push(Item::Document(builder.document(item))),
+                Rule::vocabulary => module.items.push(Item::Vocabulary(builder.vocabulary(item))),
+                Rule::clause => module.items.push(Item::Clause(builder.clause(item))),
+                Rule::guidance => module.items.push(Item::Guidance(builder.guidance(item))),
+                _ => {}
+            }
+        }
+    }
+    if builder.errors.is_empty() {
+        Ok(module)
+    } else {
+        Err(builder.errors)
+    }
+}
+
+fn check_nesting(file: FileId, text: &str) -> Option<Diagnostic> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    for (i, c) in text.char_indices() {
+        match c {
+            '「' => in_string = true,
+            '」' => in_string = false,
+            '(' | '（' | '{' | '｛' if !in_string => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(
+                        Diagnostic::error("P0003", format!("括号嵌套超过 {MAX_NESTING} 层"))
+                            .at(file, Span::new(i, i + c.len_utf8()), "嵌套过深")
+                            .help("把深层的表达式拆成几个「设」定义，每个只做一步"),
+                    );
+                }
+            }
+            ')' | '）' | '}' | '｝' if !in_string => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn expected_words(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::EOI => "文件结束",
+        Rule::item | Rule::document | Rule::vocabulary | Rule::clause | Rule::guidance => {
+            "「文件」「词汇」「条款」或「指导」"
+        }
+        Rule::string | Rule::str_corner | Rule::str_curly | Rule::str_plain => "用「」括起的文字",
+        Rule::ident | Rule::path | Rule::name_list => "名称",
+        Rule::clause_id => "条款编号，例如 5、四 或 二（八）",
+        Rule::expr
+        | Rule::or_expr
+        | Rule::and_expr
+        | Rule::not_expr
+        | Rule::cmp_expr
+        | Rule::add_expr
+        | Rule::mul_expr
+        | Rule::neg
+        | Rule::bool_lit
+        | Rule::call
+        | Rule::count
+        | Rule::sum
+        | Rule::tier
+        | Rule::case_date => "表达式，例如 合格人数 >= 10人",
+        Rule::quantity | Rule::number | Rule::half_year => "数值，例如 1000元 或 6个月",
+        Rule::date | Rule::date_full | Rule::date_end | Rule::date_iso => "日期，例如 2021年12月31日",
+        Rule::unit | Rule::unit_atom | Rule::percent => "单位，例如 元、元/人、个月",
+        Rule::cmp_op | Rule::is_op | Rule::in_op => "比较（>=、<=、为、属于…）",
+        Rule::add_op | Rule::mul_op => "运算符（+、-、×、÷）",
+        Rule::quote
+        | Rule::note
+        | Rule::applies
+        | Rule::let_stmt
+        | Rule::benefit
+        | Rule::status
+        | Rule::constraint
+        | Rule::funding
+        | Rule::departments
+        | Rule::validity => "条款中的语句（原文、适用、设、给予、资金来源、责任单位…）或「}」",
+        Rule::condition
+        | Rule::exclusion
+        | Rule::amount
+        | Rule::ceiling
+        | Rule::deferred
+        | Rule::frequency
+        | Rule::exclusive
+        | Rule::payer => "给予块中的语句（条件、金额、不超过、按规定、频次…）或「}」",
+        Rule::amount_cap => "「最高」",
+        Rule::priority => "「优先级」",
+        Rule::per_year | Rule::once => "「每年 1次」或「一次性」",
+        Rule::field_decl => "字段声明，例如 脱贫人口：布尔",
+        Rule::type_expr
+        | Rule::ty_bool
+        | Rule::ty_num
+        | Rule::ty_date
+        | Rule::ty_text
+        | Rule::ty_enum
+        | Rule::ty_record
+        | Rule::ty_list => "类型（布尔、数、日期、文本、枚举、记录、列表）",
+        Rule::default_value => "「默认」",
+        Rule::doc_name
+        | Rule::doc_level
+        | Rule::doc_region
+        | Rule::doc_parent
+        | Rule::doc_source
+        | Rule::doc_validity
+        | Rule::doc_no_lower => "文件信息（名称、级别、地区、上级、原文件、施行）或「}」",
+        Rule::validity_range => "有效期，例如 自2022年1月1日 至2025年12月31日",
+        Rule::tier_arm => "分档项，例如 本科：500元/人/月",
+        _ => return None,
+    })
+}
+
+fn syntax_error(file: FileId, text: &str, e: &pest::error::Error<Rule>) -> Diagnostic {
+    use pest::error::{ErrorVariant, InputLocation};
+    let pos = match e.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    let width = text.get(pos..).and_then(|rest| rest.chars().next()).map_or(0, char::len_utf8);
+    let span = Span::new(pos, pos + width);
+    let mut words: Vec<&str> = match &e.variant {
+        ErrorVariant::ParsingError { positives, .. } => {
+            positives.iter().filter_map(|r| expected_words(*r)).collect()
+        }
+        ErrorVariant::CustomError { .. } => Vec::new(),
+    };
+    words.dedup();
+    let mut seen = Vec::new();
+    words.retain(|w| {
+        let fresh = !seen.contains(w);
+        seen.push(*w);
+        fresh
+    });
+    let found = text.get(pos..).and_then(|rest| rest.chars().next());
+    let message = match found {
+        None => "文件意外结束".to_string(),
+        Some(c) => format!("无法识别「{c}」"),
+    };
+    let label = if words.is_empty() {
+        "此处有无法识别的内容".to_string()
+    } else {
+        format!("此处应为{}", words.join("、或"))
+    };
+    Diagnostic::error("P0001", format!("语法错误：{message}"))
+        .at(file, span, label)
+        .help("关键字与名称之间要有空格；文字用「」括起；金额写作 1000元、1万元、500元/人/月")
+}
+
+struct Builder {
+    file: FileId,
+    errors: Vec<Diagnostic>,
+}
+
+fn span_of(pair: &Pair<Rule>) -> Span {
+    let s = pair.as_span();
+    Span::new(s.start(), s.end())
+}
+
+fn name(pair: Pair<Rule>) -> Name {
+    Spanned { node: pair.as_str().to_string(), span: span_of(&pair) }
+}
+
+impl Builder {
+    fn error(&mut self, span: Span, message: String, label: &str, help: &str) {
+        self.errors.push(Diagnostic::error("P0002", message).at(self.file, span, label).help(help));
+    }
+
+    /// The content of a quoted string, with the span of the content.
+    fn string(&mut self, pair: Pair<Rule>) -> Name {
+        match pair.into_inner().next() {
+            Some(inner) => name(inner),
+            None => Spanned { node: String::new(), span: Span::default() },
+        }
+    }
+
+    fn document(&mut self, pair: Pair<Rule>) -> Document {
+        let mut inner = pair.into_inner();
+        let id = match inner.next() {
+            Some(p) => self.string(p),
+            None => Spanned { node: String::new(), span: Span::default() },
+        };
+        let mut doc = Document {
+            id,
+            name: None,
+            level: None,
+            region: None,
+            parent: None,
+            source: None,
+            validity: None,
+            no_lowering: false,
+        };
+        for entry in inner {
+            let rule = entry.as_rule();
+            let first = entry.clone().into_inner().next();
+            match (rule, first) {
+                (Rule::doc_name, Some(p)) => doc.name = Some(self.string(p)),
+                (Rule::doc_level, Some(p)) => doc.level = Some(name(p)),
+                (Rule::doc_region, Some(p)) => doc.region = Some(self.string(p)),
+                (Rule::doc_parent, Some(p)) => doc.parent = Some(self.string(p)),
+                (Rule::doc_source, Some(p)) => doc.source = Some(self.string(p)),
+                (Rule::doc_validity, Some(p)) => doc.validity = self.validity_range(p),
+                (Rule::doc_no_lower, _) => doc.no_lowering = true,
+                _ => {}
+            }
+        }
+        doc
+    }
+
+    fn validity_range(&mut self, pair: Pair<Rule>) -> Option<ValidityRange> {
+        let span = span_of(&pair);
+        let mut issue = None;
+        let mut dates = Vec::new();
+        for p in pair.into_inner() {
+            let s = span_of(&p);
+            match p.as_rule() {
+                Rule::issue_date => issue = Some(Spanned { node: ValidityStart::Issue, span: s }),
+                Rule::date => dates.push(Spanned { node: self.date(p)?, span: s }),
+                _ => {}
+            }
+        }
+        let to = dates.pop()?;
+        let from = dates.pop().map(|d| Spanned { node: ValidityStart::Date(d.node), span: d.span }).or(issue);
+        Some(ValidityRange { from, to, span })
+    }
+
+    fn date(&mut self, pair: Pair<Rule>) -> Option<DateLit> {
+        let span = span_of(&pair);
+        let inner = pair.into_inner().next()?;
+        let rule = inner.as_rule();
+        let text = inner.as_str().to_string();
+        let nums: Vec<u32> = match rule {
+            Rule::date_iso => text.split('-').filter_map(|n| n.parse().ok()).collect(),
+            _ => inner.into_inner().filter_map(|n| n.as_str().parse().ok()).collect(),
+        };
+        let lit = match (rule, nums.as_slice()) {
+            (Rule::date_end, [y]) => Some(DateLit { year: *y, month: 12, day: 31 }),
+            (Rule::date_full | Rule::date_iso, [y, m, d]) => Some(DateLit { year: *y, month: *m, day: *d }),
+            _ => None,
+        };
+        if lit.is_none() {
+            self.error(span, format!("日期「{text}」无法识别"), "日期有误", "日期写作 2021年12月31日 或 2021年底");
+        }
+        lit
+    }
+
+    fn vocabulary(&mut self, pair: Pair<Rule>) -> Vocabulary {
+        let span = span_of(&pair);
+        let fields = pair.into_inner().map(|p| self.field_decl(p)).collect();
+        Vocabulary { fields, span }
+    }
+
+    fn field_decl(&mut self, pair: Pair<Rule>) -> FieldDecl {
+        let mut inner = pair.into_inner();
+        let field_name = inner.next().map(name).unwrap_or_else(|| Spanned { node: String::new(), span: Span::default() });
+        let mut ty = Spanned { node: TypeExpr::Text, span: Span::default() };
+        let mut default = None;
+        let mut doc = None;
+        for p in inner {
+            match p.as_rule() {
+                Rule::type_expr => ty = self.type_expr(p),
+                Rule::default_value => {
+                    if let Some(lit) = p.into_inner().next() {
+                        default = Some(self.expr_primary(lit));
+                    }
+                }
+                Rule::string => doc = Some(self.string(p)),
+                _ => {}
+            }
+        }
+        FieldDecl { name: field_name, ty, default, doc }
+    }
+
+    fn type_expr(&mut self, pair: Pair<Rule>) -> Spanned<TypeExpr> {
+        let span = span_of(&pair);
+        let Some(inner) = pair.into_inner().next() else {
+            return Spanned { node: TypeExpr::Text, span };
+        };
+        let node = match inner.as_rule() {
+            Rule::ty_bool => TypeExpr::Bool,
+            Rule::ty_date => TypeExpr::Date,
+            Rule::ty_text => TypeExpr::Text,
+            Rule::ty_num => TypeExpr::Num(inner.into_inner().next().map(|u| unit_lit(&u))),
+            Rule::ty_enum => TypeExpr::Enum(inner.into_inner().map(name).collect()),
+            Rule::ty_record => TypeExpr::Record(inner.into_inner().map(|p| self.field_decl(p)).collect()),
+            Rule::ty_list => {
+                let mut parts = inner.into_inner();
+                let unit = parts.next().map(|u| unit_lit(&u)).unwrap_or_else(|| UnitLit {
+                    text: String::new(),
+                    numerator: Vec::new(),
+                    denominator: Vec::new(),
+                    percent: false,
+                });
+                TypeExpr::List(unit, parts.map(|p| self.field_decl(p)).collect())
+            }
+            _ => TypeExpr::Text,
+        };
+        Spanned { node, span }
+    }
+
+    fn clause(&mut self, pair: Pair<Rule>) -> Clause {
+        let span = span_of(&pair);
+        let mut inner = pair.into_inner();
+        let id = inner.next().map(name).unwrap_or_else(|| Spanned { node: String::new(), span });
+        let title = match inner.next() {
+            Some(p) => self.string(p),
+            None => Spanned { node: String::new(), span },
+        };
+        let stmts = inner.filter_map(|p| self.clause_stmt(p)).collect();
+        Clause { id, title, stmts, span }
+    }
+
+    fn guidance(&mut self, pair: Pair<Rule>) -> Guidance {
+        let span = span_of(&pair);
+        let mut inner = pair.into_inner();
+        let id = inner.next().map(name).unwrap_or_else(|| Spanned { node: String::new(), span });
+        let title = match inner.next() {
+            Some(p) => self.string(p),
+            None => Spanned { node: String::new(), span },
+        };
+        let mut quotes = Vec::new();
+        let mut notes = Vec::new();
+        for p in inner {
+            let rule = p.as_rule();
+            if let Some(s) = p.into_inner().next() {
+                let text = self.string(s);
+                if rule == Rule::quote {
+                    quotes.push(text);
+                } else {
+                    notes.push(text);
+                }
+            }
+        }
+        Guidance { id, title, quotes, notes, span }
+    }
+
+    fn names(&mut self, pair: Pair<Rule>) -> Vec<Name> {
+        pair.into_inner().flat_map(|p| p.into_inner()).map(name).collect()
+    }
+
+    fn clause_stmt(&mut self, pair: Pair<Rule>) -> Option<ClauseStmt> {
+        let rule = pair.as_rule();
+        Some(match rule {
+            Rule::quote => ClauseStmt::Quote(self.string(pair.into_inner().next()?)),
+            Rule::note => ClauseStmt::Note(self.string(pair.into_inner().next()?)),
+            Rule::applies => ClauseStmt::Applies(self.expr(pair.into_inner().next()?)),
+            Rule::let_stmt => {
+                let mut inner = pair.into_inner();
+                let n = name(inner.next()?);
+                ClauseStmt::Let(n, self.expr(inner.next()?))
+            }
+            Rule::benefit => ClauseStmt::Benefit(self.benefit(pair)),
+            Rule::status => {
+                let mut inner = pair.into_inner();
+                let n = name(inner.next()?);
+                ClauseStmt::Status { name: n, condition: self.expr(inner.next()?) }
+            }
+            Rule::constraint => {
+                let mut inner = pair.into_inner();
+                let condition = self.expr(inner.next()?);
+                ClauseStmt::Constraint { condition, message: self.string(inner.next()?) }
+            }
+            Rule::funding => ClauseStmt::Funding(self.names(pair)),
+            Rule::departments => ClauseStmt::Departments(self.names(pair)),
+            Rule::validity => ClauseStmt::Validity(self.validity_range(pair.into_inner().next()?)?),
+            _ => return None,
+        })
+    }
+
+    fn benefit(&mut self, pair: Pair<Rule>) -> Benefit {
+        let span = span_of(&pair);
+        let mut inner = pair.into_inner();
+        let benefit_name = inner.next().map(name).unwrap_or_else(|| Spanned { node: String::new(), span });
+        let mut priority = None;
+        let mut stmts = Vec::new();
+        for p in inner {
+            if p.as_rule() == Rule::priority {
+                if let Some(n) = p.into_inner().next() {
+                    let s = span_of(&n);
+                    match n.as_str().parse::<u32>() {
+                        Ok(v) => priority = Some(Spanned { node: v, span: s }),
+                        Err(_) => self.error(s, "优先级应为不大的整数".into(), "优先级有误", "例如 优先级 2"),
+                    }
+                }
+            } else if let Some(stmt) = self.benefit_stmt(p) {
+                stmts.push(stmt);
+            }
+        }
+        Benefit { name: benefit_name, priority, stmts, span }
+    }
+
+    fn benefit_stmt(&mut self, pair: Pair<Rule>) -> Option<BenefitStmt> {
+        let span = span_of(&pair);
+        Some(match pair.as_rule() {
+            Rule::condition => BenefitStmt::Condition(self.expr(pair.into_inner().next()?)),
+            Rule::exclusion => BenefitStmt::Exclusion(self.expr(pair.into_inner().next()?)),
+            Rule::amount => {
+                let mut inner = pair.into_inner();
+                let amount = self.expr(inner.next()?);
+                let cap = match inner.next() {
+                    Some(c) => Some(self.expr(c.into_inner().next()?)),
+                    None => None,
+                };
+                BenefitStmt::Amount { amount, cap }
+            }
+            Rule::ceiling => BenefitStmt::Ceiling(self.expr(pair.into_inner().next()?)),
+            Rule::deferred => BenefitStmt::Deferred(span),
+            Rule::frequency => {
+                let f = pair.into_inner().next()?;
+                match f.as_rule() {
+                    Rule::once => BenefitStmt::Once(span_of(&f)),
+                    _ => {
+                        let q = f.into_inner().next()?;
+                        let s = span_of(&q);
+                        BenefitStmt::PerYear(Spanned { node: self.quantity(q)?, span: s })
+                    }
+                }
+            }
+            Rule::exclusive => {
+                let mut inner = pair.into_inner();
+                let other = name(inner.next()?);
+                let year = inner.next().and_then(|y| {
+                    let s = span_of(&y);
+                    y.as_str().parse().ok().map(|v| Spanned { node: v, span: s })
+                });
+                BenefitStmt::Exclusive { other, year }
+            }
+            Rule::funding => BenefitStmt::Funding(self.names(pair)),
+            Rule::payer => BenefitStmt::Payer(self.names(pair)),
+            Rule::validity => BenefitStmt::Validity(self.validity_range(pair.into_inner().next()?)?),
+            Rule::note => BenefitStmt::Note(self.string(pair.into_inner().next()?)),
+            _ => return None,
+        })
+    }
+
+    fn quantity(&mut self, pair: Pair<Rule>) -> Option<Quantity> {
+        let span = span_of(&pair);
+        let text = pair.as_str().to_string();
+        let mut value = None;
+        let mut wan = false;
+        let mut unit = None;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::number => value = p.as_str().parse::<Decimal>().ok(),
+                Rule::wan => wan = true,
+                Rule::unit => unit = Some(unit_lit(&p)),
+                _ => {}
+            }
+        }
+        let value = match value.and_then(|v| if wan { v.checked_mul(Decimal::from(10_000)) } else { Some(v) }) {
+            Some(v) => v,
+            None => {
+                self.error(span, format!("数值「{text}」超出可表示的范围"), "数值过大", "金额与数量须在 28 位有效数字以内");
+                return None;
+            }
+        };
+        let first_unit = unit.as_ref().and_then(|u| {
+            if u.percent {
+                Some("%".to_string())
+            } else {
+                u.numerator.first().cloned()
+            }
+        });
+        let number_text = text.split(|c: char| !(c.is_ascii_digit() || c == '.')).next().unwrap_or("");
+        let cited = format!("{number_text}{}{}", if wan { "万" } else { "" }, first_unit.unwrap_or_default());
+        Some(Quantity { value, text, cited, unit })
+    }
+
+    fn expr(&mut self, pair: Pair<Rule>) -> Expr {
+        let span = span_of(&pair);
+        let rule = pair.as_rule();
+        let mut inner: Vec<Pair<Rule>> = pair.clone().into_inner().collect();
+        match rule {
+            Rule::expr => match inner.pop() {
+                Some(p) => self.expr(p),
+                None => self.bad(span),
+            },
+            Rule::or_expr | Rule::and_expr => {
+                if inner.len() == 1 {
+                    return match inner.pop() {
+                        Some(p) => self.expr(p),
+                        None => self.bad(span),
+                    };
+                }
+                let parts = inner.into_iter().map(|p| self.expr(p)).collect();
+                let kind = if rule == Rule::or_expr { ExprKind::Or(parts) } else { ExprKind::And(parts) };
+                Expr { kind, span }
+            }
+            Rule::not_expr => {
+                if inner.len() == 2 {
+                    let operand = match inner.pop() {
+                        Some(p) => self.expr(p),
+                        None => self.bad(span),
+                    };
+                    Expr { kind: ExprKind::Not(Box::new(operand)), span }
+                } else {
+                    match inner.pop() {
+                        Some(p) => self.expr(p),
+                        None => self.bad(span),
+                    }
+                }
+            }
+            Rule::cmp_expr => self.comparison(span, inner),
+            Rule::add_expr | Rule::mul_expr => {
+                let mut iter = inner.into_iter();
+                let mut acc = match iter.next() {
+                    Some(p) => self.expr_primary(p),
+                    None => return self.bad(span),
+                };
+                while let (Some(op), Some(rhs)) = (iter.next(), iter.next()) {
+                    let op = match op.as_str() {
+                        "+" | "＋" => BinOp::Add,
+                        "-" | "－" => BinOp::Sub,
+                        "÷" => BinOp::Div,
+                        _ => BinOp::Mul,
+                    };
+                    let rhs = self.expr_primary(rhs);
+                    let s = acc.span.join(rhs.span);
+                    acc = Expr { kind: ExprKind::Binary(op, Box::new(acc), Box::new(rhs)), span: s };
+                }
+                acc
+            }
+            _ => self.expr_primary(pair),
+        }
+    }
+
+    fn comparison(&mut self, span: Span, inner: Vec<Pair<Rule>>) -> Expr {
+        let mut iter = inner.into_iter();
+        let lhs = match iter.next() {
+            Some(p) => self.expr(p),
+            None => return self.bad(span),
+        };
+        let Some(op) = iter.next() else { return lhs };
+        let kind = match op.as_rule() {
+            Rule::is_op => match iter.next() {
+                Some(rhs) => {
+                    let rhs = self.expr(rhs);
+                    match rhs.kind {
+                        ExprKind::Path(mut parts) if parts.len() == 1 => match parts.pop() {
+                            Some(n) => ExprKind::Is(Box::new(lhs), n),
+                            None => return self.bad(span),
+                        },
+                        _ => {
+                            self.error(rhs.span, "「为」之后应为一个取值名称".into(), "此处应为取值", "例如 单位性质 为 企业");
+                            return self.bad(span);
+                        }
+                    }
+                }
+                None => return self.bad(span),
+            },
+            Rule::in_op => {
+                let negated = op.clone().into_inner().next().is_some_and(|p| p.as_rule() == Rule::not_in);
+                ExprKind::In { expr: Box::new(lhs), values: iter.map(name).collect(), negated }
+            }
+            _ => {
+                let cmp = match op.as_str() {
+                    ">=" | "≥" => CmpOp::Ge,
+                    "<=" | "≤" => CmpOp::Le,
+                    ">" | "＞" => CmpOp::Gt,
+                    "<" | "＜" => CmpOp::Lt,
+                    "!=" | "≠" => CmpOp::Ne,
+                    _ => CmpOp::Eq,
+                };
+                let rhs = match iter.next() {
+                    Some(p) => self.expr(p),
+                    None => return self.bad(span),
+                };
+                ExprKind::Compare(cmp, Box::new(lhs), Box::new(rhs))
+            }
+        };
+        Expr { kind, span }
+    }
+
+    fn bad(&mut self, span: Span) -> Expr {
+        Expr { kind: ExprKind::Bool(false), span }
+    }
+
+    fn expr_primary(&mut self, pair: Pair<Rule>) -> Expr {
+        let span = span_of(&pair);
+        let rule = pair.as_rule();
+        let kind = match rule {
+            Rule::quantity => match self.quantity(pair) {
+                Some(q) => ExprKind::Quantity(q),
+                None => return self.bad(span),
+            },
+            Rule::half_year => ExprKind::Quantity(Quantity {
+                value: Decimal::from(6),
+                text: "半年".into(),
+                cited: "半年".into(),
+                unit: Some(UnitLit {
+                    text: "个月".into(),
+                    numerator: vec!["个月".into()],
+                    denominator: Vec::new(),
+                    percent: false,
+                }),
+            }),
+            Rule::date => match self.date(pair) {
+                Some(d) => ExprKind::Date(d),
+                None => return self.bad(span),
+            },
+            Rule::bool_lit => ExprKind::Bool(pair.as_str().starts_with('是')),
+            Rule::case_date => ExprKind::CaseDate,
+            Rule::path => ExprKind::Path(pair.into_inner().map(name).collect()),
+            Rule::ident => ExprKind::Path(vec![name(pair)]),
+            Rule::call => {
+                let mut inner = pair.into_inner();
+                let Some(func) = inner.next().map(name) else { return self.bad(span) };
+                ExprKind::Call(func, inner.map(|p| self.expr(p)).collect())
+            }
+            Rule::count => {
+                let mut inner = pair.into_inner();
+                let Some(list) = inner.next().map(name) else { return self.bad(span) };
+                let filter = inner.next().map(|p| Box::new(self.expr(p)));
+                ExprKind::Count { list, filter }
+            }
+            Rule::sum => {
+                let mut inner = pair.into_inner();
+                let Some(list) = inner.next().map(name) else { return self.bad(span) };
+                let Some(body) = inner.next().map(|p| Box::new(self.expr(p))) else { return self.bad(span) };
+                let filter = inner.next().map(|p| Box::new(self.expr(p)));
+                ExprKind::Sum { list, body, filter }
+            }
+            Rule::tier => {
+                let mut inner = pair.into_inner();
+                let Some(key) = inner.next().map(|p| self.expr_primary(p)) else { return self.bad(span) };
+                let mut arms = Vec::new();
+                for arm in inner {
+                    let mut parts = arm.into_inner();
+                    if let (Some(n), Some(e)) = (parts.next(), parts.next()) {
+                        arms.push((name(n), self.expr(e)));
+                    }
+                }
+                ExprKind::Tier { key: Box::new(key), arms }
+            }
+            _ => return self.expr(pair),
+        };
+        Expr { kind, span }
+    }
+}
+
+fn unit_lit(pair: &Pair<Rule>) -> UnitLit {
+    let text = pair.as_str().to_string();
+    let mut atoms = pair.clone().into_inner().filter(|p| p.as_rule() == Rule::unit_atom).map(|p| p.as_str().to_string());
+    let percent = pair.clone().into_inner().any(|p| p.as_rule() == Rule::percent);
+    let numerator = atoms.next().into_iter().collect();
+    UnitLit { text, numerator, denominator: atoms.collect(), percent }
+}
