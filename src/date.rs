@@ -123,6 +123,19 @@ impl fmt::Display for Date {
     }
 }
 
+impl serde::Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Date {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        let text = String::deserialize(d)?;
+        Date::parse_iso(&text).ok_or_else(|| serde::de::Error::custom(format!("日期「{text}」无效")))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

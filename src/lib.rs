@@ -4,3 +4,5 @@
 pub mod date;
 pub mod diag;
 pub mod syntax;
+pub mod ir;
+pub mod check;

@@ -1,0 +1,663 @@
+//! Checking: names, types and units, citations against the document texts,
+//! clause numbering, validity windows and priorities; lowering to [`ir`].
+//!
+//! All problems are collected and returned sorted by location; the program
+//! is produced only when there is no error.
+
+mod expr;
+pub mod numbering;
+mod suggest;
+pub mod text;
+mod vocab;
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::date::Date;
+use crate::diag::{self, Diagnostic, FileId, SourceMap, Span};
+use crate::ir;
+use crate::syntax::ast;
+use expr::Lower;
+use text::Normalized;
+pub use vocab::VocabScope;
+
+/// One parsed policy file, with the document text its 原文件 names (if any
+/// and if it could be read).
+pub struct PolicyFile {
+    pub file: FileId,
+    pub module: ast::Module,
+    pub source: Option<FileId>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum CoverageStatus {
+    #[serde(rename = "已编码")]
+    Encoded,
+    #[serde(rename = "指导性")]
+    Guidance,
+    #[serde(rename = "未处理")]
+    Missing,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClauseCoverage {
+    #[serde(rename = "条款")]
+    pub id: String,
+    #[serde(rename = "标题")]
+    pub title: String,
+    #[serde(rename = "状态")]
+    pub status: CoverageStatus,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentCoverage {
+    #[serde(rename = "文件")]
+    pub document: String,
+    #[serde(rename = "条款")]
+    pub clauses: Vec<ClauseCoverage>,
+}
+
+pub struct Checked {
+    pub program: Option<ir::Program>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub coverage: Vec<DocumentCoverage>,
+}
+
+/// Checks a set of policy files (one vocabulary, documents) and lowers them.
+pub fn check(files: &[PolicyFile], sources: &SourceMap) -> Checked {
+    let mut diags = Vec::new();
+    let vocabularies: Vec<(FileId, &ast::Vocabulary)> = files
+        .iter()
+        .flat_map(|f| {
+            f.module.items.iter().filter_map(move |i| match i {
+                ast::Item::Vocabulary(v) => Some((f.file, v)),
+                _ => None,
+            })
+        })
+        .collect();
+    let scope = match vocabularies.as_slice() {
+        [] => {
+            diags.push(
+                Diagnostic::error("P0105", "没有找到案例词汇（「词汇 { … }」）")
+                    .help("在规则目录中放一个词汇文件，声明案例的字段、类型和默认值"),
+            );
+            None
+        }
+        [(file, v), rest @ ..] => {
+            for (other_file, other) in rest {
+                diags.push(
+                    Diagnostic::error("P0102", "案例词汇重复声明")
+                        .at(*other_file, Span::new(other.span.start, other.span.start + "词汇".len()), "第二个词汇")
+                        .also(*file, Span::new(v.span.start, v.span.start + "词汇".len()), "第一个词汇")
+                        .help("所有文件共用一个词汇文件"),
+                );
+            }
+            Some(vocab::lower(*file, v, &mut diags))
+        }
+    };
+
+    let mut documents = Vec::new();
+    let mut coverage = Vec::new();
+    let mut seen_ids: HashMap<String, (FileId, Span)> = HashMap::new();
+    for f in files {
+        let docs: Vec<&ast::Document> = f
+            .module
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                ast::Item::Document(d) => Some(d),
+                _ => None,
+            })
+            .collect();
+        let has_clauses = f.module.items.iter().any(|i| matches!(i, ast::Item::Clause(_) | ast::Item::Guidance(_)));
+        let doc = match docs.as_slice() {
+            [] if has_clauses => {
+                diags.push(
+                    Diagnostic::error("P0106", format!("{} 有条款但没有「文件」声明", sources.name(f.file)))
+                        .help("在文件开头写 文件「文号」{ 名称「…」 原文件「sources/…」 施行 自… 至… }"),
+                );
+                continue;
+            }
+            [] => continue,
+            [d, rest @ ..] => {
+                for other in rest {
+                    diags.push(
+                        Diagnostic::error("P0102", "一个规则文件只能编码一份文件")
+                            .at(f.file, other.id.span, "第二份文件")
+                            .help("每份政策文件单独一个规则文件"),
+                    );
+                }
+                *d
+            }
+        };
+        if let Some((pf, ps)) = seen_ids.get(&doc.id.node) {
+            diags.push(
+                Diagnostic::error("P0102", format!("文件「{}」重复编码", doc.id.node))
+                    .at(f.file, doc.id.span, "再次编码")
+                    .also(*pf, *ps, "首次编码")
+                    .help("每份文件只能有一个规则文件"),
+            );
+            continue;
+        }
+        seen_ids.insert(doc.id.node.clone(), (f.file, doc.id.span));
+        let Some(scope) = scope.as_ref() else { continue };
+        let mut lowerer = DocLowerer::new(f, doc, sources, scope, &mut diags);
+        let (document, cov) = lowerer.run();
+        documents.push(document);
+        coverage.push(cov);
+    }
+    diag::sort(&mut diags);
+    let program = match scope {
+        Some(scope) if !diags.iter().any(Diagnostic::is_error) => {
+            Some(ir::Program { vocabulary: scope.ir, documents })
+        }
+        _ => None,
+    };
+    Checked { program, diagnostics: diags, coverage }
+}
+
+fn date_of(file: FileId, lit: &ast::Spanned<ast::DateLit>, diags: &mut Vec<Diagnostic>) -> Option<Date> {
+    let d = lit.node;
+    let date = i32::try_from(d.year).ok().and_then(|y| Date::new(y, d.month, d.day));
+    if date.is_none() {
+        diags.push(
+            Diagnostic::error("P0204", format!("日期 {}年{}月{}日 不存在", d.year, d.month, d.day))
+                .at(file, lit.span, "无效日期")
+                .help("检查月份与该月天数"),
+        );
+    }
+    date
+}
+
+fn window_of(file: FileId, range: &ast::ValidityRange, diags: &mut Vec<Diagnostic>) -> ir::Window {
+    let from = match &range.from {
+        Some(ast::Spanned { node: ast::ValidityStart::Date(d), span }) => {
+            date_of(file, &ast::Spanned { node: *d, span: *span }, diags)
+        }
+        _ => None,
+    };
+    let to = date_of(file, &range.to, diags);
+    if let (Some(f), Some(t)) = (from, to) {
+        if t < f {
+            diags.push(
+                Diagnostic::error("P0402", format!("有效期的终止日 {t} 早于起始日 {f}"))
+                    .at(file, range.span, "终止早于起始")
+                    .help("检查原文中的执行期限"),
+            );
+        }
+    }
+    ir::Window { from, to }
+}
+
+struct DocLowerer<'a> {
+    file: FileId,
+    doc: &'a ast::Document,
+    items: &'a [ast::Item],
+    source: Option<(FileId, &'a str)>,
+    normalized: Option<Normalized>,
+    scope: &'a VocabScope,
+    diags: &'a mut Vec<Diagnostic>,
+    src: &'a str,
+    /// Span of each lowered benefit's name, by (clause, benefit) index.
+    benefit_spans: HashMap<(u32, u32), Span>,
+}
+
+impl<'a> DocLowerer<'a> {
+    fn new(
+        f: &'a PolicyFile,
+        doc: &'a ast::Document,
+        sources: &'a SourceMap,
+        scope: &'a VocabScope,
+        diags: &'a mut Vec<Diagnostic>,
+    ) -> DocLowerer<'a> {
+        let source = f.source.map(|id| (id, sources.text(id)));
+        DocLowerer {
+            file: f.file,
+            doc,
+            items: &f.module.items,
+            normalized: source.map(|(_, t)| Normalized::new(t)),
+            source,
+            scope,
+            diags,
+            src: sources.text(f.file),
+            benefit_spans: HashMap::new(),
+        }
+    }
+
+    fn run(&mut self) -> (ir::Document, DocumentCoverage) {
+        let doc = self.doc;
+        if doc.source.is_none() {
+            self.diags.push(
+                Diagnostic::error("P0304", format!("文件「{}」没有指明原文件", doc.id.node))
+                    .at(self.file, doc.id.span, "缺少「原文件」")
+                    .help("写明文件原文的位置，例如 原文件「sources/004_4a4c2d037d1495bd.txt」；引用要据此核对"),
+            );
+        }
+        let window = doc.validity.as_ref().map(|r| window_of(self.file, r, self.diags)).unwrap_or_default();
+        let source_clauses = self.source.map(|(_, t)| numbering::clauses(t)).unwrap_or_default();
+        let mut accounted: HashMap<String, (CoverageStatus, Span)> = HashMap::new();
+        let mut clauses = Vec::new();
+        for item in self.items {
+            let (id, status) = match item {
+                ast::Item::Clause(c) => (&c.id, CoverageStatus::Encoded),
+                ast::Item::Guidance(g) => (&g.id, CoverageStatus::Guidance),
+                _ => continue,
+            };
+            if let Some((_, first)) = accounted.get(&id.node) {
+                self.diags.push(
+                    Diagnostic::error("P0102", format!("条款 {} 重复出现", id.node))
+                        .at(self.file, id.span, "再次出现")
+                        .also(self.file, *first, "首次出现")
+                        .help("一个条款只写一次；同一条款的多项待遇都写在它的块里"),
+                );
+                continue;
+            }
+            accounted.insert(id.node.clone(), (status, id.span));
+            if self.source.is_some() && !source_clauses.iter().any(|c| c.id == id.node) {
+                let ids: Vec<&str> = source_clauses.iter().map(|c| c.id.as_str()).collect();
+                let mut d = Diagnostic::error("P0303", format!("原文件中没有条款「{}」", id.node))
+                    .at(self.file, id.span, "未知条款编号");
+                d = match suggest::closest(&id.node, ids.iter().copied()) {
+                    Some(s) => d.help(format!("是否应为「{s}」？条款编号按文件自己的写法，例如 5、四、二（八）")),
+                    None => d.help("条款编号按文件自己的写法，例如 5、四、二（八）"),
+                };
+                self.diags.push(d);
+            }
+            match item {
+                ast::Item::Clause(c) => {
+                    let (clause, spans) = self.clause(c, window);
+                    for (bi, span) in spans.into_iter().enumerate() {
+                        self.benefit_spans.insert((clauses.len() as u32, bi as u32), span);
+                    }
+                    clauses.push(clause);
+                }
+                ast::Item::Guidance(g) => {
+                    for q in &g.quotes {
+                        self.check_quote(q);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let coverage = DocumentCoverage {
+            document: doc.id.node.clone(),
+            clauses: source_clauses
+                .iter()
+                .map(|c| ClauseCoverage {
+                    id: c.id.clone(),
+                    title: c.title.clone(),
+                    status: accounted.get(&c.id).map_or(CoverageStatus::Missing, |(s, _)| *s),
+                })
+                .collect(),
+        };
+        let groups = self.groups(&clauses);
+        let document = ir::Document {
+            id: doc.id.node.clone(),
+            name: doc.name.as_ref().map(|n| n.node.clone()).unwrap_or_default(),
+            level: doc.level.as_ref().map(|n| n.node.clone()).unwrap_or_default(),
+            region: doc.region.as_ref().map(|n| n.node.clone()).unwrap_or_default(),
+            parent: doc.parent.as_ref().map(|n| n.node.clone()),
+            window,
+            no_lowering: doc.no_lowering,
+            clauses,
+            groups,
+        };
+        (document, coverage)
+    }
+
+    /// Benefits grouped by name, ordered by priority; equal priorities in
+    /// one group are an error (no source-order tie-breaking).
+    fn groups(&mut self, clauses: &[ir::Clause]) -> Vec<Vec<(u32, u32)>> {
+        let mut order: Vec<String> = Vec::new();
+        let mut by_name: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
+        for (ci, c) in clauses.iter().enumerate() {
+            for (bi, b) in c.benefits.iter().enumerate() {
+                let entry = by_name.entry(b.key.clone()).or_insert_with(|| {
+                    order.push(b.key.clone());
+                    Vec::new()
+                });
+                entry.push((ci as u32, bi as u32));
+            }
+        }
+        let benefit = |&(c, b): &(u32, u32)| clauses.get(c as usize).and_then(|c| c.benefits.get(b as usize));
+        let mut groups = Vec::new();
+        for key in order {
+            let Some(mut members) = by_name.remove(&key) else { continue };
+            members.sort_by_key(|m| std::cmp::Reverse(benefit(m).map_or(0, |b| b.priority)));
+            for pair in members.windows(2) {
+                let [a, b] = pair else { continue };
+                let (Some(ba), Some(bb)) = (benefit(a), benefit(b)) else { continue };
+                if ba.priority == bb.priority {
+                    let sa = self.benefit_spans.get(a).copied().unwrap_or_default();
+                    let sb = self.benefit_spans.get(b).copied().unwrap_or_default();
+                    let (first, second) = if sa <= sb { (sa, sb) } else { (sb, sa) };
+                    self.diags.push(
+                        Diagnostic::error("P0401", format!("「{}」有两条规则，却没有例外关系", ba.name))
+                            .at(self.file, second, "这条规则")
+                            .also(self.file, first, "与这条规则可能同时适用")
+                            .help("给例外规则写「优先级 N」（数字大者优先），或改用不同的项目名称"),
+                    );
+                }
+            }
+            groups.push(members);
+        }
+        groups
+    }
+
+    fn check_quote(&mut self, quote: &ast::Name) -> bool {
+        let (Some((src_file, _)), Some(norm)) = (self.source, self.normalized.as_ref()) else {
+            return true;
+        };
+        let needle = text::fold(&quote.node);
+        if needle.is_empty() || norm.find(&needle).is_some() {
+            return true;
+        }
+        let mut d = Diagnostic::error("P0301", "原文引用与文件原文不符")
+            .at(self.file, quote.span, "这段原文在文件中找不到");
+        if let Some((s, e)) = norm.nearest(&needle) {
+            d = d.also(src_file, Span::new(s, e), "文件中最接近的段落");
+        }
+        self.diags.push(d.help("原文须逐字摘自文件（换行、空格和全半角不计）；若文件已修订，请同时修改规则"));
+        false
+    }
+
+    fn clause(&mut self, c: &ast::Clause, doc_window: ir::Window) -> (ir::Clause, Vec<Span>) {
+        let mut quotes = Vec::new();
+        let mut window = ir::Window::default();
+        let mut funding = Vec::new();
+        let mut departments = Vec::new();
+        for s in &c.stmts {
+            match s {
+                ast::ClauseStmt::Quote(q) => {
+                    if self.check_quote(q) {
+                        quotes.push(text::fold(&q.node));
+                    }
+                }
+                ast::ClauseStmt::Validity(r) => {
+                    window = window_of(self.file, r, self.diags);
+                    self.check_inside(window, doc_window, r.span);
+                }
+                ast::ClauseStmt::Funding(names) => funding = names.iter().map(|n| n.node.clone()).collect(),
+                ast::ClauseStmt::Departments(names) => departments = names.iter().map(|n| n.node.clone()).collect(),
+                _ => {}
+            }
+        }
+        if !c.stmts.iter().any(|s| matches!(s, ast::ClauseStmt::Quote(_))) {
+            self.diags.push(
+                Diagnostic::error("P0305", format!("条款 {} 没有引用原文", c.id.node))
+                    .at(self.file, c.id.span, "缺少「原文」")
+                    .help("每个可计算的条款都要引用它依据的原文：原文「…」"),
+            );
+        }
+        let quoted = quotes.join("\n");
+        let mut locals: Vec<(String, ir::Ty)> = Vec::new();
+        let mut lets = Vec::new();
+        let mut applies = Vec::new();
+        let mut benefits = Vec::new();
+        let mut spans = Vec::new();
+        let mut statuses = Vec::new();
+        let mut constraints = Vec::new();
+        let clause_window = window.within(doc_window);
+        for s in &c.stmts {
+            match s {
+                ast::ClauseStmt::Let(name, e) => {
+                    self.cite(e, &quoted);
+                    if locals.iter().any(|(n, _)| *n == name.node) || self.scope.knows(&name.node) {
+                        self.diags.push(
+                            Diagnostic::error("P0102", format!("名称「{}」已有定义", name.node))
+                                .at(self.file, name.span, "重复定义")
+                                .help("换一个名称，不要与案例字段或前面的「设」同名"),
+                        );
+                    }
+                    let lowered = self.lower(&locals, e);
+                    if let Some(expr) = lowered {
+                        locals.push((name.node.clone(), expr.ty));
+                        lets.push(ir::Let { name: name.node.clone(), expr });
+                    }
+                }
+                ast::ClauseStmt::Applies(e) => {
+                    self.cite(e, &quoted);
+                    if let Some(cond) = self.cond(&locals, e) {
+                        applies.push(cond);
+                    }
+                }
+                ast::ClauseStmt::Benefit(b) => {
+                    if let Some(benefit) = self.benefit(b, &locals, &quoted, &funding, clause_window) {
+                        benefits.push(benefit);
+                        spans.push(b.name.span);
+                    }
+                }
+                ast::ClauseStmt::Status { name, condition } => {
+                    self.cite(condition, &quoted);
+                    if let Some(cond) = self.cond(&locals, condition) {
+                        statuses.push(ir::Status { name: name.node.clone(), cond });
+                    }
+                }
+                ast::ClauseStmt::Constraint { condition, message } => {
+                    self.cite(condition, &quoted);
+                    if let Some(cond) = self.cond(&locals, condition) {
+                        constraints.push(ir::Constraint { cond, message: message.node.clone() });
+                    }
+                }
+                _ => {}
+            }
+        }
+        let clause = ir::Clause {
+            id: c.id.node.clone(),
+            title: c.title.node.clone(),
+            window: clause_window,
+            applies,
+            lets,
+            benefits,
+            statuses,
+            constraints,
+            departments,
+        };
+        (clause, spans)
+    }
+
+    fn check_inside(&mut self, inner: ir::Window, outer: ir::Window, span: Span) {
+        let early = matches!((inner.from, outer.from), (Some(a), Some(b)) if a < b);
+        let late = matches!((inner.to, outer.to), (Some(a), Some(b)) if a > b);
+        if early || late {
+            self.diags.push(
+                Diagnostic::error("P0402", format!("有效期 {} 超出文件的有效期 {}", inner.describe(), outer.describe()))
+                    .at(self.file, span, "超出文件有效期")
+                    .help("条款的执行期限只能比文件短；核对原文"),
+            );
+        }
+    }
+
+    fn lower(&mut self, locals: &[(String, ir::Ty)], e: &ast::Expr) -> Option<ir::Expr> {
+        let mut l = Lower::new(self.scope, self.file, self.src, locals, self.diags);
+        l.expr(e)
+    }
+
+    fn cond(&mut self, locals: &[(String, ir::Ty)], e: &ast::Expr) -> Option<ir::Cond> {
+        let mut l = Lower::new(self.scope, self.file, self.src, locals, self.diags);
+        let expr = l.expr(e)?;
+        let refs = l.take_refs();
+        if expr.ty != ir::Ty::Bool {
+            self.diags.push(
+                Diagnostic::error("P0202", "条件应为真假判断")
+                    .at(self.file, e.span, format!("这是{}", expr::describe_ty(self.scope, expr.ty)))
+                    .help("条件写成比较或判断，例如 合格人数 >= 10人、脱贫人口、单位性质 为 企业"),
+            );
+            return None;
+        }
+        Some(ir::Cond { expr, text: self.snippet(e.span), refs })
+    }
+
+    fn snippet(&self, span: Span) -> String {
+        self.src.get(span.start..span.end).unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    fn money(&mut self, locals: &[(String, ir::Ty)], e: &ast::Expr, what: &str) -> Option<(ir::Expr, String)> {
+        let expr = self.lower(locals, e)?;
+        if expr.ty != ir::Ty::Num(ir::Unit::YUAN) {
+            self.diags.push(
+                Diagnostic::error("P0203", format!("{what}的单位应为元"))
+                    .at(self.file, e.span, format!("这里得到的是{}", expr::describe_ty(self.scope, expr.ty)))
+                    .help("按标准乘以人数、月数或天数，例如 500元/人/月 × 人数 × 月数"),
+            );
+            return None;
+        }
+        Some((expr, self.snippet(e.span)))
+    }
+
+    /// Every number a rule uses must occur in its clause's 原文.
+    fn cite(&mut self, e: &ast::Expr, quoted: &str) {
+        let mut lits = Vec::new();
+        collect_quantities(e, &mut lits);
+        for (q, span) in lits {
+            let cited = text::fold(&q.cited);
+            let bare = q.unit.is_none();
+            if bare && (q.value.is_zero() || q.value == rust_decimal::Decimal::ONE) {
+                continue;
+            }
+            if !quoted.contains(&cited) {
+                self.diags.push(
+                    Diagnostic::error("P0302", format!("数值「{}」没有出现在本条原文中", q.text))
+                        .at(self.file, span, "原文中找不到这个数")
+                        .help(format!("规则中的每个数都要有原文依据；原文中应有「{}」", q.cited)),
+                );
+            }
+        }
+    }
+
+    fn benefit(
+        &mut self,
+        b: &ast::Benefit,
+        locals: &[(String, ir::Ty)],
+        quoted: &str,
+        clause_funding: &[String],
+        clause_window: ir::Window,
+    ) -> Option<ir::Benefit> {
+        let mut conditions = Vec::new();
+        let mut exclusions = Vec::new();
+        let mut amount: Option<ir::Amount> = None;
+        let mut frequency = ir::Frequency::Unlimited;
+        let mut exclusive = Vec::new();
+        let mut funding = clause_funding.to_vec();
+        let mut payer = Vec::new();
+        let mut window = clause_window;
+        let mut notes = Vec::new();
+        let mut amount_span = None;
+        for s in &b.stmts {
+            let mut set_amount = |this: &mut Self, a: Option<ir::Amount>, span: Span| {
+                if let Some(prev) = amount_span {
+                    this.diags.push(
+                        Diagnostic::error("P0102", format!("「{}」的金额写了两次", b.name.node))
+                            .at(this.file, span, "第二个金额")
+                            .also(this.file, prev, "第一个金额")
+                            .help("一条规则只有一个金额；不同情形写成带「优先级」的例外规则"),
+                    );
+                }
+                amount_span = Some(span);
+                if a.is_some() {
+                    amount = a;
+                }
+            };
+            match s {
+                ast::BenefitStmt::Condition(e) => {
+                    self.cite(e, quoted);
+                    conditions.extend(self.cond(locals, e));
+                }
+                ast::BenefitStmt::Exclusion(e) => {
+                    self.cite(e, quoted);
+                    exclusions.extend(self.cond(locals, e));
+                }
+                ast::BenefitStmt::Amount { amount: a, cap } => {
+                    self.cite(a, quoted);
+                    let fixed = self.money(locals, a, "金额");
+                    let cap = cap.as_ref().and_then(|c| {
+                        self.cite(c, quoted);
+                        self.money(locals, c, "最高限额")
+                    });
+                    let lowered = fixed.map(|(expr, text)| ir::Amount::Fixed { expr, text, cap });
+                    set_amount(self, lowered, a.span);
+                }
+                ast::BenefitStmt::Ceiling(e) => {
+                    self.cite(e, quoted);
+                    let lowered = self.money(locals, e, "金额上限").map(|(expr, text)| ir::Amount::Ceiling { expr, text });
+                    set_amount(self, lowered, e.span);
+                }
+                ast::BenefitStmt::Deferred(span) => set_amount(self, Some(ir::Amount::Deferred), *span),
+                ast::BenefitStmt::PerYear(q) => {
+                    let n = q.node.value;
+                    let ok = q.node.unit.as_ref().is_some_and(|u| u.text == "次") && n.fract().is_zero() && n > rust_decimal::Decimal::ZERO;
+                    match u32::try_from(n.trunc().mantissa()).ok().filter(|_| ok) {
+                        Some(times) => frequency = ir::Frequency::PerYear(times),
+                        None => self.diags.push(
+                            Diagnostic::error("P0202", "频次应为正整数次")
+                                .at(self.file, q.span, "频次有误")
+                                .help("例如 频次 每年 1次"),
+                        ),
+                    }
+                }
+                ast::BenefitStmt::Once(_) => frequency = ir::Frequency::Once,
+                ast::BenefitStmt::Exclusive { other, year } => exclusive.push(ir::Exclusive {
+                    other: other.node.clone(),
+                    key: text::fold(&other.node),
+                    year: year.as_ref().and_then(|y| i32::try_from(y.node).ok()),
+                }),
+                ast::BenefitStmt::Funding(n) => funding = n.iter().map(|x| x.node.clone()).collect(),
+                ast::BenefitStmt::Payer(n) => payer = n.iter().map(|x| x.node.clone()).collect(),
+                ast::BenefitStmt::Validity(r) => {
+                    let w = window_of(self.file, r, self.diags);
+                    self.check_inside(w, clause_window, r.span);
+                    window = w.within(clause_window);
+                }
+                ast::BenefitStmt::Note(n) => notes.push(n.node.clone()),
+            }
+        }
+        let Some(amount) = amount else {
+            if amount_span.is_none() {
+                self.diags.push(
+                    Diagnostic::error("P0107", format!("「{}」没有写金额", b.name.node))
+                        .at(self.file, b.name.span, "缺少金额")
+                        .help("写「金额 …」（固定标准）、「不超过 …」（只有上限）或「按规定」（金额由其他规定确定）"),
+                );
+            }
+            return None;
+        };
+        Some(ir::Benefit {
+            name: b.name.node.clone(),
+            key: text::fold(&b.name.node),
+            priority: b.priority.as_ref().map_or(0, |p| p.node),
+            window,
+            conditions,
+            exclusions,
+            amount,
+            frequency,
+            exclusive,
+            funding,
+            payer,
+            notes,
+        })
+    }
+}
+
+fn collect_quantities<'e>(e: &'e ast::Expr, out: &mut Vec<(&'e ast::Quantity, Span)>) {
+    use ast::ExprKind as K;
+    match &e.kind {
+        K::Quantity(q) => out.push((q, e.span)),
+        K::Date(_) | K::Bool(_) | K::CaseDate | K::Path(_) => {}
+        K::Call(_, args) | K::And(args) | K::Or(args) => args.iter().for_each(|a| collect_quantities(a, out)),
+        K::Count { filter, .. } => filter.iter().for_each(|f| collect_quantities(f, out)),
+        K::Sum { body, filter, .. } => {
+            collect_quantities(body, out);
+            filter.iter().for_each(|f| collect_quantities(f, out));
+        }
+        K::Tier { key, arms } => {
+            collect_quantities(key, out);
+            arms.iter().for_each(|(_, a)| collect_quantities(a, out));
+        }
+        K::Not(x) | K::Is(x, _) | K::In { expr: x, .. } => collect_quantities(x, out),
+        K::Binary(_, a, b) | K::Compare(_, a, b) => {
+            collect_quantities(a, out);
+            collect_quantities(b, out);
+        }
+    }
+}

@@ -1,0 +1,343 @@
+//! The lowered program: names resolved, types and units checked, case fields
+//! turned into slots. Serde-serializable and free of pest and AST types.
+//!
+//! **Architecture invariant:** `eval` reads only this module's types.
+
+pub mod unit;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::date::Date;
+pub use unit::Unit;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Program {
+    pub vocabulary: Vocabulary,
+    pub documents: Vec<Document>,
+}
+
+impl Program {
+    pub fn document(&self, id: &str) -> Option<&Document> {
+        self.documents.iter().find(|d| d.id == id)
+    }
+}
+
+// ------------------------------------------------------------ vocabulary
+
+/// The case vocabulary as a tree (for reading cases) whose leaves are slots
+/// (for evaluation).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vocabulary {
+    pub subject: RecordSchema,
+    /// Number of top-level slots of a subject.
+    pub slot_count: usize,
+    /// Full path of each top-level slot (`主体.用人单位.民营`), for messages.
+    pub slot_paths: Vec<String>,
+    pub enums: Vec<EnumDecl>,
+    pub lists: Vec<ListDecl>,
+    /// Where 享受记录 lives, if the vocabulary declares it.
+    pub history: Option<HistorySlots>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordSchema {
+    pub fields: Vec<FieldSchema>,
+}
+
+impl RecordSchema {
+    pub fn field(&self, name: &str) -> Option<&FieldSchema> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldSchema {
+    pub name: String,
+    pub kind: FieldKind,
+    pub doc: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum FieldKind {
+    Scalar { slot: u32, ty: Ty, default: Option<Value> },
+    Record(RecordSchema),
+    List { slot: u32, list: u32 },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListDecl {
+    pub name: String,
+    /// What one member counts as (人 for people, 次 for records).
+    pub unit: Unit,
+    pub item: RecordSchema,
+    pub slot_count: usize,
+    pub slot_paths: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnumDecl {
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistorySlots {
+    pub list_slot: u32,
+    pub name_slot: u32,
+    pub date_slot: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Ty {
+    Bool,
+    Num(Unit),
+    Date,
+    Enum(u32),
+    Text,
+}
+
+/// A runtime value. Text only appears in case data (享受记录.项目), already
+/// normalized for matching.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Value {
+    Missing,
+    Bool(bool),
+    Num(Decimal),
+    Date(Date),
+    Enum(u32),
+    Text(String),
+    List(Vec<Record>),
+}
+
+/// The slots of one subject or list member, with which were filled in from
+/// defaults because the case did not give them.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Record {
+    pub values: Vec<Value>,
+    pub defaulted: Vec<bool>,
+}
+
+impl Record {
+    pub fn get(&self, slot: u32) -> &Value {
+        self.values.get(slot as usize).unwrap_or(&Value::Missing)
+    }
+    pub fn is_defaulted(&self, slot: u32) -> bool {
+        self.defaulted.get(slot as usize).copied().unwrap_or(false)
+    }
+}
+
+// ------------------------------------------------------------ documents
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Document {
+    pub id: String,
+    pub name: String,
+    pub level: String,
+    pub region: String,
+    pub parent: Option<String>,
+    pub window: Window,
+    pub no_lowering: bool,
+    pub clauses: Vec<Clause>,
+    /// Benefits of the same name, each list ordered by descending priority:
+    /// the first whose conditions hold decides. Indices are (clause, benefit).
+    pub groups: Vec<Vec<(u32, u32)>>,
+}
+
+/// A validity window; both ends inclusive, `None` for open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Window {
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+}
+
+impl Window {
+    pub fn contains(&self, d: Date) -> bool {
+        self.from.is_none_or(|f| f <= d) && self.to.is_none_or(|t| d <= t)
+    }
+    /// The narrower of two windows (a clause inside its document).
+    pub fn within(self, outer: Window) -> Window {
+        Window {
+            from: match (self.from, outer.from) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            },
+            to: match (self.to, outer.to) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
+        }
+    }
+    pub fn describe(&self) -> String {
+        match (self.from, self.to) {
+            (Some(f), Some(t)) => format!("{f} 至 {t}"),
+            (None, Some(t)) => format!("至 {t}"),
+            (Some(f), None) => format!("自 {f} 起"),
+            (None, None) => "长期".to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Clause {
+    pub id: String,
+    pub title: String,
+    pub window: Window,
+    pub applies: Vec<Cond>,
+    pub lets: Vec<Let>,
+    pub benefits: Vec<Benefit>,
+    pub statuses: Vec<Status>,
+    pub constraints: Vec<Constraint>,
+    pub departments: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Let {
+    pub name: String,
+    pub expr: Expr,
+}
+
+/// A condition with the words the analyst wrote, for the trace.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cond {
+    pub expr: Expr,
+    pub text: String,
+    /// The named values it reads, shown beside it in 理由.
+    pub refs: Vec<NamedRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamedRef {
+    pub name: String,
+    pub access: Access,
+    pub ty: Ty,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Access {
+    Slot(u32),
+    Local(u32),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Benefit {
+    pub name: String,
+    /// `name` normalized for matching 享受记录 (no spaces, half-width).
+    pub key: String,
+    pub priority: u32,
+    pub window: Window,
+    pub conditions: Vec<Cond>,
+    pub exclusions: Vec<Cond>,
+    pub amount: Amount,
+    pub frequency: Frequency,
+    pub exclusive: Vec<Exclusive>,
+    pub funding: Vec<String>,
+    pub payer: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Amount {
+    /// A fixed standard, optionally with a cap on the total ("最高不超过20万元").
+    Fixed { expr: Expr, text: String, cap: Option<(Expr, String)> },
+    /// Only a ceiling is given ("不超过1000元"): 待定 with 金额上限.
+    Ceiling { expr: Expr, text: String },
+    /// "按规定给予": eligible, amount set elsewhere.
+    Deferred,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Frequency {
+    Unlimited,
+    PerYear(u32),
+    Once,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exclusive {
+    pub other: String,
+    pub key: String,
+    /// The exclusion holds within this calendar year only.
+    pub year: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Status {
+    pub name: String,
+    pub cond: Cond,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Constraint {
+    pub cond: Cond,
+    pub message: String,
+}
+
+// ------------------------------------------------------------ expressions
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub ty: Ty,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CmpOp {
+    Ge,
+    Le,
+    Gt,
+    Lt,
+    Eq,
+    Ne,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ExprKind {
+    /// A literal, with the text the analyst wrote (`20万元`).
+    Const(Value, String),
+    Slot(u32),
+    /// A slot of the list member being counted or summed.
+    ItemSlot(u32),
+    Local(u32),
+    CaseDate,
+    Not(Box<Expr>),
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Arith(ArithOp, Box<Expr>, Box<Expr>),
+    Compare(CmpOp, Box<Expr>, Box<Expr>),
+    EnumIn { expr: Box<Expr>, values: Vec<u32>, negated: bool },
+    Floor(Box<Expr>),
+    Min(Vec<Expr>),
+    Max(Vec<Expr>),
+    MonthsBetween(Box<Expr>, Box<Expr>),
+    AddMonths(Box<Expr>, Box<Expr>),
+    AddDays(Box<Expr>, Box<Expr>),
+    Count { list: u32, filter: Option<Box<Expr>> },
+    Sum { list: u32, body: Box<Expr>, filter: Option<Box<Expr>> },
+    /// Tiers by an enum value; a value with no tier makes the rule inapplicable.
+    Tier { key: Box<Expr>, arms: Vec<(u32, Expr)> },
+}

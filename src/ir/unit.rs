@@ -1,0 +1,80 @@
+//! Units of measure: exponents over the base dimensions 元, 人, 月, 天, 次.
+//! 年 is 12 个月 and 生 is 人; a percentage is dimensionless.
+
+use std::fmt;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+const BASES: [&str; 5] = ["元", "人", "月", "天", "次"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct Unit(pub [i8; 5]);
+
+impl Unit {
+    pub const NONE: Unit = Unit([0; 5]);
+    pub const YUAN: Unit = Unit([1, 0, 0, 0, 0]);
+    pub const PERSON: Unit = Unit([0, 1, 0, 0, 0]);
+    pub const MONTH: Unit = Unit([0, 0, 1, 0, 0]);
+    pub const DAY: Unit = Unit([0, 0, 0, 1, 0]);
+    pub const TIMES: Unit = Unit([0, 0, 0, 0, 1]);
+
+    /// The unit of one written atom and the factor its value is scaled by
+    /// (年 → 12 个月).
+    pub fn atom(name: &str) -> Option<(Unit, Decimal)> {
+        Some(match name {
+            "元" => (Unit::YUAN, Decimal::ONE),
+            "人" | "生" => (Unit::PERSON, Decimal::ONE),
+            "月" | "个月" => (Unit::MONTH, Decimal::ONE),
+            "年" => (Unit::MONTH, Decimal::from(12)),
+            "天" => (Unit::DAY, Decimal::ONE),
+            "次" => (Unit::TIMES, Decimal::ONE),
+            _ => return None,
+        })
+    }
+
+    pub fn mul(self, other: Unit) -> Option<Unit> {
+        self.combine(other, 1)
+    }
+    pub fn div(self, other: Unit) -> Option<Unit> {
+        self.combine(other, -1)
+    }
+    fn combine(self, other: Unit, sign: i8) -> Option<Unit> {
+        let mut out = [0i8; 5];
+        for (i, slot) in out.iter_mut().enumerate() {
+            let a = self.0.get(i).copied().unwrap_or(0);
+            let b = other.0.get(i).copied().unwrap_or(0);
+            *slot = a.checked_add(b.checked_mul(sign)?)?;
+        }
+        Some(Unit(out))
+    }
+    pub fn is_none(self) -> bool {
+        self == Unit::NONE
+    }
+}
+
+impl fmt::Display for Unit {
+    /// `元/人/月`, `人·月`, or `` for a pure number.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = |i: usize| if i == 2 { "个月" } else { BASES.get(i).copied().unwrap_or("?") };
+        let mut num = Vec::new();
+        let mut den = Vec::new();
+        for (i, e) in self.0.iter().enumerate() {
+            for _ in 0..e.unsigned_abs() {
+                if *e > 0 {
+                    num.push(name(i));
+                } else {
+                    den.push(if i == 2 { "月" } else { name(i) });
+                }
+            }
+        }
+        if num.is_empty() && !den.is_empty() {
+            num.push("1");
+        }
+        write!(f, "{}", num.join("·"))?;
+        for d in den {
+            write!(f, "/{d}")?;
+        }
+        Ok(())
+    }
+}
