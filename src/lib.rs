@@ -6,3 +6,7 @@ pub mod diag;
 pub mod syntax;
 pub mod ir;
 pub mod check;
+pub mod eval;
+pub mod case;
+pub mod report;
+pub mod workspace;

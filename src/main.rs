@@ -1,3 +1,194 @@
-fn main() {
-    println!("Hello, world!");
+//! `policyc`: the command line. Thin glue over the library; the only place
+//! that prints.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use policyc::diag::{self, Diagnostic, SourceMap};
+use policyc::{case, eval, report, workspace};
+
+/// Exit statuses (also listed in README.md).
+mod exit {
+    pub const OK: u8 = 0;
+    /// A policy file has errors, or coverage is incomplete.
+    pub const POLICY: u8 = 1;
+    // 2 is clap's: the command line itself is wrong.
+    /// A case file is invalid.
+    pub const CASE: u8 = 3;
+    /// A file could not be read.
+    pub const IO: u8 = 5;
+}
+
+#[derive(Parser)]
+#[command(
+    name = "policyc",
+    version,
+    about = "政策规则语言的检查器与解释器：核对规则与文件原文，按案例作出裁定",
+    after_help = "退出码：0 成功；1 规则有错误或覆盖不全；2 命令行用法错误；3 案例文件有错误；5 文件无法读取。\n\n\
+示例：\n  policyc check policies\n  policyc eval tests/cases/攀枝花/企业吸纳25人.yaml --format json\n  policyc coverage policies"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ErrorFormat {
+    /// 带源码片段的可读格式
+    Human,
+    /// JSON 数组：代码、信息、帮助、文件、字节位置、行列
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutputFormat {
+    /// 中文表格
+    Table,
+    /// CASES.md 约定的 JSON
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// 检查规则文件：语法、名称、类型与单位、原文引用、条款编号、有效期
+    Check {
+        /// 规则文件或目录（默认 policies）
+        paths: Vec<PathBuf>,
+        /// 诊断信息的格式
+        #[arg(long, value_enum, default_value = "human")]
+        error_format: ErrorFormat,
+    },
+    /// 按案例文件作出裁定
+    Eval {
+        /// 案例文件（.yaml/.yml 或 .json）
+        case: PathBuf,
+        /// 规则目录
+        #[arg(long, default_value = "policies")]
+        policies: PathBuf,
+        /// 输出格式
+        #[arg(long, value_enum, default_value = "table")]
+        format: OutputFormat,
+        /// 在每项裁定中列出求值过程：每个条件及其取值、每个定义、适用的限额
+        #[arg(long)]
+        trace: bool,
+        /// 诊断信息的格式
+        #[arg(long, value_enum, default_value = "human")]
+        error_format: ErrorFormat,
+    },
+    /// 各文件条款的覆盖情况：已编码、指导性、未处理；有未处理条款时退出码为 1
+    Coverage {
+        /// 规则文件或目录（默认 policies）
+        paths: Vec<PathBuf>,
+        /// 输出格式
+        #[arg(long, value_enum, default_value = "table")]
+        format: OutputFormat,
+    },
+}
+
+fn print_diagnostics(diags: &[Diagnostic], sources: &SourceMap, format: ErrorFormat) {
+    if diags.is_empty() {
+        return;
+    }
+    let text = match format {
+        ErrorFormat::Json => diag::render_json(diags, sources),
+        ErrorFormat::Human => {
+            let style = if std::io::stderr().is_terminal() { diag::Style::Colour } else { diag::Style::Plain };
+            diag::render_human(diags, sources, style)
+        }
+    };
+    eprintln!("{text}");
+}
+
+fn default_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
+    if paths.is_empty() {
+        vec![PathBuf::from("policies")]
+    } else {
+        paths
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    ExitCode::from(match cli.command {
+        Command::Check { paths, error_format } => {
+            let ws = workspace::load(&default_paths(paths));
+            print_diagnostics(&ws.diagnostics, &ws.sources, error_format);
+            if ws.has_errors() {
+                let n = ws.diagnostics.iter().filter(|d| d.is_error()).count();
+                eprintln!("检查未通过：{n} 个错误");
+                exit::POLICY
+            } else {
+                let docs = ws.program.as_ref().map_or(0, |p| p.documents.len());
+                println!("检查通过：{docs} 份文件");
+                exit::OK
+            }
+        }
+        Command::Coverage { paths, format } => {
+            let ws = workspace::load(&default_paths(paths));
+            print_diagnostics(&ws.diagnostics, &ws.sources, ErrorFormat::Human);
+            match format {
+                OutputFormat::Table => print!("{}", report::coverage_table(&ws.coverage)),
+                OutputFormat::Json => println!("{}", report::coverage_json(&ws.coverage)),
+            }
+            let missing = ws
+                .coverage
+                .iter()
+                .flat_map(|d| &d.clauses)
+                .any(|c| c.status == policyc::check::CoverageStatus::Missing);
+            if ws.has_errors() || missing {
+                exit::POLICY
+            } else {
+                exit::OK
+            }
+        }
+        Command::Eval { case: case_path, policies, format, trace, error_format } => {
+            let mut ws = workspace::load(&[policies]);
+            let Some(program) = ws.program.take() else {
+                print_diagnostics(&ws.diagnostics, &ws.sources, error_format);
+                eprintln!("规则有错误，无法裁定");
+                return ExitCode::from(exit::POLICY);
+            };
+            let name = case_path.display().to_string();
+            let text = match std::fs::read(&case_path) {
+                Ok(bytes) => case::decode(&name, &bytes),
+                Err(e) => {
+                    let d = Diagnostic::error("P0005", format!("无法读取 {name}：{e}")).help("检查案例文件的路径");
+                    print_diagnostics(&[d], &ws.sources, error_format);
+                    return ExitCode::from(exit::IO);
+                }
+            };
+            let text = match text {
+                Ok(t) => t,
+                Err(d) => {
+                    print_diagnostics(&[d], &ws.sources, error_format);
+                    return ExitCode::from(exit::CASE);
+                }
+            };
+            let file = ws.sources.add(name.clone(), text);
+            let case = match case::load(&program, &ws.sources, file, case::Format::of_path(&name)) {
+                Ok(c) => c,
+                Err(diags) => {
+                    print_diagnostics(&diags, &ws.sources, error_format);
+                    return ExitCode::from(exit::CASE);
+                }
+            };
+            match eval::evaluate(&program, &case, eval::Options { trace }) {
+                Ok(e) => {
+                    match format {
+                        OutputFormat::Table => print!("{}", report::table(&e)),
+                        OutputFormat::Json => println!("{}", report::json(&e)),
+                    }
+                    exit::OK
+                }
+                Err(err) => {
+                    let d = Diagnostic::error("P0601", err.to_string()).help("检查案例中的数值是否过大");
+                    print_diagnostics(&[d], &ws.sources, error_format);
+                    exit::CASE
+                }
+            }
+        }
+    })
 }

@@ -20,6 +20,7 @@ use crate::ir;
 use crate::syntax::ast;
 use expr::Lower;
 use text::Normalized;
+pub use suggest::closest;
 pub use vocab::VocabScope;
 
 /// One parsed policy file, with the document text its 原文件 names (if any

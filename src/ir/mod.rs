@@ -341,3 +341,15 @@ pub enum ExprKind {
     /// Tiers by an enum value; a value with no tier makes the rule inapplicable.
     Tier { key: Box<Expr>, arms: Vec<(u32, Expr)> },
 }
+
+// ------------------------------------------------------------ cases
+
+/// A validated case, in slots: what `case` produces and `eval` consumes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    pub id: Option<String>,
+    pub date: Date,
+    pub documents: Vec<String>,
+    pub subject: Record,
+}

@@ -1,0 +1,356 @@
+//! Reading case files (YAML or JSON) and validating them against the
+//! vocabulary. Every problem names the file and the field path
+//! (`主体.吸纳人员[3].劳动合同月数`); several are reported at once.
+
+mod node;
+
+use rust_decimal::Decimal;
+
+use crate::check::text::fold;
+use crate::date::Date;
+use crate::diag::{Diagnostic, FileId, SourceMap, Span};
+use crate::ir::{self, FieldKind, Program, Record, RecordSchema, Ty, Value};
+pub use node::Node;
+
+/// The syntax of a case file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Yaml,
+    Json,
+}
+
+impl Format {
+    /// By extension; anything but `.json` is read as YAML (a superset of JSON).
+    pub fn of_path(path: &str) -> Format {
+        if path.to_lowercase().ends_with(".json") || path.to_lowercase().ends_with(".jsonl") {
+            Format::Json
+        } else {
+            Format::Yaml
+        }
+    }
+}
+
+/// Decodes bytes as UTF-8 (a BOM is accepted and dropped).
+pub fn decode(name: &str, bytes: &[u8]) -> Result<String, Diagnostic> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(s.to_string()),
+        Err(e) => {
+            let at = e.valid_up_to();
+            let likely_gbk = bytes.get(at).is_some_and(|b| (0x81..=0xFE).contains(b))
+                && bytes.get(at + 1).is_some_and(|b| (0x40..=0xFE).contains(b));
+            let guess = if likely_gbk { "，看起来是 GBK 编码" } else { "" };
+            Err(Diagnostic::error("P0505", format!("{name} 不是 UTF-8 编码{guess}（第 {at} 字节起无法解码）"))
+                .help("请将文件另存为 UTF-8 编码（例如 iconv -f GBK -t UTF-8 原文件 > 新文件）"))
+        }
+    }
+}
+
+/// Parses and validates one case held in `sources` under `file`.
+pub fn load(program: &Program, sources: &SourceMap, file: FileId, format: Format) -> Result<ir::Case, Vec<Diagnostic>> {
+    let text = sources.text(file);
+    let node = match node::parse(text, format) {
+        Ok(n) => n,
+        Err((message, offset)) => {
+            let mut d = Diagnostic::error("P0507", format!("{} 无法解析：{message}", sources.name(file)))
+                .help("案例文件须是 YAML 或 JSON，格式见 CASES.md");
+            if let Some(at) = offset {
+                let width = text.get(at..).and_then(|r| r.chars().next()).map_or(0, char::len_utf8);
+                d = d.at(file, Span::new(at, at + width), "此处有误");
+            }
+            return Err(vec![d]);
+        }
+    };
+    validate(program, &node, file, text)
+}
+
+/// Validates a parsed case.
+pub fn validate(program: &Program, node: &Node, file: FileId, text: &str) -> Result<ir::Case, Vec<Diagnostic>> {
+    let mut v = Validator { program, file, text, diags: Vec::new() };
+    let case = v.case(node);
+    match case {
+        Some(c) if v.diags.is_empty() => Ok(c),
+        _ => Err(v.diags),
+    }
+}
+
+struct Validator<'a> {
+    program: &'a Program,
+    file: FileId,
+    text: &'a str,
+    diags: Vec<Diagnostic>,
+}
+
+const TOP_FIELDS: [&str; 4] = ["编号", "日期", "文件", "主体"];
+
+impl Validator<'_> {
+    /// Best-effort location of a field in the file: the key's last path
+    /// segment, searched after its parent's key.
+    fn locate(&self, path: &str) -> Option<Span> {
+        let mut from = 0;
+        let mut found = None;
+        for seg in path.split('.') {
+            let key = seg.split('[').next().unwrap_or(seg);
+            let rest = self.text.get(from..)?;
+            let at = rest.find(key)? + from;
+            found = Some(Span::new(at, at + key.len()));
+            from = at + key.len();
+        }
+        found
+    }
+
+    fn error(&mut self, code: &'static str, path: &str, message: String, help: String) {
+        let mut d = Diagnostic::error(code, format!("{path}：{message}")).help(help);
+        if let Some(span) = self.locate(path) {
+            d = d.at(self.file, span, message);
+        }
+        self.diags.push(d);
+    }
+
+    fn case(&mut self, node: &Node) -> Option<ir::Case> {
+        let Node::Map(entries) = node else {
+            self.error("P0502", "案例", "应为键值对（编号、日期、文件、主体）".into(), "案例文件的格式见 CASES.md".into());
+            return None;
+        };
+        let mut id = None;
+        let mut date = None;
+        let mut documents = Vec::new();
+        let mut subject = None;
+        for (key, value) in entries {
+            match key.as_str() {
+                "编号" => id = self.text_value(key, value),
+                "日期" => date = self.date_value(key, value),
+                "文件" => documents = self.documents(value),
+                "主体" => subject = Some(self.record(&self.program.vocabulary.subject, self.program.vocabulary.slot_count, "主体", value, None)),
+                other => {
+                    let help = closest_help(other, TOP_FIELDS.iter().copied());
+                    self.error("P0501", other, format!("未知字段「{other}」"), help);
+                }
+            }
+        }
+        for (name, missing) in [("日期", date.is_none()), ("文件", documents.is_empty()), ("主体", subject.is_none())] {
+            if missing && !self.diags.iter().any(|d| d.message.starts_with(name)) {
+                self.diags.push(
+                    Diagnostic::error("P0508", format!("缺少必填字段「{name}」"))
+                        .help("案例须有 日期（YYYY-MM-DD）、文件（文号或文号列表）和 主体"),
+                );
+            }
+        }
+        Some(ir::Case { id, date: date?, documents, subject: subject? })
+    }
+
+    fn text_value(&mut self, path: &str, node: &Node) -> Option<String> {
+        match node {
+            Node::Str(s) | Node::Num(s) => Some(s.clone()),
+            _ => {
+                self.error("P0502", path, "应为文字".into(), "例如 编号: 攀-企业-01".into());
+                None
+            }
+        }
+    }
+
+    fn date_value(&mut self, path: &str, node: &Node) -> Option<Date> {
+        let text = match node {
+            Node::Str(s) => s.as_str(),
+            _ => {
+                self.error("P0504", path, "应为日期".into(), "日期写作 YYYY-MM-DD，例如 2023-05-10".into());
+                return None;
+            }
+        };
+        let d = Date::parse_iso(text);
+        if d.is_none() {
+            self.error("P0504", path, format!("「{text}」不是有效日期"), "日期写作 YYYY-MM-DD，且须是真实存在的日期（没有 2023-02-30）".into());
+        }
+        d
+    }
+
+    fn documents(&mut self, node: &Node) -> Vec<String> {
+        let items: Vec<(String, &Node)> = match node {
+            Node::Seq(items) => items.iter().enumerate().map(|(i, n)| (format!("文件[{i}]"), n)).collect(),
+            other => vec![("文件".to_string(), other)],
+        };
+        let known: Vec<&str> = self.program.documents.iter().map(|d| d.id.as_str()).collect();
+        let mut out = Vec::new();
+        for (path, n) in items {
+            let Node::Str(id) = n else {
+                self.error("P0502", &path, "应为文号".into(), format!("可用的文件：{}", known.join("、")));
+                continue;
+            };
+            let folded = fold(id);
+            match self.program.documents.iter().find(|d| fold(&d.id) == folded) {
+                Some(d) => out.push(d.id.clone()),
+                None => {
+                    let help = match crate::check::closest(id, known.iter().copied()) {
+                        Some(s) => format!("是否应为「{s}」？可用的文件：{}", known.join("、")),
+                        None => format!("可用的文件：{}", known.join("、")),
+                    };
+                    self.error("P0506", &path, format!("未知的文件「{id}」"), help);
+                }
+            }
+        }
+        out
+    }
+
+    fn record(&mut self, schema: &RecordSchema, slot_count: usize, path: &str, node: &Node, list: Option<&ir::ListDecl>) -> Record {
+        let mut rec = Record { values: vec![Value::Missing; slot_count], defaulted: vec![false; slot_count] };
+        let Node::Map(entries) = node else {
+            self.error("P0502", path, "应为键值对".into(), "例如 {脱贫人口: 是, 劳动合同月数: 12}".into());
+            return rec;
+        };
+        self.fill(schema, path, entries, &mut rec, list);
+        fill_defaults(schema, &mut rec);
+        rec
+    }
+
+    fn fill(&mut self, schema: &RecordSchema, path: &str, entries: &[(String, Node)], rec: &mut Record, list: Option<&ir::ListDecl>) {
+        for (key, value) in entries {
+            let field_path = format!("{path}.{key}");
+            let Some(field) = schema.field(key) else {
+                let help = closest_help(key, schema.fields.iter().map(|f| f.name.as_str()));
+                self.error("P0501", &field_path, format!("未知字段「{key}」"), help);
+                continue;
+            };
+            match &field.kind {
+                FieldKind::Scalar { slot, ty, .. } => {
+                    if matches!(value, Node::Null) {
+                        continue;
+                    }
+                    let is_history_name = list.is_some_and(|l| l.name == "享受记录") && key == "项目";
+                    if let Some(v) = self.scalar(&field_path, *ty, value) {
+                        let v = match v {
+                            Value::Text(t) if is_history_name => Value::Text(fold(&t)),
+                            other => other,
+                        };
+                        if let Some(s) = rec.values.get_mut(*slot as usize) {
+                            *s = v;
+                        }
+                    }
+                }
+                FieldKind::Record(inner) => match value {
+                    Node::Map(sub) => self.fill(inner, &field_path, sub, rec, list),
+                    Node::Null => {}
+                    _ => self.error("P0502", &field_path, "应为键值对".into(), "例如 用人单位: {单位性质: 企业, 民营: 是}".into()),
+                },
+                FieldKind::List { slot, list: list_id } => {
+                    let Some(decl) = self.program.vocabulary.lists.get(*list_id as usize) else { continue };
+                    let items = match value {
+                        Node::Seq(items) => items.as_slice(),
+                        Node::Null => &[],
+                        _ => {
+                            self.error("P0502", &field_path, "应为列表".into(), format!("例如 {key}:\n  - {{…}}"));
+                            continue;
+                        }
+                    };
+                    let members: Vec<Record> = items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, n)| self.record(&decl.item, decl.slot_count, &format!("{field_path}[{i}]"), n, Some(decl)))
+                        .collect();
+                    if let Some(s) = rec.values.get_mut(*slot as usize) {
+                        *s = Value::List(members);
+                    }
+                }
+            }
+        }
+    }
+
+    fn scalar(&mut self, path: &str, ty: Ty, node: &Node) -> Option<Value> {
+        match ty {
+            Ty::Bool => match node {
+                Node::Bool(b) => Some(Value::Bool(*b)),
+                Node::Str(s) if s == "是" => Some(Value::Bool(true)),
+                Node::Str(s) if s == "否" => Some(Value::Bool(false)),
+                _ => {
+                    self.error("P0502", path, format!("「{}」不是是否值", node.show()), "应为 是 或 否（也接受 true/false）".into());
+                    None
+                }
+            },
+            Ty::Num(unit) => {
+                let text = match node {
+                    Node::Num(s) => s.as_str(),
+                    _ => {
+                        let u = if unit.is_none() { String::new() } else { format!("（单位：{unit}）") };
+                        self.error("P0502", path, format!("「{}」不是数值", node.show()), format!("应为不带单位的数字{u}，例如 12"));
+                        return None;
+                    }
+                };
+                match text.parse::<Decimal>().or_else(|_| Decimal::from_scientific(text)) {
+                    Ok(n) if n.is_sign_negative() && !n.is_zero() => {
+                        self.error("P0502", path, format!("{text} 是负数"), "人数、月数、天数都不能为负".into());
+                        None
+                    }
+                    Ok(n) => Some(Value::Num(n)),
+                    Err(_) => {
+                        self.error("P0502", path, format!("数值 {text} 超出可表示的范围"), "数值须在 28 位有效数字以内".into());
+                        None
+                    }
+                }
+            }
+            Ty::Date => self.date_value(path, node).map(Value::Date),
+            Ty::Text => match node {
+                Node::Str(s) | Node::Num(s) => Some(Value::Text(s.clone())),
+                _ => {
+                    self.error("P0502", path, "应为文字".into(), "例如 项目: 一次性外出务工交通补助".into());
+                    None
+                }
+            },
+            Ty::Enum(id) => {
+                let values = self.program.vocabulary.enums.get(id as usize).map_or(&[][..], |e| e.values.as_slice());
+                let hit = match node {
+                    Node::Str(s) => values.iter().position(|v| v == s),
+                    _ => None,
+                };
+                match hit {
+                    Some(i) => Some(Value::Enum(i as u32)),
+                    None => {
+                        let shown = node.show();
+                        let help = match crate::check::closest(&shown, values.iter().map(String::as_str)) {
+                            Some(s) => format!("是否应为「{s}」？可选：{}", values.join("、")),
+                            None => format!("可选：{}", values.join("、")),
+                        };
+                        self.error("P0503", path, format!("「{shown}」不是可选的取值"), help);
+                        None
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn fill_defaults(schema: &RecordSchema, rec: &mut Record) {
+    for f in &schema.fields {
+        match &f.kind {
+            FieldKind::Scalar { slot, default, .. } => {
+                let i = *slot as usize;
+                if matches!(rec.values.get(i), Some(Value::Missing)) {
+                    if let (Some(d), Some(v)) = (default, rec.values.get_mut(i)) {
+                        *v = d.clone();
+                    }
+                    if let Some(flag) = rec.defaulted.get_mut(i) {
+                        *flag = true;
+                    }
+                }
+            }
+            FieldKind::Record(inner) => fill_defaults(inner, rec),
+            FieldKind::List { slot, .. } => {
+                let i = *slot as usize;
+                if matches!(rec.values.get(i), Some(Value::Missing)) {
+                    if let Some(v) = rec.values.get_mut(i) {
+                        *v = Value::List(Vec::new());
+                    }
+                    if let Some(flag) = rec.defaulted.get_mut(i) {
+                        *flag = true;
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn closest_help<'a>(name: &str, candidates: impl Iterator<Item = &'a str> + Clone) -> String {
+    let all: Vec<&str> = candidates.clone().collect();
+    match crate::check::closest(name, candidates) {
+        Some(s) => format!("是否应为「{s}」？"),
+        None => format!("可用的字段：{}", all.join("、")),
+    }
+}

@@ -1,0 +1,180 @@
+//! A format-neutral tree of what a case file says, built directly by serde
+//! from YAML or JSON so that duplicate keys are caught and numbers keep
+//! their digits.
+
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use super::Format;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    Null,
+    Bool(bool),
+    /// A number, as its decimal digits.
+    Num(String),
+    Str(String),
+    Seq(Vec<Node>),
+    Map(Vec<(String, Node)>),
+}
+
+impl Node {
+    /// The value as it would be written, for messages.
+    pub fn show(&self) -> String {
+        match self {
+            Node::Null => "空".to_string(),
+            Node::Bool(b) => b.to_string(),
+            Node::Num(s) | Node::Str(s) => s.chars().take(40).collect(),
+            Node::Seq(_) => "列表".to_string(),
+            Node::Map(_) => "键值对".to_string(),
+        }
+    }
+}
+
+/// Maps and lists nested deeper than this are refused, so that no case can
+/// exhaust the stack.
+pub const MAX_DEPTH: usize = 32;
+
+/// Parses text; on failure, a message and the byte offset where known.
+pub fn parse(text: &str, format: Format) -> Result<Node, (String, Option<usize>)> {
+    if nesting(text) > MAX_DEPTH {
+        return Err((format!("嵌套超过 {MAX_DEPTH} 层"), None));
+    }
+    match format {
+        Format::Json => serde_json::from_str::<Node>(text).map_err(|e| {
+            let offset = offset_of(text, e.line(), e.column());
+            (json_message(&e), offset)
+        }),
+        Format::Yaml => {
+            if text.trim().is_empty() {
+                return Err(("文件为空".to_string(), None));
+            }
+            serde_yaml_ng::from_str::<Node>(text).map_err(|e| {
+                let offset = e.location().map(|l| l.index());
+                (yaml_message(&e.to_string()), offset)
+            })
+        }
+    }
+}
+
+fn nesting(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    for b in text.bytes() {
+        match b {
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    // Indentation nesting in YAML: count leading spaces / 2 as a bound.
+    let indent = text.lines().map(|l| l.len() - l.trim_start_matches(' ').len()).max().unwrap_or(0) / 2;
+    max.max(indent)
+}
+
+fn offset_of(text: &str, line: usize, column: usize) -> Option<usize> {
+    if line == 0 {
+        return None;
+    }
+    let start: usize = text.split_inclusive('\n').take(line - 1).map(str::len).sum();
+    let line_text = text.get(start..)?.lines().next().unwrap_or("");
+    // serde_json's column counts bytes, 1-based.
+    Some(start + column.saturating_sub(1).min(line_text.len()))
+}
+
+fn json_message(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    match e.classify() {
+        Category::Eof => "文件意外结束（可能被截断）".to_string(),
+        Category::Syntax => format!("JSON 语法错误（{e}）"),
+        Category::Data => translate(&e.to_string()),
+        Category::Io => format!("读取失败（{e}）"),
+    }
+}
+
+fn yaml_message(e: &str) -> String {
+    translate(e)
+}
+
+fn translate(e: &str) -> String {
+    if let Some(rest) = e.split("重复的键").nth(1) {
+        return format!("重复的键{}", rest.split(" at ").next().unwrap_or(rest));
+    }
+    format!("格式错误（{e}）")
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Node, D::Error> {
+        d.deserialize_any(NodeVisitor)
+    }
+}
+
+struct NodeVisitor;
+
+impl<'de> Visitor<'de> for NodeVisitor {
+    type Value = Node;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a case value")
+    }
+    fn visit_unit<E>(self) -> Result<Node, E> {
+        Ok(Node::Null)
+    }
+    fn visit_none<E>(self) -> Result<Node, E> {
+        Ok(Node::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
+        Node::deserialize(d)
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Node, E> {
+        Ok(Node::Bool(b))
+    }
+    fn visit_i64<E>(self, n: i64) -> Result<Node, E> {
+        Ok(Node::Num(n.to_string()))
+    }
+    fn visit_u64<E>(self, n: u64) -> Result<Node, E> {
+        Ok(Node::Num(n.to_string()))
+    }
+    fn visit_i128<E>(self, n: i128) -> Result<Node, E> {
+        Ok(Node::Num(n.to_string()))
+    }
+    fn visit_u128<E>(self, n: u128) -> Result<Node, E> {
+        Ok(Node::Num(n.to_string()))
+    }
+    fn visit_f64<E>(self, n: f64) -> Result<Node, E> {
+        // The shortest text that reads back as the same double: what was written.
+        Ok(Node::Num(format!("{n}")))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Node, E> {
+        Ok(Node::Str(s.to_string()))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Node, E> {
+        Ok(Node::Str(s))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+        let mut items = Vec::new();
+        while let Some(n) = seq.next_element::<Node>()? {
+            items.push(n);
+        }
+        Ok(Node::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+        let mut entries: Vec<(String, Node)> = Vec::new();
+        while let Some(key) = map.next_key::<Node>()? {
+            let key = match key {
+                Node::Str(s) | Node::Num(s) => s,
+                Node::Bool(b) => b.to_string(),
+                other => return Err(de::Error::custom(format!("键「{}」不是文字", other.show()))),
+            };
+            let value = map.next_value::<Node>()?;
+            if entries.iter().any(|(k, _)| *k == key) {
+                return Err(de::Error::custom(format!("重复的键「{key}」")));
+            }
+            entries.push((key, value));
+        }
+        Ok(Node::Map(entries))
+    }
+}

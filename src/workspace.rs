@@ -1,0 +1,123 @@
+//! Loading a set of policy files from disk: the I/O in front of `check`.
+
+use std::path::{Path, PathBuf};
+
+use crate::check::{self, DocumentCoverage, PolicyFile};
+use crate::diag::{self, Diagnostic, SourceMap};
+use crate::ir::Program;
+use crate::syntax::{self, ast};
+
+/// The extension of rule files.
+pub const EXTENSION: &str = "policy";
+
+pub struct Workspace {
+    pub sources: SourceMap,
+    pub diagnostics: Vec<Diagnostic>,
+    pub program: Option<Program>,
+    pub coverage: Vec<DocumentCoverage>,
+}
+
+impl Workspace {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Rule files under the given paths (files, or directories searched
+/// recursively), in a stable order.
+pub fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Diagnostic> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            collect(p, &mut out).map_err(|e| io_error(p, &e))?;
+        } else if p.exists() {
+            out.push(p.clone());
+        } else {
+            return Err(Diagnostic::error("P0005", format!("找不到 {}", p.display())).help("检查路径；规则文件的扩展名是 .policy"));
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == EXTENSION) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn io_error(path: &Path, e: &std::io::Error) -> Diagnostic {
+    Diagnostic::error("P0005", format!("无法读取 {}：{e}", path.display())).help("检查文件是否存在、是否有读取权限")
+}
+
+/// Reads a text file as UTF-8 (a BOM is dropped).
+pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
+    let bytes = std::fs::read(path).map_err(|e| io_error(path, &e))?;
+    crate::case::decode(&path.display().to_string(), &bytes)
+}
+
+/// Loads, parses and checks the policies under `paths`.
+pub fn load(paths: &[PathBuf]) -> Workspace {
+    let mut sources = SourceMap::default();
+    let mut diagnostics = Vec::new();
+    let files = match policy_files(paths) {
+        Ok(f) => f,
+        Err(d) => {
+            return Workspace { sources, diagnostics: vec![d], program: None, coverage: Vec::new() };
+        }
+    };
+    if files.is_empty() {
+        diagnostics.push(
+            Diagnostic::error("P0005", "没有找到规则文件（*.policy）").help("指定规则目录，例如 policyc check policies"),
+        );
+    }
+    let mut parsed = Vec::new();
+    for path in &files {
+        let text = match read_text(path) {
+            Ok(t) => t,
+            Err(d) => {
+                diagnostics.push(d);
+                continue;
+            }
+        };
+        let id = sources.add(path.display().to_string(), text);
+        match syntax::parse(id, sources.text(id)) {
+            Ok(module) => parsed.push((path.clone(), id, module)),
+            Err(errs) => diagnostics.extend(errs),
+        }
+    }
+    let mut policy_files = Vec::new();
+    for (path, id, module) in parsed {
+        let source = module.items.iter().find_map(|i| match i {
+            ast::Item::Document(d) => d.source.clone(),
+            _ => None,
+        });
+        let source_id = source.and_then(|s| {
+            let full = path.parent().unwrap_or(Path::new(".")).join(&s.node);
+            match read_text(&full) {
+                Ok(text) => Some(sources.add(full.display().to_string(), text)),
+                Err(d) => {
+                    diagnostics.push(
+                        Diagnostic::error("P0304", format!("无法读取原文件 {}", full.display()))
+                            .at(id, s.span, d.message)
+                            .help("原文件的路径相对于规则文件所在目录"),
+                    );
+                    None
+                }
+            }
+        });
+        policy_files.push(PolicyFile { file: id, module, source: source_id });
+    }
+    let checked = check::check(&policy_files, &sources);
+    diagnostics.extend(checked.diagnostics);
+    diag::sort(&mut diagnostics);
+    let program = if diagnostics.iter().any(Diagnostic::is_error) { None } else { checked.program };
+    Workspace { sources, diagnostics, program, coverage: checked.coverage }
+}
