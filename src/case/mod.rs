@@ -323,10 +323,8 @@ fn fill_defaults(schema: &RecordSchema, rec: &mut Record) {
             FieldKind::Scalar { slot, default, .. } => {
                 let i = *slot as usize;
                 if matches!(rec.values.get(i), Some(Value::Missing)) {
-                    if let (Some(d), Some(v)) = (default, rec.values.get_mut(i)) {
+                    if let (Some(d), Some(v), Some(flag)) = (default, rec.values.get_mut(i), rec.defaulted.get_mut(i)) {
                         *v = d.clone();
-                    }
-                    if let Some(flag) = rec.defaulted.get_mut(i) {
                         *flag = true;
                     }
                 }

@@ -307,15 +307,16 @@ impl<'a> DocLowerer<'a> {
         (document, coverage)
     }
 
-    /// Benefits grouped by name, ordered by priority; equal priorities in
+    /// Benefits grouped by clause and name, ordered by priority; equal priorities in
     /// one group are an error (no source-order tie-breaking).
     fn groups(&mut self, clauses: &[ir::Clause]) -> Vec<Vec<(u32, u32)>> {
         let mut order: Vec<String> = Vec::new();
         let mut by_name: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
         for (ci, c) in clauses.iter().enumerate() {
             for (bi, b) in c.benefits.iter().enumerate() {
-                let entry = by_name.entry(b.key.clone()).or_insert_with(|| {
-                    order.push(b.key.clone());
+                let key = format!("{}\u{0}{}", c.id, b.key);
+                let entry = by_name.entry(key.clone()).or_insert_with(|| {
+                    order.push(key);
                     Vec::new()
                 });
                 entry.push((ci as u32, bi as u32));
@@ -368,8 +369,10 @@ impl<'a> DocLowerer<'a> {
         let mut window = ir::Window::default();
         let mut funding = Vec::new();
         let mut departments = Vec::new();
+        let mut audience = None;
         for s in &c.stmts {
             match s {
+                ast::ClauseStmt::Audience(n) => audience = self.audience(n),
                 ast::ClauseStmt::Quote(q) => {
                     if self.check_quote(q) {
                         quotes.push(text::fold(&q.node));
@@ -424,7 +427,7 @@ impl<'a> DocLowerer<'a> {
                     }
                 }
                 ast::ClauseStmt::Benefit(b) => {
-                    if let Some(benefit) = self.benefit(b, &locals, &quoted, &funding, clause_window) {
+                    if let Some(benefit) = self.benefit(b, &locals, &quoted, (&funding, &departments, audience.as_ref()), clause_window) {
                         benefits.push(benefit);
                         spans.push(b.name.span);
                     }
@@ -456,6 +459,16 @@ impl<'a> DocLowerer<'a> {
             departments,
         };
         (clause, spans)
+    }
+
+    /// `对象 单位` is `类型 为 单位`.
+    fn audience(&mut self, value: &ast::Name) -> Option<ir::Expr> {
+        let field = ast::Expr {
+            kind: ast::ExprKind::Path(vec![ast::Spanned { node: "类型".to_string(), span: value.span }]),
+            span: value.span,
+        };
+        let is = ast::Expr { kind: ast::ExprKind::Is(Box::new(field), value.clone()), span: value.span };
+        self.lower(&[], &is)
     }
 
     fn check_inside(&mut self, inner: ir::Window, outer: ir::Window, span: Span) {
@@ -490,8 +503,12 @@ impl<'a> DocLowerer<'a> {
         Some(ir::Cond { expr, text: self.snippet(e.span), refs })
     }
 
+    /// The text of a condition as written, comments dropped and white
+    /// space folded.
     fn snippet(&self, span: Span) -> String {
-        self.src.get(span.start..span.end).unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ")
+        let text = self.src.get(span.start..span.end).unwrap_or("");
+        let code = text.lines().map(|l| l.split("//").next().unwrap_or("")).collect::<Vec<_>>().join(" ");
+        code.split_whitespace().collect::<Vec<_>>().join(" ")
     }
 
     fn money(&mut self, locals: &[(String, ir::Ty)], e: &ast::Expr, what: &str) -> Option<(ir::Expr, String)> {
@@ -513,8 +530,10 @@ impl<'a> DocLowerer<'a> {
         collect_quantities(e, &mut lits);
         for (q, span) in lits {
             let cited = text::fold(&q.cited);
-            let bare = q.unit.is_none();
-            if bare && (q.value.is_zero() || q.value == rust_decimal::Decimal::ONE) {
+            // 0 and 1 of anything but money are structure, not standards
+            // (`参加培训天数 > 0天`, `× 1人`, `1 + 20%`).
+            let money = q.unit.as_ref().is_some_and(|u| u.numerator.first().is_some_and(|n| n == "元"));
+            if !money && (q.value.is_zero() || q.value == rust_decimal::Decimal::ONE) {
                 continue;
             }
             if !quoted.contains(&cited) {
@@ -532,7 +551,7 @@ impl<'a> DocLowerer<'a> {
         b: &ast::Benefit,
         locals: &[(String, ir::Ty)],
         quoted: &str,
-        clause_funding: &[String],
+        (clause_funding, clause_departments, clause_audience): (&[String], &[String], Option<&ir::Expr>),
         clause_window: ir::Window,
     ) -> Option<ir::Benefit> {
         let mut conditions = Vec::new();
@@ -542,6 +561,8 @@ impl<'a> DocLowerer<'a> {
         let mut exclusive = Vec::new();
         let mut funding = clause_funding.to_vec();
         let mut payer = Vec::new();
+        let mut departments = clause_departments.to_vec();
+        let mut audience = clause_audience.cloned();
         let mut window = clause_window;
         let mut notes = Vec::new();
         let mut amount_span = None;
@@ -561,6 +582,7 @@ impl<'a> DocLowerer<'a> {
                 }
             };
             match s {
+                ast::BenefitStmt::Audience(n) => audience = self.audience(n),
                 ast::BenefitStmt::Condition(e) => {
                     self.cite(e, quoted);
                     conditions.extend(self.cond(locals, e));
@@ -605,6 +627,7 @@ impl<'a> DocLowerer<'a> {
                 }),
                 ast::BenefitStmt::Funding(n) => funding = n.iter().map(|x| x.node.clone()).collect(),
                 ast::BenefitStmt::Payer(n) => payer = n.iter().map(|x| x.node.clone()).collect(),
+                ast::BenefitStmt::Departments(n) => departments = n.iter().map(|x| x.node.clone()).collect(),
                 ast::BenefitStmt::Validity(r) => {
                     let w = window_of(self.file, r, self.diags);
                     self.check_inside(w, clause_window, r.span);
@@ -627,6 +650,7 @@ impl<'a> DocLowerer<'a> {
             name: b.name.node.clone(),
             key: text::fold(&b.name.node),
             priority: b.priority.as_ref().map_or(0, |p| p.node),
+            audience,
             window,
             conditions,
             exclusions,
@@ -635,6 +659,7 @@ impl<'a> DocLowerer<'a> {
             exclusive,
             funding,
             payer,
+            departments,
             notes,
         })
     }

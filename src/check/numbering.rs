@@ -61,8 +61,8 @@ fn heading(line: &str) -> Option<(u8, String, &str)> {
 
 fn short_title(title: &str) -> String {
     let t = title.trim();
-    let end = t.find(['。', '（', '(']).unwrap_or(t.len());
-    t.get(..end).unwrap_or(t).chars().take(40).collect()
+    let end = t.find(['。', '，', '；']).unwrap_or(t.len());
+    t.get(..end).unwrap_or(t).chars().take(24).collect()
 }
 
 /// The clauses of a document text, in order.

@@ -204,6 +204,8 @@ struct DocEval<'a> {
 enum Check {
     Pass(String),
     Fail(String),
+    /// A fact the condition needs is missing.
+    Unknown(String),
 }
 
 impl DocEval<'_> {
@@ -286,7 +288,7 @@ impl DocEval<'_> {
                 if let Some(e) = self.overflow(clause, &f) {
                     return Err(e);
                 }
-                Ok(Check::Fail(format!("无法判定：{}，{}", cond.text, fail_words(&f))))
+                Ok(Check::Unknown(format!("无法判定：{}，{}", cond.text, fail_words(&f))))
             }
         }
     }
@@ -310,7 +312,7 @@ impl DocEval<'_> {
         for c in &clause.constraints {
             // A constraint is only reported when the facts show it broken.
             if matches!(env.truth(&c.cond.expr), Ok(false)) {
-                if let Check::Fail(reason) = self.check(clause, &c.cond, env, true)? {
+                if let Check::Fail(reason) | Check::Unknown(reason) = self.check(clause, &c.cond, env, true)? {
                     notices.push(Notice {
                         document: self.doc.id.clone(),
                         clause: clause.id.clone(),
@@ -333,22 +335,21 @@ impl DocEval<'_> {
         if !b.window.contains(date) {
             return Ok((false, vec![format!("本项政策执行期限为 {}，裁定日期 {date} 不在期限内", b.window.describe())]));
         }
-        let mut reasons = Vec::new();
-        let mut ok = true;
+        let (mut passed, mut failed, mut unknown) = (Vec::new(), Vec::new(), Vec::new());
         for cond in clause.applies.iter().chain(b.conditions.iter()) {
             match self.check(clause, cond, env, true)? {
-                Check::Pass(r) => reasons.push(r),
-                Check::Fail(r) => {
-                    ok = false;
-                    reasons.push(r);
-                }
+                Check::Pass(r) => passed.push(r),
+                Check::Fail(r) => failed.push(r),
+                Check::Unknown(r) => unknown.push(r),
             }
         }
-        if !ok {
-            // A refusal lists only what failed.
-            reasons.retain(|r| !r.starts_with("符合："));
-        }
-        Ok((ok, reasons))
+        // A refusal lists what failed; a missing fact matters only when
+        // nothing else already decides.
+        Ok(match (failed.is_empty(), unknown.is_empty()) {
+            (true, true) => (true, passed),
+            (false, _) => (false, failed),
+            (true, false) => (false, unknown),
+        })
     }
 
     fn group(&self, group: &[(u32, u32)], locals: &[Vec<Result<Value, Fail>>]) -> Result<Option<Ruling>, EvalError> {
@@ -356,6 +357,13 @@ impl DocEval<'_> {
             let clause = self.doc.clauses.get(c as usize)?;
             Some((clause, clause.benefits.get(b as usize)?, locals.get(c as usize).map_or(&[][..], Vec::as_slice)))
         };
+        // A benefit for another kind of applicant gets no ruling at all.
+        let for_someone_else = group.iter().filter_map(lookup).all(|(_, b, loc)| {
+            b.audience.as_ref().is_some_and(|a| matches!(self.env(loc).truth(a), Ok(false)))
+        });
+        if for_someone_else {
+            return Ok(None);
+        }
         let mut fallback = None;
         for member in group {
             let Some((clause, b, loc)) = lookup(member) else { continue };
@@ -381,7 +389,7 @@ impl DocEval<'_> {
             ceiling,
             funding: join(&b.funding),
             payer: join(&b.payer),
-            lead: clause.departments.first().cloned(),
+            lead: b.departments.first().cloned(),
             reasons,
             trace: Vec::new(),
         }
@@ -396,7 +404,7 @@ impl DocEval<'_> {
         for cond in &b.exclusions {
             match self.check(clause, cond, env, false)? {
                 Check::Pass(r) => reasons.push(r),
-                Check::Fail(r) => return refuse(reasons, r),
+                Check::Fail(r) | Check::Unknown(r) => return refuse(reasons, r),
             }
         }
         let date = self.case.date;

@@ -146,7 +146,8 @@ pub struct Document {
     pub window: Window,
     pub no_lowering: bool,
     pub clauses: Vec<Clause>,
-    /// Benefits of the same name, each list ordered by descending priority:
+    /// Benefits of the same name within one clause, each list ordered by
+    /// descending priority:
     /// the first whose conditions hold decides. Indices are (clause, benefit).
     pub groups: Vec<Vec<(u32, u32)>>,
 }
@@ -237,6 +238,9 @@ pub struct Benefit {
     /// `name` normalized for matching 享受记录 (no spaces, half-width).
     pub key: String,
     pub priority: u32,
+    /// Who the benefit is for (`类型 为 单位`); a case of another kind gets
+    /// no ruling for it.
+    pub audience: Option<Expr>,
     pub window: Window,
     pub conditions: Vec<Cond>,
     pub exclusions: Vec<Cond>,
@@ -245,6 +249,9 @@ pub struct Benefit {
     pub exclusive: Vec<Exclusive>,
     pub funding: Vec<String>,
     pub payer: Vec<String>,
+    /// Responsible departments, the lead first (the clause's unless the
+    /// rule names its own).
+    pub departments: Vec<String>,
     pub notes: Vec<String>,
 }
 

@@ -121,6 +121,7 @@ pub struct Guidance {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClauseStmt {
+    Audience(Name),
     Quote(Name),
     Note(Name),
     Applies(Expr),
@@ -143,6 +144,7 @@ pub struct Benefit {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum BenefitStmt {
+    Audience(Name),
     Condition(Expr),
     Exclusion(Expr),
     Amount { amount: Expr, cap: Option<Expr> },
@@ -153,6 +155,7 @@ pub enum BenefitStmt {
     Exclusive { other: Name, year: Option<Spanned<u32>> },
     Funding(Vec<Name>),
     Payer(Vec<Name>),
+    Departments(Vec<Name>),
     Validity(ValidityRange),
     Note(Name),
 }

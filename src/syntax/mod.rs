@@ -4,6 +4,7 @@
 //! units or documents. It only reports what it cannot parse.
 
 pub mod ast;
+mod keywords;
 
 use pest::iterators::Pair;
 use pest::Parser as _;
@@ -32,7 +33,7 @@ pub fn parse(file: FileId, text: &str) -> Result<Module, Vec<Diagnostic>> {
     let mut builder = Builder { file, errors: Vec::new() };
     let mut module = Module::default();
     for pair in pairs.flatten().filter(|p| p.as_rule() == Rule::file) {
-        for item in pair.into_inner() {
+        for item in pair.into_inner().filter(is_content) {
             match item.as_rule() {
                 Rule::document => module.items.push(Item::Document(builder.document(item))),
                 Rule::vocabulary => module.items.push(Item::Vocabulary(builder.vocabulary(item))),
@@ -73,7 +74,7 @@ fn check_nesting(file: FileId, text: &str) -> Option<Diagnostic> {
     None
 }
 
-fn expected_words(rule: Rule) -> Option<&'static str> {
+fn expected_words(rule: Rule) -> Option<String> {
     Some(match rule {
         Rule::EOI => "文件结束",
         Rule::item | Rule::document | Rule::vocabulary | Rule::clause | Rule::guidance => {
@@ -104,6 +105,7 @@ fn expected_words(rule: Rule) -> Option<&'static str> {
         Rule::quote
         | Rule::note
         | Rule::applies
+        | Rule::audience
         | Rule::let_stmt
         | Rule::benefit
         | Rule::status
@@ -141,8 +143,8 @@ fn expected_words(rule: Rule) -> Option<&'static str> {
         | Rule::doc_no_lower => "文件信息（名称、级别、地区、上级、原文件、施行）或「}」",
         Rule::validity_range => "有效期，例如 自2022年1月1日 至2025年12月31日",
         Rule::tier_arm => "分档项，例如 本科：500元/人/月",
-        _ => return None,
-    })
+        other => return keywords::keyword_text(other).map(|k| format!("「{k}」")),
+    }.to_string())
 }
 
 fn syntax_error(file: FileId, text: &str, e: &pest::error::Error<Rule>) -> Diagnostic {
@@ -153,17 +155,16 @@ fn syntax_error(file: FileId, text: &str, e: &pest::error::Error<Rule>) -> Diagn
     };
     let width = text.get(pos..).and_then(|rest| rest.chars().next()).map_or(0, char::len_utf8);
     let span = Span::new(pos, pos + width);
-    let mut words: Vec<&str> = match &e.variant {
+    let mut words: Vec<String> = match &e.variant {
         ErrorVariant::ParsingError { positives, .. } => {
             positives.iter().filter_map(|r| expected_words(*r)).collect()
         }
         ErrorVariant::CustomError { .. } => Vec::new(),
     };
-    words.dedup();
     let mut seen = Vec::new();
     words.retain(|w| {
         let fresh = !seen.contains(w);
-        seen.push(*w);
+        seen.push(w.clone());
         fresh
     });
     let found = text.get(pos..).and_then(|rest| rest.chars().next());
@@ -202,14 +203,14 @@ impl Builder {
 
     /// The content of a quoted string, with the span of the content.
     fn string(&mut self, pair: Pair<Rule>) -> Name {
-        match pair.into_inner().next() {
+        match pair.into_inner().filter(is_content).next() {
             Some(inner) => name(inner),
             None => Spanned { node: String::new(), span: Span::default() },
         }
     }
 
     fn document(&mut self, pair: Pair<Rule>) -> Document {
-        let mut inner = pair.into_inner();
+        let mut inner = pair.into_inner().filter(is_content);
         let id = match inner.next() {
             Some(p) => self.string(p),
             None => Spanned { node: String::new(), span: Span::default() },
@@ -226,7 +227,7 @@ impl Builder {
         };
         for entry in inner {
             let rule = entry.as_rule();
-            let first = entry.clone().into_inner().next();
+            let first = entry.clone().into_inner().filter(is_content).next();
             match (rule, first) {
                 (Rule::doc_name, Some(p)) => doc.name = Some(self.string(p)),
                 (Rule::doc_level, Some(p)) => doc.level = Some(name(p)),
@@ -245,7 +246,7 @@ impl Builder {
         let span = span_of(&pair);
         let mut issue = None;
         let mut dates = Vec::new();
-        for p in pair.into_inner() {
+        for p in pair.into_inner().filter(is_content) {
             let s = span_of(&p);
             match p.as_rule() {
                 Rule::issue_date => issue = Some(Spanned { node: ValidityStart::Issue, span: s }),
@@ -260,12 +261,12 @@ impl Builder {
 
     fn date(&mut self, pair: Pair<Rule>) -> Option<DateLit> {
         let span = span_of(&pair);
-        let inner = pair.into_inner().next()?;
+        let inner = pair.into_inner().filter(is_content).next()?;
         let rule = inner.as_rule();
         let text = inner.as_str().to_string();
         let nums: Vec<u32> = match rule {
             Rule::date_iso => text.split('-').filter_map(|n| n.parse().ok()).collect(),
-            _ => inner.into_inner().filter_map(|n| n.as_str().parse().ok()).collect(),
+            _ => inner.into_inner().filter(is_content).filter_map(|n| n.as_str().parse().ok()).collect(),
         };
         let lit = match (rule, nums.as_slice()) {
             (Rule::date_end, [y]) => Some(DateLit { year: *y, month: 12, day: 31 }),
@@ -280,12 +281,12 @@ impl Builder {
 
     fn vocabulary(&mut self, pair: Pair<Rule>) -> Vocabulary {
         let span = span_of(&pair);
-        let fields = pair.into_inner().map(|p| self.field_decl(p)).collect();
+        let fields = pair.into_inner().filter(is_content).map(|p| self.field_decl(p)).collect();
         Vocabulary { fields, span }
     }
 
     fn field_decl(&mut self, pair: Pair<Rule>) -> FieldDecl {
-        let mut inner = pair.into_inner();
+        let mut inner = pair.into_inner().filter(is_content);
         let field_name = inner.next().map(name).unwrap_or_else(|| Spanned { node: String::new(), span: Span::default() });
         let mut ty = Spanned { node: TypeExpr::Text, span: Span::default() };
         let mut default = None;
@@ -294,7 +295,7 @@ impl Builder {
             match p.as_rule() {
                 Rule::type_expr => ty = self.type_expr(p),
                 Rule::default_value => {
-                    if let Some(lit) = p.into_inner().next() {
+                    if let Some(lit) = p.into_inner().filter(is_content).next() {
                         default = Some(self.expr_primary(lit));
                     }
                 }
@@ -307,18 +308,18 @@ impl Builder {
 
     fn type_expr(&mut self, pair: Pair<Rule>) -> Spanned<TypeExpr> {
         let span = span_of(&pair);
-        let Some(inner) = pair.into_inner().next() else {
+        let Some(inner) = pair.into_inner().filter(is_content).next() else {
             return Spanned { node: TypeExpr::Text, span };
         };
         let node = match inner.as_rule() {
             Rule::ty_bool => TypeExpr::Bool,
             Rule::ty_date => TypeExpr::Date,
             Rule::ty_text => TypeExpr::Text,
-            Rule::ty_num => TypeExpr::Num(inner.into_inner().next().map(|u| unit_lit(&u))),
-            Rule::ty_enum => TypeExpr::Enum(inner.into_inner().map(name).collect()),
-            Rule::ty_record => TypeExpr::Record(inner.into_inner().map(|p| self.field_decl(p)).collect()),
+            Rule::ty_num => TypeExpr::Num(inner.into_inner().filter(is_content).next().map(|u| unit_lit(&u))),
+            Rule::ty_enum => TypeExpr::Enum(inner.into_inner().filter(is_content).map(name).collect()),
+            Rule::ty_record => TypeExpr::Record(inner.into_inner().filter(is_content).map(|p| self.field_decl(p)).collect()),
             Rule::ty_list => {
-                let mut parts = inner.into_inner();
+                let mut parts = inner.into_inner().filter(is_content);
                 let unit = parts.next().map(|u| unit_lit(&u)).unwrap_or_else(|| UnitLit {
                     text: String::new(),
                     numerator: Vec::new(),
@@ -334,7 +335,7 @@ impl Builder {
 
     fn clause(&mut self, pair: Pair<Rule>) -> Clause {
         let span = span_of(&pair);
-        let mut inner = pair.into_inner();
+        let mut inner = pair.into_inner().filter(is_content);
         let id = inner.next().map(name).unwrap_or_else(|| Spanned { node: String::new(), span });
         let title = match inner.next() {
             Some(p) => self.string(p),
@@ -346,7 +347,7 @@ impl Builder {
 
     fn guidance(&mut self, pair: Pair<Rule>) -> Guidance {
         let span = span_of(&pair);
-        let mut inner = pair.into_inner();
+        let mut inner = pair.into_inner().filter(is_content);
         let id = inner.next().map(name).unwrap_or_else(|| Spanned { node: String::new(), span });
         let title = match inner.next() {
             Some(p) => self.string(p),
@@ -356,7 +357,7 @@ impl Builder {
         let mut notes = Vec::new();
         for p in inner {
             let rule = p.as_rule();
-            if let Some(s) = p.into_inner().next() {
+            if let Some(s) = p.into_inner().filter(is_content).next() {
                 let text = self.string(s);
                 if rule == Rule::quote {
                     quotes.push(text);
@@ -369,47 +370,52 @@ impl Builder {
     }
 
     fn names(&mut self, pair: Pair<Rule>) -> Vec<Name> {
-        pair.into_inner().flat_map(|p| p.into_inner()).map(name).collect()
+        pair.into_inner().filter(is_content).flat_map(|p| p.into_inner().filter(is_content)).map(name).collect()
     }
 
     fn clause_stmt(&mut self, pair: Pair<Rule>) -> Option<ClauseStmt> {
         let rule = pair.as_rule();
         Some(match rule {
-            Rule::quote => ClauseStmt::Quote(self.string(pair.into_inner().next()?)),
-            Rule::note => ClauseStmt::Note(self.string(pair.into_inner().next()?)),
-            Rule::applies => ClauseStmt::Applies(self.expr(pair.into_inner().next()?)),
+            Rule::quote => ClauseStmt::Quote(self.string(pair.into_inner().filter(is_content).next()?)),
+            Rule::audience => ClauseStmt::Audience(name(pair.into_inner().filter(is_content).next()?)),
+            Rule::note => ClauseStmt::Note(self.string(pair.into_inner().filter(is_content).next()?)),
+            Rule::applies => ClauseStmt::Applies(self.expr(pair.into_inner().filter(is_content).next()?)),
             Rule::let_stmt => {
-                let mut inner = pair.into_inner();
+                let mut inner = pair.into_inner().filter(is_content);
                 let n = name(inner.next()?);
                 ClauseStmt::Let(n, self.expr(inner.next()?))
             }
             Rule::benefit => ClauseStmt::Benefit(self.benefit(pair)),
             Rule::status => {
-                let mut inner = pair.into_inner();
+                let mut inner = pair.into_inner().filter(is_content);
                 let n = name(inner.next()?);
                 ClauseStmt::Status { name: n, condition: self.expr(inner.next()?) }
             }
             Rule::constraint => {
-                let mut inner = pair.into_inner();
+                let mut inner = pair.into_inner().filter(is_content);
                 let condition = self.expr(inner.next()?);
                 ClauseStmt::Constraint { condition, message: self.string(inner.next()?) }
             }
             Rule::funding => ClauseStmt::Funding(self.names(pair)),
             Rule::departments => ClauseStmt::Departments(self.names(pair)),
-            Rule::validity => ClauseStmt::Validity(self.validity_range(pair.into_inner().next()?)?),
+            Rule::validity => ClauseStmt::Validity(self.validity_range(pair.into_inner().filter(is_content).next()?)?),
             _ => return None,
         })
     }
 
     fn benefit(&mut self, pair: Pair<Rule>) -> Benefit {
         let span = span_of(&pair);
-        let mut inner = pair.into_inner();
-        let benefit_name = inner.next().map(name).unwrap_or_else(|| Spanned { node: String::new(), span });
+        let mut inner = pair.into_inner().filter(is_content);
+        let benefit_name = match inner.next() {
+            Some(p) if p.as_rule() == Rule::string => self.string(p),
+            Some(p) => name(p),
+            None => Spanned { node: String::new(), span },
+        };
         let mut priority = None;
         let mut stmts = Vec::new();
         for p in inner {
             if p.as_rule() == Rule::priority {
-                if let Some(n) = p.into_inner().next() {
+                if let Some(n) = p.into_inner().filter(is_content).next() {
                     let s = span_of(&n);
                     match n.as_str().parse::<u32>() {
                         Ok(v) => priority = Some(Spanned { node: v, span: s }),
@@ -426,32 +432,33 @@ impl Builder {
     fn benefit_stmt(&mut self, pair: Pair<Rule>) -> Option<BenefitStmt> {
         let span = span_of(&pair);
         Some(match pair.as_rule() {
-            Rule::condition => BenefitStmt::Condition(self.expr(pair.into_inner().next()?)),
-            Rule::exclusion => BenefitStmt::Exclusion(self.expr(pair.into_inner().next()?)),
+            Rule::audience => BenefitStmt::Audience(name(pair.into_inner().filter(is_content).next()?)),
+            Rule::condition => BenefitStmt::Condition(self.expr(pair.into_inner().filter(is_content).next()?)),
+            Rule::exclusion => BenefitStmt::Exclusion(self.expr(pair.into_inner().filter(is_content).next()?)),
             Rule::amount => {
-                let mut inner = pair.into_inner();
+                let mut inner = pair.into_inner().filter(is_content);
                 let amount = self.expr(inner.next()?);
                 let cap = match inner.next() {
-                    Some(c) => Some(self.expr(c.into_inner().next()?)),
+                    Some(c) => Some(self.expr(c.into_inner().filter(is_content).next()?)),
                     None => None,
                 };
                 BenefitStmt::Amount { amount, cap }
             }
-            Rule::ceiling => BenefitStmt::Ceiling(self.expr(pair.into_inner().next()?)),
+            Rule::ceiling => BenefitStmt::Ceiling(self.expr(pair.into_inner().filter(is_content).next()?)),
             Rule::deferred => BenefitStmt::Deferred(span),
             Rule::frequency => {
-                let f = pair.into_inner().next()?;
+                let f = pair.into_inner().filter(is_content).next()?;
                 match f.as_rule() {
                     Rule::once => BenefitStmt::Once(span_of(&f)),
                     _ => {
-                        let q = f.into_inner().next()?;
+                        let q = f.into_inner().filter(is_content).next()?;
                         let s = span_of(&q);
                         BenefitStmt::PerYear(Spanned { node: self.quantity(q)?, span: s })
                     }
                 }
             }
             Rule::exclusive => {
-                let mut inner = pair.into_inner();
+                let mut inner = pair.into_inner().filter(is_content);
                 let other = name(inner.next()?);
                 let year = inner.next().and_then(|y| {
                     let s = span_of(&y);
@@ -461,8 +468,9 @@ impl Builder {
             }
             Rule::funding => BenefitStmt::Funding(self.names(pair)),
             Rule::payer => BenefitStmt::Payer(self.names(pair)),
-            Rule::validity => BenefitStmt::Validity(self.validity_range(pair.into_inner().next()?)?),
-            Rule::note => BenefitStmt::Note(self.string(pair.into_inner().next()?)),
+            Rule::departments => BenefitStmt::Departments(self.names(pair)),
+            Rule::validity => BenefitStmt::Validity(self.validity_range(pair.into_inner().filter(is_content).next()?)?),
+            Rule::note => BenefitStmt::Note(self.string(pair.into_inner().filter(is_content).next()?)),
             _ => return None,
         })
     }
@@ -473,7 +481,7 @@ impl Builder {
         let mut value = None;
         let mut wan = false;
         let mut unit = None;
-        for p in pair.into_inner() {
+        for p in pair.into_inner().filter(is_content) {
             match p.as_rule() {
                 Rule::number => value = p.as_str().parse::<Decimal>().ok(),
                 Rule::wan => wan = true,
@@ -503,7 +511,7 @@ impl Builder {
     fn expr(&mut self, pair: Pair<Rule>) -> Expr {
         let span = span_of(&pair);
         let rule = pair.as_rule();
-        let mut inner: Vec<Pair<Rule>> = pair.clone().into_inner().collect();
+        let mut inner: Vec<Pair<Rule>> = pair.clone().into_inner().filter(is_content).collect();
         match rule {
             Rule::expr => match inner.pop() {
                 Some(p) => self.expr(p),
@@ -583,7 +591,7 @@ impl Builder {
                 None => return self.bad(span),
             },
             Rule::in_op => {
-                let negated = op.clone().into_inner().next().is_some_and(|p| p.as_rule() == Rule::not_in);
+                let negated = op.clone().into_inner().filter(is_content).next().is_some_and(|p| p.as_rule() == Rule::not_in);
                 ExprKind::In { expr: Box::new(lhs), values: iter.map(name).collect(), negated }
             }
             _ => {
@@ -634,39 +642,45 @@ impl Builder {
             },
             Rule::bool_lit => ExprKind::Bool(pair.as_str().starts_with('是')),
             Rule::case_date => ExprKind::CaseDate,
-            Rule::path => ExprKind::Path(pair.into_inner().map(name).collect()),
+            Rule::path => ExprKind::Path(pair.into_inner().filter(is_content).map(name).collect()),
             Rule::ident => ExprKind::Path(vec![name(pair)]),
             Rule::call => {
-                let mut inner = pair.into_inner();
+                let mut inner = pair.into_inner().filter(is_content);
                 let Some(func) = inner.next().map(name) else { return self.bad(span) };
                 ExprKind::Call(func, inner.map(|p| self.expr(p)).collect())
             }
             Rule::count => {
-                let mut inner = pair.into_inner();
+                let mut inner = pair.into_inner().filter(is_content);
                 let Some(list) = inner.next().map(name) else { return self.bad(span) };
                 let filter = inner.next().map(|p| Box::new(self.expr(p)));
                 ExprKind::Count { list, filter }
             }
             Rule::sum => {
-                let mut inner = pair.into_inner();
+                let mut inner = pair.into_inner().filter(is_content);
                 let Some(list) = inner.next().map(name) else { return self.bad(span) };
                 let Some(body) = inner.next().map(|p| Box::new(self.expr(p))) else { return self.bad(span) };
                 let filter = inner.next().map(|p| Box::new(self.expr(p)));
                 ExprKind::Sum { list, body, filter }
             }
             Rule::tier => {
-                let mut inner = pair.into_inner();
+                let mut inner = pair.into_inner().filter(is_content);
                 let Some(key) = inner.next().map(|p| self.expr_primary(p)) else { return self.bad(span) };
                 let mut arms = Vec::new();
                 for arm in inner {
-                    let mut parts = arm.into_inner();
+                    let mut parts = arm.into_inner().filter(is_content);
                     if let (Some(n), Some(e)) = (parts.next(), parts.next()) {
                         arms.push((name(n), self.expr(e)));
                     }
                 }
                 ExprKind::Tier { key: Box::new(key), arms }
             }
-            _ => return self.expr(pair),
+            Rule::expr | Rule::or_expr | Rule::and_expr | Rule::not_expr | Rule::cmp_expr | Rule::add_expr | Rule::mul_expr => {
+                return self.expr(pair)
+            }
+            other => {
+                self.error(span, format!("内部错误：未处理的语法成分 {other:?}"), "无法解析", "请报告此问题");
+                return self.bad(span);
+            }
         };
         Expr { kind, span }
     }
@@ -674,8 +688,13 @@ impl Builder {
 
 fn unit_lit(pair: &Pair<Rule>) -> UnitLit {
     let text = pair.as_str().to_string();
-    let mut atoms = pair.clone().into_inner().filter(|p| p.as_rule() == Rule::unit_atom).map(|p| p.as_str().to_string());
-    let percent = pair.clone().into_inner().any(|p| p.as_rule() == Rule::percent);
+    let mut atoms = pair.clone().into_inner().filter(is_content).filter(|p| p.as_rule() == Rule::unit_atom).map(|p| p.as_str().to_string());
+    let percent = pair.clone().into_inner().filter(is_content).any(|p| p.as_rule() == Rule::percent);
     let numerator = atoms.next().into_iter().collect();
     UnitLit { text, numerator, denominator: atoms.collect(), percent }
+}
+
+/// Keyword tokens carry no content: the builder skips them.
+fn is_content(p: &Pair<Rule>) -> bool {
+    keywords::keyword_text(p.as_rule()).is_none()
 }
