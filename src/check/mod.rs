@@ -275,7 +275,7 @@ impl<'a> DocLowerer<'a> {
                 }
                 ast::Item::Guidance(g) => {
                     for q in &g.quotes {
-                        self.check_quote(q);
+                        let _ = self.check_quote(q);
                     }
                 }
                 _ => {}
@@ -347,21 +347,44 @@ impl<'a> DocLowerer<'a> {
         groups
     }
 
-    fn check_quote(&mut self, quote: &ast::Name) -> bool {
-        let (Some((src_file, _)), Some(norm)) = (self.source, self.normalized.as_ref()) else {
-            return true;
+    /// Checks that a quote occurs in the document. On failure pushes one
+    /// diagnostic (the quote and the nearest passage) and returns its index
+    /// with the nearest passage, folded.
+    fn check_quote(&mut self, quote: &ast::Name) -> Option<(usize, String)> {
+        let (Some((src_file, src_text)), Some(norm)) = (self.source, self.normalized.as_ref()) else {
+            return None;
         };
         let needle = text::fold(&quote.node);
         if needle.is_empty() || norm.find(&needle).is_some() {
-            return true;
+            return None;
         }
-        let mut d = Diagnostic::error("P0301", "原文引用与文件原文不符")
-            .at(self.file, quote.span, "这段原文在文件中找不到");
+        let mut d = Diagnostic::error("P0301", "原文引用与文件原文不符").at(self.file, quote.span, "这段原文在文件中找不到");
+        let mut nearest = String::new();
         if let Some((s, e)) = norm.nearest(&needle) {
             d = d.also(src_file, Span::new(s, e), "文件中最接近的段落");
+            nearest = text::fold(src_text.get(s..e).unwrap_or(""));
         }
         self.diags.push(d.help("原文须逐字摘自文件（换行、空格和全半角不计）；若文件已修订，请同时修改规则"));
-        false
+        Some((self.diags.len() - 1, nearest))
+    }
+
+    /// Points a failed quote's diagnostic at the rule's numbers that the
+    /// document no longer says.
+    fn blame_numbers(&mut self, c: &ast::Clause, failed: &[(usize, String, String)]) {
+        let mut lits = Vec::new();
+        for s in &c.stmts {
+            clause_exprs(s, &mut |e| collect_quantities(e, &mut lits));
+        }
+        for (index, quote, nearest) in failed {
+            for (q, span) in &lits {
+                let cited = text::fold(&q.cited);
+                if quote.contains(&cited) && !nearest.contains(&cited) {
+                    if let Some(d) = self.diags.get_mut(*index) {
+                        d.secondary.push(diag::Label { at: span.in_file(self.file), text: "规则中的这个数与文件不符".into() });
+                    }
+                }
+            }
+        }
     }
 
     fn clause(&mut self, c: &ast::Clause, doc_window: ir::Window) -> (ir::Clause, Vec<Span>) {
@@ -370,13 +393,17 @@ impl<'a> DocLowerer<'a> {
         let mut funding = Vec::new();
         let mut departments = Vec::new();
         let mut audience = None;
+        let mut failed_quotes = Vec::new();
         for s in &c.stmts {
             match s {
                 ast::ClauseStmt::Audience(n) => audience = self.audience(n),
                 ast::ClauseStmt::Quote(q) => {
-                    if self.check_quote(q) {
-                        quotes.push(text::fold(&q.node));
+                    // A quote that drifted from the document still stands for
+                    // the rule's numbers: one diagnostic, not one per number.
+                    if let Some((index, nearest)) = self.check_quote(q) {
+                        failed_quotes.push((index, text::fold(&q.node), nearest));
                     }
+                    quotes.push(text::fold(&q.node));
                 }
                 ast::ClauseStmt::Validity(r) => {
                     window = window_of(self.file, r, self.diags);
@@ -394,6 +421,7 @@ impl<'a> DocLowerer<'a> {
                     .help("每个可计算的条款都要引用它依据的原文：原文「…」"),
             );
         }
+        self.blame_numbers(c, &failed_quotes);
         let quoted = quotes.join("\n");
         let mut locals: Vec<(String, ir::Ty)> = Vec::new();
         let mut lets = Vec::new();
@@ -685,5 +713,28 @@ fn collect_quantities<'e>(e: &'e ast::Expr, out: &mut Vec<(&'e ast::Quantity, Sp
             collect_quantities(a, out);
             collect_quantities(b, out);
         }
+    }
+}
+
+/// Calls `f` on every expression a clause statement holds.
+fn clause_exprs<'e>(s: &'e ast::ClauseStmt, f: &mut impl FnMut(&'e ast::Expr)) {
+    match s {
+        ast::ClauseStmt::Applies(e) | ast::ClauseStmt::Let(_, e) => f(e),
+        ast::ClauseStmt::Status { condition, .. } | ast::ClauseStmt::Constraint { condition, .. } => f(condition),
+        ast::ClauseStmt::Benefit(b) => {
+            for bs in &b.stmts {
+                match bs {
+                    ast::BenefitStmt::Condition(e) | ast::BenefitStmt::Exclusion(e) | ast::BenefitStmt::Ceiling(e) => f(e),
+                    ast::BenefitStmt::Amount { amount, cap } => {
+                        f(amount);
+                        if let Some(c) = cap {
+                            f(c);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        _ => {}
     }
 }

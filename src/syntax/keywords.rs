@@ -63,7 +63,7 @@ pub fn keyword_text(rule: Rule) -> Option<&'static str> {
         Rule::kw_yuanwenjian => "原文件",
         Rule::kw_shixing => "施行",
         Rule::kw_budejiangdibiaozhun => "不得降低标准",
-        Rule::kw_yinfazhiri => "印发之日",
+        Rule::kw_yinfazhiri => "自印发之日",
         Rule::kw_riqi => "日期",
         Rule::kw_duixiang => "对象",
         Rule::kw_shi => "是",

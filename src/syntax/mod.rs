@@ -141,7 +141,7 @@ fn expected_words(rule: Rule) -> Option<String> {
         | Rule::doc_source
         | Rule::doc_validity
         | Rule::doc_no_lower => "文件信息（名称、级别、地区、上级、原文件、施行）或「}」",
-        Rule::validity_range => "有效期，例如 自2022年1月1日 至2025年12月31日",
+        Rule::validity_range => "有效期，例如 自2022年1月1日 至2025年12月31日，或 自印发之日 至2025年12月31日",
         Rule::tier_arm => "分档项，例如 本科：500元/人/月",
         other => return keywords::keyword_text(other).map(|k| format!("「{k}」")),
     }.to_string())
