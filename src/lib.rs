@@ -10,3 +10,4 @@ pub mod eval;
 pub mod case;
 pub mod report;
 pub mod workspace;
+pub mod testing;

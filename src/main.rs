@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use policyc::diag::{self, Diagnostic, SourceMap};
-use policyc::{case, eval, report, workspace};
+use policyc::{case, eval, report, testing, workspace};
 
 /// Exit statuses (also listed in README.md).
 mod exit {
@@ -18,6 +18,8 @@ mod exit {
     // 2 is clap's: the command line itself is wrong.
     /// A case file is invalid.
     pub const CASE: u8 = 3;
+    /// A test case's rulings differ from its expectations.
+    pub const TEST: u8 = 4;
     /// A file could not be read.
     pub const IO: u8 = 5;
 }
@@ -27,7 +29,7 @@ mod exit {
     name = "policyc",
     version,
     about = "政策规则语言的检查器与解释器：核对规则与文件原文，按案例作出裁定",
-    after_help = "退出码：0 成功；1 规则有错误或覆盖不全；2 命令行用法错误；3 案例文件有错误；5 文件无法读取。\n\n\
+    after_help = "退出码：0 成功；1 规则有错误或覆盖不全；2 命令行用法错误；3 案例文件有错误；4 测试未通过；5 文件无法读取。\n\n\
 示例：\n  policyc check policies\n  policyc eval tests/cases/攀枝花/企业吸纳25人.yaml --format json\n  policyc coverage policies"
 )]
 struct Cli {
@@ -49,6 +51,14 @@ enum OutputFormat {
     Table,
     /// CASES.md 约定的 JSON
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TestFormat {
+    /// 中文报告
+    Human,
+    /// JUnit XML，供 CI 使用
+    Junit,
 }
 
 #[derive(Subcommand)]
@@ -74,6 +84,20 @@ enum Command {
         /// 在每项裁定中列出求值过程：每个条件及其取值、每个定义、适用的限额
         #[arg(long)]
         trace: bool,
+        /// 诊断信息的格式
+        #[arg(long, value_enum, default_value = "human")]
+        error_format: ErrorFormat,
+    },
+    /// 运行带「期望」的案例文件，比较裁定；最后一行为「N passed, M failed」
+    Test {
+        /// 案例文件或目录（默认 tests/cases）
+        paths: Vec<PathBuf>,
+        /// 规则目录
+        #[arg(long, default_value = "policies")]
+        policies: PathBuf,
+        /// 报告格式
+        #[arg(long, value_enum, default_value = "human")]
+        format: TestFormat,
         /// 诊断信息的格式
         #[arg(long, value_enum, default_value = "human")]
         error_format: ErrorFormat,
@@ -126,6 +150,58 @@ fn main() -> ExitCode {
                 exit::OK
             }
         }
+        Command::Test { paths, policies, format, error_format } => {
+            let mut ws = workspace::load(&[policies]);
+            let Some(program) = ws.program.take() else {
+                print_diagnostics(&ws.diagnostics, &ws.sources, error_format);
+                eprintln!("规则有错误，无法运行测试");
+                return ExitCode::from(exit::POLICY);
+            };
+            let paths = if paths.is_empty() { vec![PathBuf::from("tests/cases")] } else { paths };
+            let files = match testing::case_files(&paths) {
+                Ok(f) => f,
+                Err(e) => {
+                    eprintln!("无法读取案例：{e}");
+                    return ExitCode::from(exit::IO);
+                }
+            };
+            let results: Vec<testing::CaseResult> =
+                files.iter().map(|f| testing::run_file(&program, &mut ws.sources, f)).collect();
+            let failed = results
+                .iter()
+                .filter(|r| matches!(r.outcome, testing::CaseOutcome::Failed(_) | testing::CaseOutcome::Error(_)))
+                .count();
+            match format {
+                TestFormat::Junit => print!("{}", testing::junit(&results)),
+                TestFormat::Human => {
+                    for r in &results {
+                        let name = r.id.as_ref().map_or(r.file.clone(), |id| format!("{id}（{}）", r.file));
+                        match &r.outcome {
+                            testing::CaseOutcome::Passed => println!("通过  {name}"),
+                            testing::CaseOutcome::NoExpectations => println!("通过  {name}（无期望，仅求值）"),
+                            testing::CaseOutcome::Failed(diffs) => {
+                                println!("失败  {name}");
+                                for d in diffs {
+                                    println!("      - {d}");
+                                }
+                            }
+                            testing::CaseOutcome::Error(e) => {
+                                println!("错误  {name}");
+                                for line in e.lines() {
+                                    println!("      {line}");
+                                }
+                            }
+                        }
+                    }
+                    println!("{} passed, {failed} failed", results.len() - failed);
+                }
+            }
+            if failed > 0 {
+                exit::TEST
+            } else {
+                exit::OK
+            }
+        }
         Command::Coverage { paths, format } => {
             let ws = workspace::load(&default_paths(paths));
             print_diagnostics(&ws.diagnostics, &ws.sources, ErrorFormat::Human);
@@ -151,28 +227,11 @@ fn main() -> ExitCode {
                 eprintln!("规则有错误，无法裁定");
                 return ExitCode::from(exit::POLICY);
             };
-            let name = case_path.display().to_string();
-            let text = match std::fs::read(&case_path) {
-                Ok(bytes) => case::decode(&name, &bytes),
+            let case = match case::load_file(&program, &mut ws.sources, &case_path) {
+                Ok((c, _)) => c,
                 Err(e) => {
-                    let d = Diagnostic::error("P0005", format!("无法读取 {name}：{e}")).help("检查案例文件的路径");
-                    print_diagnostics(&[d], &ws.sources, error_format);
-                    return ExitCode::from(exit::IO);
-                }
-            };
-            let text = match text {
-                Ok(t) => t,
-                Err(d) => {
-                    print_diagnostics(&[d], &ws.sources, error_format);
-                    return ExitCode::from(exit::CASE);
-                }
-            };
-            let file = ws.sources.add(name.clone(), text);
-            let case = match case::load(&program, &ws.sources, file, case::Format::of_path(&name)) {
-                Ok(c) => c,
-                Err(diags) => {
-                    print_diagnostics(&diags, &ws.sources, error_format);
-                    return ExitCode::from(exit::CASE);
+                    print_diagnostics(&e.diagnostics, &ws.sources, error_format);
+                    return ExitCode::from(if e.unreadable { exit::IO } else { exit::CASE });
                 }
             };
             match eval::evaluate(&program, &case, eval::Options { trace }) {

@@ -46,8 +46,30 @@ pub fn decode(name: &str, bytes: &[u8]) -> Result<String, Diagnostic> {
     }
 }
 
+/// Why a case file could not be loaded.
+#[derive(Debug)]
+pub struct LoadError {
+    pub diagnostics: Vec<Diagnostic>,
+    /// The file could not be read at all (as opposed to being invalid).
+    pub unreadable: bool,
+}
+
+/// Reads, parses and validates a case file; its text is added to
+/// `sources` so that diagnostics can show it. Returns the case and the
+/// parsed tree (which also holds any `期望`).
+pub fn load_file(program: &Program, sources: &mut SourceMap, path: &std::path::Path) -> Result<(ir::Case, Node), LoadError> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| LoadError {
+        diagnostics: vec![Diagnostic::error("P0005", format!("无法读取 {name}：{e}")).help("检查案例文件的路径")],
+        unreadable: true,
+    })?;
+    let text = decode(&name, &bytes).map_err(|d| LoadError { diagnostics: vec![d], unreadable: false })?;
+    let file = sources.add(name.clone(), text);
+    load(program, sources, file, Format::of_path(&name)).map_err(|diagnostics| LoadError { diagnostics, unreadable: false })
+}
+
 /// Parses and validates one case held in `sources` under `file`.
-pub fn load(program: &Program, sources: &SourceMap, file: FileId, format: Format) -> Result<ir::Case, Vec<Diagnostic>> {
+pub fn load(program: &Program, sources: &SourceMap, file: FileId, format: Format) -> Result<(ir::Case, Node), Vec<Diagnostic>> {
     let text = sources.text(file);
     let node = match node::parse(text, format) {
         Ok(n) => n,
@@ -61,7 +83,8 @@ pub fn load(program: &Program, sources: &SourceMap, file: FileId, format: Format
             return Err(vec![d]);
         }
     };
-    validate(program, &node, file, text)
+    let case = validate(program, &node, file, text)?;
+    Ok((case, node))
 }
 
 /// Validates a parsed case.
@@ -81,7 +104,7 @@ struct Validator<'a> {
     diags: Vec<Diagnostic>,
 }
 
-const TOP_FIELDS: [&str; 4] = ["编号", "日期", "文件", "主体"];
+const TOP_FIELDS: [&str; 5] = ["编号", "日期", "文件", "主体", "期望"];
 
 impl Validator<'_> {
     /// Best-effort location of a field in the file: the key's last path
@@ -121,6 +144,8 @@ impl Validator<'_> {
                 "编号" => id = self.text_value(key, value),
                 "日期" => date = self.date_value(key, value),
                 "文件" => documents = self.documents(value),
+                // Expected rulings, read by `policyc test`; not part of the facts.
+                "期望" => {}
                 "主体" => subject = Some(self.record(&self.program.vocabulary.subject, self.program.vocabulary.slot_count, "主体", value, None)),
                 other => {
                     let help = closest_help(other, TOP_FIELDS.iter().copied());
