@@ -75,9 +75,8 @@ impl Date {
         if later < self {
             return -later.whole_months_until(self);
         }
-        let mut months = (i64::from(later.year) - i64::from(self.year)) * 12
-            + i64::from(later.month)
-            - i64::from(self.month);
+        let mut months =
+            (i64::from(later.year) - i64::from(self.year)) * 12 + i64::from(later.month) - i64::from(self.month);
         if self.add_months(months).is_none_or(|d| d > later) {
             months -= 1;
         }

@@ -258,9 +258,8 @@ impl<'a> MietteView<'a> {
     }
 
     fn for_file(diag: &'a Diagnostic, file: FileId, sources: &SourceMap) -> MietteView<'a> {
-        let source = sources
-            .get(file)
-            .map(|f| miette::NamedSource::new(f.name.clone(), f.text.clone()).with_language("policy"));
+        let source =
+            sources.get(file).map(|f| miette::NamedSource::new(f.name.clone(), f.text.clone()).with_language("policy"));
         MietteView { diag, file: Some(file), source, related: Vec::new(), label_override: None }
     }
 }
@@ -310,7 +309,11 @@ impl miette::Diagnostic for MietteView<'_> {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         let file = self.file?;
         let to_miette = |l: &Label| {
-            miette::LabeledSpan::new(Some(l.text.clone()), l.at.span.start, l.at.span.end.saturating_sub(l.at.span.start))
+            miette::LabeledSpan::new(
+                Some(l.text.clone()),
+                l.at.span.start,
+                l.at.span.end.saturating_sub(l.at.span.start),
+            )
         };
         let labels: Vec<miette::LabeledSpan> = match self.label_override {
             Some(l) => vec![to_miette(l)],

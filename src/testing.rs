@@ -153,7 +153,12 @@ pub fn compare(exp: &Expectations, got: &Evaluation) -> Vec<String> {
         };
         if let Some(o) = &e.outcome {
             if o != r.outcome.label() {
-                diffs.push(format!("{}：结果期望「{o}」，实际「{}」（理由：{}）", describe(e), r.outcome.label(), r.reasons.join("；")));
+                diffs.push(format!(
+                    "{}：结果期望「{o}」，实际「{}」（理由：{}）",
+                    describe(e),
+                    r.outcome.label(),
+                    r.reasons.join("；")
+                ));
             }
         }
         if e.amount.is_some() && e.amount != r.amount {
@@ -164,12 +169,20 @@ pub fn compare(exp: &Expectations, got: &Evaluation) -> Vec<String> {
         }
         if let Some(f) = &e.funding {
             if Some(f) != r.funding.as_ref() {
-                diffs.push(format!("{}：资金来源期望「{f}」，实际「{}」", describe(e), r.funding.clone().unwrap_or_default()));
+                diffs.push(format!(
+                    "{}：资金来源期望「{f}」，实际「{}」",
+                    describe(e),
+                    r.funding.clone().unwrap_or_default()
+                ));
             }
         }
         if let Some(p) = &e.payer {
             if Some(p) != r.payer.as_ref() {
-                diffs.push(format!("{}：支付方期望「{p}」，实际「{}」", describe(e), r.payer.clone().unwrap_or_default()));
+                diffs.push(format!(
+                    "{}：支付方期望「{p}」，实际「{}」",
+                    describe(e),
+                    r.payer.clone().unwrap_or_default()
+                ));
             }
         }
         for needle in &e.reason_contains {
@@ -239,7 +252,11 @@ pub fn case_files(paths: &[std::path::PathBuf]) -> std::io::Result<Vec<std::path
 }
 
 /// Loads, evaluates and compares one case file.
-pub fn run_file(program: &crate::ir::Program, sources: &mut crate::diag::SourceMap, path: &std::path::Path) -> CaseResult {
+pub fn run_file(
+    program: &crate::ir::Program,
+    sources: &mut crate::diag::SourceMap,
+    path: &std::path::Path,
+) -> CaseResult {
     let file = path.display().to_string();
     let (case, node) = match crate::case::load_file(program, sources, path) {
         Ok(x) => x,
@@ -274,7 +291,8 @@ fn xml_escape(s: &str) -> String {
 
 /// A JUnit XML report, for CI systems.
 pub fn junit(results: &[CaseResult]) -> String {
-    let failures = results.iter().filter(|r| matches!(r.outcome, CaseOutcome::Failed(_) | CaseOutcome::Error(_))).count();
+    let failures =
+        results.iter().filter(|r| matches!(r.outcome, CaseOutcome::Failed(_) | CaseOutcome::Error(_))).count();
     let mut out = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"policyc\" tests=\"{}\" failures=\"{failures}\">\n",
         results.len()
@@ -288,9 +306,10 @@ pub fn junit(results: &[CaseResult]) -> String {
                 ">\n    <failure message=\"裁定与期望不符\">{}</failure>\n  </testcase>\n",
                 xml_escape(&d.join("\n"))
             )),
-            CaseOutcome::Error(e) => {
-                out.push_str(&format!(">\n    <error message=\"案例无法运行\">{}</error>\n  </testcase>\n", xml_escape(e)))
-            }
+            CaseOutcome::Error(e) => out.push_str(&format!(
+                ">\n    <error message=\"案例无法运行\">{}</error>\n  </testcase>\n",
+                xml_escape(e)
+            )),
         }
     }
     out.push_str("</testsuite>\n");

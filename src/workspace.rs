@@ -33,7 +33,8 @@ pub fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Diagnostic> {
         } else if p.exists() {
             out.push(p.clone());
         } else {
-            return Err(Diagnostic::error("P0005", format!("找不到 {}", p.display())).help("检查路径；规则文件的扩展名是 .policy"));
+            return Err(Diagnostic::error("P0005", format!("找不到 {}", p.display()))
+                .help("检查路径；规则文件的扩展名是 .policy"));
         }
     }
     out.sort();
@@ -63,61 +64,91 @@ pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
     crate::case::decode(&path.display().to_string(), &bytes)
 }
 
-/// Loads, parses and checks the policies under `paths`.
+/// Loads, parses and checks the policies under `paths`. A document's
+/// 原文件 is read relative to its rule file.
 pub fn load(paths: &[PathBuf]) -> Workspace {
-    let mut sources = SourceMap::default();
     let mut diagnostics = Vec::new();
     let files = match policy_files(paths) {
         Ok(f) => f,
-        Err(d) => {
-            return Workspace { sources, diagnostics: vec![d], program: None, coverage: Vec::new() };
-        }
+        Err(d) => return finish(SourceMap::default(), vec![d], Vec::new()),
     };
     if files.is_empty() {
         diagnostics.push(
-            Diagnostic::error("P0005", "没有找到规则文件（*.policy）").help("指定规则目录，例如 policyc check policies"),
+            Diagnostic::error("P0005", "没有找到规则文件（*.policy）")
+                .help("指定规则目录，例如 policyc check policies"),
         );
     }
-    let mut parsed = Vec::new();
-    for path in &files {
-        let text = match read_text(path) {
-            Ok(t) => t,
-            Err(d) => {
-                diagnostics.push(d);
+    let mut texts = Vec::new();
+    for path in files {
+        match read_text(&path) {
+            Ok(t) => texts.push((path, t)),
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    build(texts, diagnostics, |rule_file, source| {
+        let full = rule_file.parent().unwrap_or(Path::new(".")).join(source);
+        read_text(&full).map(|text| (full, text))
+    })
+}
+
+/// Checks policies given as text, with their document texts by the name
+/// their 原文件 uses: for tests and tools that hold files in memory.
+pub fn load_texts(policies: &[(&str, &str)], sources: &[(&str, &str)]) -> Workspace {
+    let texts = policies.iter().map(|(n, t)| (PathBuf::from(n), t.to_string())).collect();
+    build(texts, Vec::new(), |_, name| match sources.iter().find(|(n, _)| *n == name) {
+        Some((n, t)) => Ok((PathBuf::from(n), t.to_string())),
+        None => Err(Diagnostic::error("P0005", format!("找不到 {name}"))),
+    })
+}
+
+fn build(
+    texts: Vec<(PathBuf, String)>,
+    mut diagnostics: Vec<Diagnostic>,
+    read_source: impl Fn(&Path, &str) -> Result<(PathBuf, String), Diagnostic>,
+) -> Workspace {
+    let mut sources = SourceMap::default();
+    let mut policy_files = Vec::new();
+    for (path, text) in texts {
+        let id = sources.add(path.display().to_string(), text);
+        let module = match syntax::parse(id, sources.text(id)) {
+            Ok(m) => m,
+            Err(errs) => {
+                diagnostics.extend(errs);
                 continue;
             }
         };
-        let id = sources.add(path.display().to_string(), text);
-        match syntax::parse(id, sources.text(id)) {
-            Ok(module) => parsed.push((path.clone(), id, module)),
-            Err(errs) => diagnostics.extend(errs),
-        }
-    }
-    let mut policy_files = Vec::new();
-    for (path, id, module) in parsed {
-        let source = module.items.iter().find_map(|i| match i {
+        let declared = module.items.iter().find_map(|i| match i {
             ast::Item::Document(d) => d.source.clone(),
             _ => None,
         });
-        let source_id = source.and_then(|s| {
-            let full = path.parent().unwrap_or(Path::new(".")).join(&s.node);
-            match read_text(&full) {
-                Ok(text) => Some(sources.add(full.display().to_string(), text)),
-                Err(d) => {
-                    diagnostics.push(
-                        Diagnostic::error("P0304", format!("无法读取原文件 {}", full.display()))
-                            .at(id, s.span, d.message)
-                            .help("原文件的路径相对于规则文件所在目录"),
-                    );
-                    None
-                }
+        let source = declared.and_then(|s| match read_source(&path, &s.node) {
+            Ok((full, text)) => Some(sources.add(full.display().to_string(), text)),
+            Err(d) => {
+                diagnostics.push(
+                    Diagnostic::error("P0304", format!("无法读取原文件「{}」", s.node))
+                        .at(id, s.span, d.message)
+                        .help("原文件的路径相对于规则文件所在目录"),
+                );
+                None
             }
         });
-        policy_files.push(PolicyFile { file: id, module, source: source_id });
+        policy_files.push(PolicyFile { file: id, module, source });
     }
     let checked = check::check(&policy_files, &sources);
     diagnostics.extend(checked.diagnostics);
+    finish(sources, diagnostics, checked.coverage).with_program(checked.program)
+}
+
+fn finish(sources: SourceMap, mut diagnostics: Vec<Diagnostic>, coverage: Vec<DocumentCoverage>) -> Workspace {
     diag::sort(&mut diagnostics);
-    let program = if diagnostics.iter().any(Diagnostic::is_error) { None } else { checked.program };
-    Workspace { sources, diagnostics, program, coverage: checked.coverage }
+    Workspace { sources, diagnostics, program: None, coverage }
+}
+
+impl Workspace {
+    fn with_program(mut self, program: Option<Program>) -> Workspace {
+        if !self.has_errors() {
+            self.program = program;
+        }
+        self
+    }
 }

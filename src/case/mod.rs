@@ -57,7 +57,11 @@ pub struct LoadError {
 /// Reads, parses and validates a case file; its text is added to
 /// `sources` so that diagnostics can show it. Returns the case and the
 /// parsed tree (which also holds any `期望`).
-pub fn load_file(program: &Program, sources: &mut SourceMap, path: &std::path::Path) -> Result<(ir::Case, Node), LoadError> {
+pub fn load_file(
+    program: &Program,
+    sources: &mut SourceMap,
+    path: &std::path::Path,
+) -> Result<(ir::Case, Node), LoadError> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| LoadError {
         diagnostics: vec![Diagnostic::error("P0005", format!("无法读取 {name}：{e}")).help("检查案例文件的路径")],
@@ -65,11 +69,17 @@ pub fn load_file(program: &Program, sources: &mut SourceMap, path: &std::path::P
     })?;
     let text = decode(&name, &bytes).map_err(|d| LoadError { diagnostics: vec![d], unreadable: false })?;
     let file = sources.add(name.clone(), text);
-    load(program, sources, file, Format::of_path(&name)).map_err(|diagnostics| LoadError { diagnostics, unreadable: false })
+    load(program, sources, file, Format::of_path(&name))
+        .map_err(|diagnostics| LoadError { diagnostics, unreadable: false })
 }
 
 /// Parses and validates one case held in `sources` under `file`.
-pub fn load(program: &Program, sources: &SourceMap, file: FileId, format: Format) -> Result<(ir::Case, Node), Vec<Diagnostic>> {
+pub fn load(
+    program: &Program,
+    sources: &SourceMap,
+    file: FileId,
+    format: Format,
+) -> Result<(ir::Case, Node), Vec<Diagnostic>> {
     let text = sources.text(file);
     let node = match node::parse(text, format) {
         Ok(n) => n,
@@ -107,17 +117,24 @@ struct Validator<'a> {
 const TOP_FIELDS: [&str; 5] = ["编号", "日期", "文件", "主体", "期望"];
 
 impl Validator<'_> {
-    /// Best-effort location of a field in the file: the key's last path
-    /// segment, searched after its parent's key.
+    /// Best-effort location of a field in the file: each path segment's key
+    /// (followed by a colon) after its parent's, stepping over list members
+    /// for an index. `None` where it cannot be found, never a wrong place
+    /// on purpose.
     fn locate(&self, path: &str) -> Option<Span> {
         let mut from = 0;
         let mut found = None;
         for seg in path.split('.') {
-            let key = seg.split('[').next().unwrap_or(seg);
-            let rest = self.text.get(from..)?;
-            let at = rest.find(key)? + from;
+            let (key, index) = match seg.split_once('[') {
+                Some((k, rest)) => (k, rest.trim_end_matches(']').parse::<usize>().ok()),
+                None => (seg, None),
+            };
+            let at = find_key(self.text, from, key)?;
             found = Some(Span::new(at, at + key.len()));
             from = at + key.len();
+            if let Some(i) = index {
+                from = nth_member(self.text, from, i)?;
+            }
         }
         found
     }
@@ -132,7 +149,12 @@ impl Validator<'_> {
 
     fn case(&mut self, node: &Node) -> Option<ir::Case> {
         let Node::Map(entries) = node else {
-            self.error("P0502", "案例", "应为键值对（编号、日期、文件、主体）".into(), "案例文件的格式见 CASES.md".into());
+            self.error(
+                "P0502",
+                "案例",
+                "应为键值对（编号、日期、文件、主体）".into(),
+                "案例文件的格式见 CASES.md".into(),
+            );
             return None;
         };
         let mut id = None;
@@ -146,14 +168,23 @@ impl Validator<'_> {
                 "文件" => documents = self.documents(value),
                 // Expected rulings, read by `policyc test`; not part of the facts.
                 "期望" => {}
-                "主体" => subject = Some(self.record(&self.program.vocabulary.subject, self.program.vocabulary.slot_count, "主体", value, None)),
+                "主体" => {
+                    subject = Some(self.record(
+                        &self.program.vocabulary.subject,
+                        self.program.vocabulary.slot_count,
+                        "主体",
+                        value,
+                        None,
+                    ))
+                }
                 other => {
                     let help = closest_help(other, TOP_FIELDS.iter().copied());
                     self.error("P0501", other, format!("未知字段「{other}」"), help);
                 }
             }
         }
-        for (name, missing) in [("日期", date.is_none()), ("文件", documents.is_empty()), ("主体", subject.is_none())] {
+        for (name, missing) in [("日期", date.is_none()), ("文件", documents.is_empty()), ("主体", subject.is_none())]
+        {
             if missing && !self.diags.iter().any(|d| d.message.starts_with(name)) {
                 self.diags.push(
                     Diagnostic::error("P0508", format!("缺少必填字段「{name}」"))
@@ -184,7 +215,12 @@ impl Validator<'_> {
         };
         let d = Date::parse_iso(text);
         if d.is_none() {
-            self.error("P0504", path, format!("「{text}」不是有效日期"), "日期写作 YYYY-MM-DD，且须是真实存在的日期（没有 2023-02-30）".into());
+            self.error(
+                "P0504",
+                path,
+                format!("「{text}」不是有效日期"),
+                "日期写作 YYYY-MM-DD，且须是真实存在的日期（没有 2023-02-30）".into(),
+            );
         }
         d
     }
@@ -216,7 +252,14 @@ impl Validator<'_> {
         out
     }
 
-    fn record(&mut self, schema: &RecordSchema, slot_count: usize, path: &str, node: &Node, list: Option<&ir::ListDecl>) -> Record {
+    fn record(
+        &mut self,
+        schema: &RecordSchema,
+        slot_count: usize,
+        path: &str,
+        node: &Node,
+        list: Option<&ir::ListDecl>,
+    ) -> Record {
         let mut rec = Record { values: vec![Value::Missing; slot_count], defaulted: vec![false; slot_count] };
         let Node::Map(entries) = node else {
             self.error("P0502", path, "应为键值对".into(), "例如 {脱贫人口: 是, 劳动合同月数: 12}".into());
@@ -227,7 +270,14 @@ impl Validator<'_> {
         rec
     }
 
-    fn fill(&mut self, schema: &RecordSchema, path: &str, entries: &[(String, Node)], rec: &mut Record, list: Option<&ir::ListDecl>) {
+    fn fill(
+        &mut self,
+        schema: &RecordSchema,
+        path: &str,
+        entries: &[(String, Node)],
+        rec: &mut Record,
+        list: Option<&ir::ListDecl>,
+    ) {
         for (key, value) in entries {
             let field_path = format!("{path}.{key}");
             let Some(field) = schema.field(key) else {
@@ -254,7 +304,12 @@ impl Validator<'_> {
                 FieldKind::Record(inner) => match value {
                     Node::Map(sub) => self.fill(inner, &field_path, sub, rec, list),
                     Node::Null => {}
-                    _ => self.error("P0502", &field_path, "应为键值对".into(), "例如 用人单位: {单位性质: 企业, 民营: 是}".into()),
+                    _ => self.error(
+                        "P0502",
+                        &field_path,
+                        "应为键值对".into(),
+                        "例如 用人单位: {单位性质: 企业, 民营: 是}".into(),
+                    ),
                 },
                 FieldKind::List { slot, list: list_id } => {
                     let Some(decl) = self.program.vocabulary.lists.get(*list_id as usize) else { continue };
@@ -269,7 +324,9 @@ impl Validator<'_> {
                     let members: Vec<Record> = items
                         .iter()
                         .enumerate()
-                        .map(|(i, n)| self.record(&decl.item, decl.slot_count, &format!("{field_path}[{i}]"), n, Some(decl)))
+                        .map(|(i, n)| {
+                            self.record(&decl.item, decl.slot_count, &format!("{field_path}[{i}]"), n, Some(decl))
+                        })
                         .collect();
                     if let Some(s) = rec.values.get_mut(*slot as usize) {
                         *s = Value::List(members);
@@ -286,7 +343,12 @@ impl Validator<'_> {
                 Node::Str(s) if s == "是" => Some(Value::Bool(true)),
                 Node::Str(s) if s == "否" => Some(Value::Bool(false)),
                 _ => {
-                    self.error("P0502", path, format!("「{}」不是是否值", node.show()), "应为 是 或 否（也接受 true/false）".into());
+                    self.error(
+                        "P0502",
+                        path,
+                        format!("「{}」不是是否值", node.show()),
+                        "应为 是 或 否（也接受 true/false）".into(),
+                    );
                     None
                 }
             },
@@ -295,7 +357,12 @@ impl Validator<'_> {
                     Node::Num(s) => s.as_str(),
                     _ => {
                         let u = if unit.is_none() { String::new() } else { format!("（单位：{unit}）") };
-                        self.error("P0502", path, format!("「{}」不是数值", node.show()), format!("应为不带单位的数字{u}，例如 12"));
+                        self.error(
+                            "P0502",
+                            path,
+                            format!("「{}」不是数值", node.show()),
+                            format!("应为不带单位的数字{u}，例如 12"),
+                        );
                         return None;
                     }
                 };
@@ -306,7 +373,12 @@ impl Validator<'_> {
                     }
                     Ok(n) => Some(Value::Num(n)),
                     Err(_) => {
-                        self.error("P0502", path, format!("数值 {text} 超出可表示的范围"), "数值须在 28 位有效数字以内".into());
+                        self.error(
+                            "P0502",
+                            path,
+                            format!("数值 {text} 超出可表示的范围"),
+                            "数值须在 28 位有效数字以内".into(),
+                        );
                         None
                     }
                 }
@@ -376,4 +448,37 @@ fn closest_help<'a>(name: &str, candidates: impl Iterator<Item = &'a str> + Clon
         Some(s) => format!("是否应为「{s}」？"),
         None => format!("可用的字段：{}", all.join("、")),
     }
+}
+
+/// Where `key` is written as a key (followed by an optional quote and a
+/// colon) at or after `from`.
+fn find_key(text: &str, from: usize, key: &str) -> Option<usize> {
+    let mut at = from;
+    loop {
+        let pos = text.get(at..)?.find(key)? + at;
+        let after = text.get(pos + key.len()..)?.trim_start_matches(['"', '\'']).trim_start();
+        if after.starts_with(':') || after.starts_with('：') {
+            return Some(pos);
+        }
+        at = pos + key.len();
+    }
+}
+
+/// The start of the `index`-th member of the list that begins at `from`:
+/// YAML block items (`- `) or, failing those, flow/JSON maps (`{`).
+fn nth_member(text: &str, from: usize, index: usize) -> Option<usize> {
+    let rest = text.get(from..)?;
+    let mut offset = 0;
+    let mut dashes = Vec::new();
+    for line in rest.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("- ") || trimmed == "-\n" {
+            dashes.push(from + offset + (line.len() - trimmed.len()));
+        }
+        offset += line.len();
+    }
+    if let Some(p) = dashes.get(index) {
+        return Some(*p);
+    }
+    rest.match_indices('{').nth(index).map(|(i, _)| from + i)
 }

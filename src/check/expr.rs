@@ -29,6 +29,8 @@ pub struct Lower<'a> {
     file: FileId,
     src: &'a str,
     locals: &'a [(String, Ty)],
+    /// Definitions that failed to check: their uses are not reported again.
+    failed: &'a [String],
     diags: &'a mut Vec<Diagnostic>,
     /// The list whose members are in scope (inside 计数/合计).
     item: Option<u32>,
@@ -44,10 +46,10 @@ impl<'a> Lower<'a> {
         scope: &'a VocabScope,
         file: FileId,
         src: &'a str,
-        locals: &'a [(String, Ty)],
+        (locals, failed): (&'a [(String, Ty)], &'a [String]),
         diags: &'a mut Vec<Diagnostic>,
     ) -> Lower<'a> {
-        Lower { scope, file, src, locals, diags, item: None, refs: Vec::new() }
+        Lower { scope, file, src, locals, failed, diags, item: None, refs: Vec::new() }
     }
 
     pub fn take_refs(&mut self) -> Vec<NamedRef> {
@@ -94,7 +96,13 @@ impl<'a> Lower<'a> {
                 let body_ir = self.in_item(list_id, body)?;
                 let Ty::Num(u) = body_ir.ty else {
                     let label = format!("这是{}", describe_ty(self.scope, body_ir.ty));
-                    self.error("P0202", body.span, "「合计」的对象应为数".into(), label, "例如 合计 吸纳人员 的 (以工代训月数)");
+                    self.error(
+                        "P0202",
+                        body.span,
+                        "「合计」的对象应为数".into(),
+                        label,
+                        "例如 合计 吸纳人员 的 (以工代训月数)",
+                    );
                     return None;
                 };
                 let filter = match filter {
@@ -102,7 +110,7 @@ impl<'a> Lower<'a> {
                     None => None,
                 };
                 let list_unit = self.scope.ir.lists.get(list_id as usize).map_or(Unit::NONE, |l| l.unit);
-                let unit = u.mul(list_unit).unwrap_or(u);
+                let unit = u.times(list_unit).unwrap_or(u);
                 Some(ex(K::Sum { list: slot, body: Box::new(body_ir), filter }, Ty::Num(unit)))
             }
             A::Tier { key, arms } => self.tier(key, arms, e.span),
@@ -147,7 +155,13 @@ impl<'a> Lower<'a> {
         let x = self.expr(e)?;
         if x.ty != Ty::Bool {
             let label = format!("这是{}", describe_ty(self.scope, x.ty));
-            self.error("P0202", e.span, "这里应为真假判断".into(), label, "「且」「或」「非」连接的是条件，例如 脱贫人口 且 参加社会保险");
+            self.error(
+                "P0202",
+                e.span,
+                "这里应为真假判断".into(),
+                label,
+                "「且」「或」「非」连接的是条件，例如 脱贫人口 且 参加社会保险",
+            );
             return None;
         }
         Some(x)
@@ -159,13 +173,25 @@ impl<'a> Lower<'a> {
             Some(u) => match unit_of(u) {
                 Some(x) => x,
                 None => {
-                    self.error("P0201", span, format!("不认识的单位「{}」", u.text), "未知单位".into(), "可用的单位：元、人、生、个月、月、年、天、次、%");
+                    self.error(
+                        "P0201",
+                        span,
+                        format!("不认识的单位「{}」", u.text),
+                        "未知单位".into(),
+                        "可用的单位：元、人、生、个月、月、年、天、次、%",
+                    );
                     return None;
                 }
             },
         };
         let Some(value) = q.value.checked_mul(factor) else {
-            self.error("P0601", span, format!("数值「{}」超出可表示的范围", q.text), "数值过大".into(), "金额与数量须在 28 位有效数字以内");
+            self.error(
+                "P0601",
+                span,
+                format!("数值「{}」超出可表示的范围", q.text),
+                "数值过大".into(),
+                "金额与数量须在 28 位有效数字以内",
+            );
             return None;
         };
         Some(ex(K::Const(Value::Num(value), q.text.clone()), Ty::Num(unit)))
@@ -202,7 +228,13 @@ impl<'a> Lower<'a> {
             return Some(ex(K::Slot(*slot), *ty));
         }
         if self.scope.lists.contains_key(&dotted) {
-            self.error("P0202", span, format!("「{dotted}」是列表"), "列表不能直接使用".into(), "用「计数 列表 其中 条件」或「合计 列表 的 (数)」");
+            self.error(
+                "P0202",
+                span,
+                format!("「{dotted}」是列表"),
+                "列表不能直接使用".into(),
+                "用「计数 列表 其中 条件」或「合计 列表 的 (数)」",
+            );
             return None;
         }
         self.unknown(&dotted, span);
@@ -216,12 +248,17 @@ impl<'a> Lower<'a> {
     }
 
     fn unknown(&mut self, name: &str, span: Span) {
+        if self.failed.iter().any(|f| f == name) {
+            return;
+        }
         let mut candidates: Vec<&str> = self.locals.iter().map(|(n, _)| n.as_str()).collect();
         candidates.extend(self.scope.scalars.keys().map(String::as_str));
         if let Some(m) = self.item.and_then(|i| self.scope.items.get(i as usize)) {
             candidates.extend(m.keys().map(String::as_str));
         }
-        let help = if let Some(k) = KEYWORDS_IN_NAMES.iter().find(|k| name.contains(**k) && name.chars().count() > k.chars().count()) {
+        let help = if let Some(k) =
+            KEYWORDS_IN_NAMES.iter().find(|k| name.contains(**k) && name.chars().count() > k.chars().count())
+        {
             format!("名称里含有关键字「{k}」：关键字前后要留空格，例如 脱贫人口 且 参加社会保险")
         } else {
             match suggest::closest(name, candidates.iter().copied()) {
@@ -235,7 +272,13 @@ impl<'a> Lower<'a> {
     fn enum_value(&mut self, lowered: &ir::Expr, span: Span, value: &ast::Name) -> Option<u32> {
         let Ty::Enum(id) = lowered.ty else {
             let label = format!("这是{}", describe_ty(self.scope, lowered.ty));
-            self.error("P0202", span, "「为」「属于」只能用于取值字段".into(), label, "例如 单位性质 为 企业；数值请用 >=、<= 比较");
+            self.error(
+                "P0202",
+                span,
+                "「为」「属于」只能用于取值字段".into(),
+                label,
+                "例如 单位性质 为 企业；数值请用 >=、<= 比较",
+            );
             return None;
         };
         let values = self.scope.enum_values(id);
@@ -268,7 +311,14 @@ impl<'a> Lower<'a> {
         if x.ty == Ty::Date && matches!(op, ast::BinOp::Add | ast::BinOp::Sub) {
             let unit = self.num_unit(&y, b.span, "日期加减")?;
             let y = if op == ast::BinOp::Sub {
-                ex(K::Arith(ArithOp::Sub, Box::new(ex(K::Const(Value::Num(Decimal::ZERO), "0".into()), y.ty)), Box::new(y)), Ty::Num(unit))
+                ex(
+                    K::Arith(
+                        ArithOp::Sub,
+                        Box::new(ex(K::Const(Value::Num(Decimal::ZERO), "0".into()), y.ty)),
+                        Box::new(y),
+                    ),
+                    Ty::Num(unit),
+                )
             } else {
                 y
             };
@@ -277,7 +327,13 @@ impl<'a> Lower<'a> {
             } else if unit == Unit::DAY {
                 K::AddDays(Box::new(x), Box::new(y))
             } else {
-                self.error("P0201", b.span, format!("日期只能加减月或天，这里是「{unit}」"), "单位不符".into(), "例如 工商登记日期 + 6个月");
+                self.error(
+                    "P0201",
+                    b.span,
+                    format!("日期只能加减月或天，这里是「{unit}」"),
+                    "单位不符".into(),
+                    "例如 工商登记日期 + 6个月",
+                );
                 return None;
             };
             return Some(ex(kind, Ty::Date));
@@ -288,17 +344,20 @@ impl<'a> Lower<'a> {
             ast::BinOp::Add | ast::BinOp::Sub => {
                 if ua != ub {
                     self.diags.push(
-                        Diagnostic::error("P0201", format!("单位不同的数不能相加减：「{}」与「{}」", show(ua), show(ub)))
-                            .at(self.file, b.span, format!("单位是「{}」", show(ub)))
-                            .also(self.file, a.span, format!("单位是「{}」", show(ua)))
-                            .help("只有同单位的数才能相加减；元/人 要先乘以人数才是元"),
+                        Diagnostic::error(
+                            "P0201",
+                            format!("单位不同的数不能相加减：「{}」与「{}」", show(ua), show(ub)),
+                        )
+                        .at(self.file, b.span, format!("单位是「{}」", show(ub)))
+                        .also(self.file, a.span, format!("单位是「{}」", show(ua)))
+                        .help("只有同单位的数才能相加减；元/人 要先乘以人数才是元"),
                     );
                     return None;
                 }
                 (if op == ast::BinOp::Add { ArithOp::Add } else { ArithOp::Sub }, ua)
             }
-            ast::BinOp::Mul => (ArithOp::Mul, ua.mul(ub)?),
-            ast::BinOp::Div => (ArithOp::Div, ua.div(ub)?),
+            ast::BinOp::Mul => (ArithOp::Mul, ua.times(ub)?),
+            ast::BinOp::Div => (ArithOp::Div, ua.per(ub)?),
         };
         let _ = span;
         Some(ex(K::Arith(op, Box::new(x), Box::new(y)), Ty::Num(unit)))
@@ -346,7 +405,13 @@ impl<'a> Lower<'a> {
         let lowered: Vec<ir::Expr> = lowered.into_iter().collect::<Option<_>>()?;
         let arity = |this: &mut Self, n: usize| {
             if lowered.len() != n {
-                this.error("P0202", span, format!("「{}」需要 {n} 个参数，这里有 {} 个", f.node, lowered.len()), "参数个数不符".into(), "例如 向下取整(合格人数 ÷ 10人)、月数差(工商登记日期, 裁定日期)");
+                this.error(
+                    "P0202",
+                    span,
+                    format!("「{}」需要 {n} 个参数，这里有 {} 个", f.node, lowered.len()),
+                    "参数个数不符".into(),
+                    "例如 向下取整(合格人数 ÷ 10人)、月数差(工商登记日期, 裁定日期)",
+                );
                 return false;
             }
             true
@@ -371,7 +436,13 @@ impl<'a> Lower<'a> {
                 for (x, a) in lowered.iter().zip(args) {
                     if x.ty != first || !matches!(x.ty, Ty::Num(_)) {
                         let label = format!("这是{}", describe_ty(self.scope, x.ty));
-                        self.error("P0201", a.span, format!("「{}」的参数要是同单位的数", f.node), label, "例如 最小(申请补助月数, 3年)");
+                        self.error(
+                            "P0201",
+                            a.span,
+                            format!("「{}」的参数要是同单位的数", f.node),
+                            label,
+                            "例如 最小(申请补助月数, 3年)",
+                        );
                         return None;
                     }
                 }
@@ -383,7 +454,13 @@ impl<'a> Lower<'a> {
                     return None;
                 }
                 if lowered.iter().any(|x| x.ty != Ty::Date) {
-                    self.error("P0202", span, "「月数差」的两个参数都要是日期".into(), "参数不是日期".into(), "例如 月数差(工商登记日期, 裁定日期)");
+                    self.error(
+                        "P0202",
+                        span,
+                        "「月数差」的两个参数都要是日期".into(),
+                        "参数不是日期".into(),
+                        "例如 月数差(工商登记日期, 裁定日期)",
+                    );
                     return None;
                 }
                 let mut it = lowered.into_iter();
@@ -413,7 +490,13 @@ impl<'a> Lower<'a> {
                 None => ty = Some(x.ty),
                 Some(t) if t != x.ty => {
                     let (l1, l2) = (describe_ty(self.scope, t), describe_ty(self.scope, x.ty));
-                    self.error("P0201", e.span, "各档的单位要相同".into(), format!("这是{l2}，前面的档是{l1}"), "例如 本科：500元/人/月；大专：300元/人/月");
+                    self.error(
+                        "P0201",
+                        e.span,
+                        "各档的单位要相同".into(),
+                        format!("这是{l2}，前面的档是{l1}"),
+                        "例如 本科：500元/人/月；大专：300元/人/月",
+                    );
                     return None;
                 }
                 _ => {}

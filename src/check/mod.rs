@@ -19,8 +19,8 @@ use crate::diag::{self, Diagnostic, FileId, SourceMap, Span};
 use crate::ir;
 use crate::syntax::ast;
 use expr::Lower;
-use text::Normalized;
 pub use suggest::closest;
+use text::Normalized;
 pub use vocab::VocabScope;
 
 /// One parsed policy file, with the document text its 原文件 names (if any
@@ -150,9 +150,7 @@ pub fn check(files: &[PolicyFile], sources: &SourceMap) -> Checked {
     }
     diag::sort(&mut diags);
     let program = match scope {
-        Some(scope) if !diags.iter().any(Diagnostic::is_error) => {
-            Some(ir::Program { vocabulary: scope.ir, documents })
-        }
+        Some(scope) if !diags.iter().any(Diagnostic::is_error) => Some(ir::Program { vocabulary: scope.ir, documents }),
         _ => None,
     };
     Checked { program, diagnostics: diags, coverage }
@@ -202,6 +200,8 @@ struct DocLowerer<'a> {
     src: &'a str,
     /// Span of each lowered benefit's name, by (clause, benefit) index.
     benefit_spans: HashMap<(u32, u32), Span>,
+    /// Definitions of the current clause that failed to check.
+    failed_lets: Vec<String>,
 }
 
 impl<'a> DocLowerer<'a> {
@@ -223,6 +223,7 @@ impl<'a> DocLowerer<'a> {
             diags,
             src: sources.text(f.file),
             benefit_spans: HashMap::new(),
+            failed_lets: Vec::new(),
         }
     }
 
@@ -256,14 +257,21 @@ impl<'a> DocLowerer<'a> {
             }
             accounted.insert(id.node.clone(), (status, id.span));
             if self.source.is_some() && !source_clauses.iter().any(|c| c.id == id.node) {
-                let ids: Vec<&str> = source_clauses.iter().map(|c| c.id.as_str()).collect();
-                let mut d = Diagnostic::error("P0303", format!("原文件中没有条款「{}」", id.node))
-                    .at(self.file, id.span, "未知条款编号");
-                d = match suggest::closest(&id.node, ids.iter().copied()) {
-                    Some(s) => d.help(format!("是否应为「{s}」？条款编号按文件自己的写法，例如 5、四、二（八）")),
-                    None => d.help("条款编号按文件自己的写法，例如 5、四、二（八）"),
+                let open: Vec<&str> = source_clauses
+                    .iter()
+                    .map(|c| c.id.as_str())
+                    .filter(|c| !self.items.iter().any(|i| item_id(i) == Some(*c)))
+                    .collect();
+                let help = if open.is_empty() {
+                    "条款编号按文件自己的写法，例如 5、四、二（八）".to_string()
+                } else {
+                    format!("条款编号按文件自己的写法；尚未处理的条款有：{}", open.join("、"))
                 };
-                self.diags.push(d);
+                self.diags.push(
+                    Diagnostic::error("P0303", format!("原文件中没有条款「{}」", id.node))
+                        .at(self.file, id.span, "未知条款编号")
+                        .help(help),
+                );
             }
             match item {
                 ast::Item::Clause(c) => {
@@ -358,7 +366,8 @@ impl<'a> DocLowerer<'a> {
         if needle.is_empty() || norm.find(&needle).is_some() {
             return None;
         }
-        let mut d = Diagnostic::error("P0301", "原文引用与文件原文不符").at(self.file, quote.span, "这段原文在文件中找不到");
+        let mut d =
+            Diagnostic::error("P0301", "原文引用与文件原文不符").at(self.file, quote.span, "这段原文在文件中找不到");
         let mut nearest = String::new();
         if let Some((s, e)) = norm.nearest(&needle) {
             d = d.also(src_file, Span::new(s, e), "文件中最接近的段落");
@@ -380,7 +389,10 @@ impl<'a> DocLowerer<'a> {
                 let cited = text::fold(&q.cited);
                 if quote.contains(&cited) && !nearest.contains(&cited) {
                     if let Some(d) = self.diags.get_mut(*index) {
-                        d.secondary.push(diag::Label { at: span.in_file(self.file), text: "规则中的这个数与文件不符".into() });
+                        d.secondary
+                            .push(diag::Label {
+                                at: span.in_file(self.file), text: "规则中的这个数与文件不符".into()
+                            });
                     }
                 }
             }
@@ -423,6 +435,7 @@ impl<'a> DocLowerer<'a> {
         }
         self.blame_numbers(c, &failed_quotes);
         let quoted = quotes.join("\n");
+        self.failed_lets.clear();
         let mut locals: Vec<(String, ir::Ty)> = Vec::new();
         let mut lets = Vec::new();
         let mut applies = Vec::new();
@@ -442,10 +455,12 @@ impl<'a> DocLowerer<'a> {
                                 .help("换一个名称，不要与案例字段或前面的「设」同名"),
                         );
                     }
-                    let lowered = self.lower(&locals, e);
-                    if let Some(expr) = lowered {
-                        locals.push((name.node.clone(), expr.ty));
-                        lets.push(ir::Let { name: name.node.clone(), expr });
+                    match self.lower(&locals, e) {
+                        Some(expr) => {
+                            locals.push((name.node.clone(), expr.ty));
+                            lets.push(ir::Let { name: name.node.clone(), expr });
+                        }
+                        None => self.failed_lets.push(name.node.clone()),
                     }
                 }
                 ast::ClauseStmt::Applies(e) => {
@@ -455,7 +470,9 @@ impl<'a> DocLowerer<'a> {
                     }
                 }
                 ast::ClauseStmt::Benefit(b) => {
-                    if let Some(benefit) = self.benefit(b, &locals, &quoted, (&funding, &departments, audience.as_ref()), clause_window) {
+                    if let Some(benefit) =
+                        self.benefit(b, &locals, &quoted, (&funding, &departments, audience.as_ref()), clause_window)
+                    {
                         benefits.push(benefit);
                         spans.push(b.name.span);
                     }
@@ -504,20 +521,23 @@ impl<'a> DocLowerer<'a> {
         let late = matches!((inner.to, outer.to), (Some(a), Some(b)) if a > b);
         if early || late {
             self.diags.push(
-                Diagnostic::error("P0402", format!("有效期 {} 超出文件的有效期 {}", inner.describe(), outer.describe()))
-                    .at(self.file, span, "超出文件有效期")
-                    .help("条款的执行期限只能比文件短；核对原文"),
+                Diagnostic::error(
+                    "P0402",
+                    format!("有效期 {} 超出文件的有效期 {}", inner.describe(), outer.describe()),
+                )
+                .at(self.file, span, "超出文件有效期")
+                .help("条款的执行期限只能比文件短；核对原文"),
             );
         }
     }
 
     fn lower(&mut self, locals: &[(String, ir::Ty)], e: &ast::Expr) -> Option<ir::Expr> {
-        let mut l = Lower::new(self.scope, self.file, self.src, locals, self.diags);
+        let mut l = Lower::new(self.scope, self.file, self.src, (locals, &self.failed_lets), self.diags);
         l.expr(e)
     }
 
     fn cond(&mut self, locals: &[(String, ir::Ty)], e: &ast::Expr) -> Option<ir::Cond> {
-        let mut l = Lower::new(self.scope, self.file, self.src, locals, self.diags);
+        let mut l = Lower::new(self.scope, self.file, self.src, (locals, &self.failed_lets), self.diags);
         let expr = l.expr(e)?;
         let refs = l.take_refs();
         if expr.ty != ir::Ty::Bool {
@@ -631,13 +651,16 @@ impl<'a> DocLowerer<'a> {
                 }
                 ast::BenefitStmt::Ceiling(e) => {
                     self.cite(e, quoted);
-                    let lowered = self.money(locals, e, "金额上限").map(|(expr, text)| ir::Amount::Ceiling { expr, text });
+                    let lowered =
+                        self.money(locals, e, "金额上限").map(|(expr, text)| ir::Amount::Ceiling { expr, text });
                     set_amount(self, lowered, e.span);
                 }
                 ast::BenefitStmt::Deferred(span) => set_amount(self, Some(ir::Amount::Deferred), *span),
                 ast::BenefitStmt::PerYear(q) => {
                     let n = q.node.value;
-                    let ok = q.node.unit.as_ref().is_some_and(|u| u.text == "次") && n.fract().is_zero() && n > rust_decimal::Decimal::ZERO;
+                    let ok = q.node.unit.as_ref().is_some_and(|u| u.text == "次")
+                        && n.fract().is_zero()
+                        && n > rust_decimal::Decimal::ZERO;
                     match u32::try_from(n.trunc().mantissa()).ok().filter(|_| ok) {
                         Some(times) => frequency = ir::Frequency::PerYear(times),
                         None => self.diags.push(
@@ -724,7 +747,9 @@ fn clause_exprs<'e>(s: &'e ast::ClauseStmt, f: &mut impl FnMut(&'e ast::Expr)) {
         ast::ClauseStmt::Benefit(b) => {
             for bs in &b.stmts {
                 match bs {
-                    ast::BenefitStmt::Condition(e) | ast::BenefitStmt::Exclusion(e) | ast::BenefitStmt::Ceiling(e) => f(e),
+                    ast::BenefitStmt::Condition(e) | ast::BenefitStmt::Exclusion(e) | ast::BenefitStmt::Ceiling(e) => {
+                        f(e)
+                    }
                     ast::BenefitStmt::Amount { amount, cap } => {
                         f(amount);
                         if let Some(c) = cap {
@@ -736,5 +761,13 @@ fn clause_exprs<'e>(s: &'e ast::ClauseStmt, f: &mut impl FnMut(&'e ast::Expr)) {
             }
         }
         _ => {}
+    }
+}
+
+fn item_id(item: &ast::Item) -> Option<&str> {
+    match item {
+        ast::Item::Clause(c) => Some(&c.id.node),
+        ast::Item::Guidance(g) => Some(&g.id.node),
+        _ => None,
     }
 }

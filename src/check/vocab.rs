@@ -39,10 +39,10 @@ pub fn unit_of(u: &ast::UnitLit) -> Option<(Unit, Decimal)> {
     for (i, atom) in u.numerator.iter().chain(u.denominator.iter()).enumerate() {
         let (au, af) = Unit::atom(atom)?;
         if i < u.numerator.len() {
-            unit = unit.mul(au)?;
+            unit = unit.times(au)?;
             factor = factor.checked_mul(af)?;
         } else {
-            unit = unit.div(au)?;
+            unit = unit.per(au)?;
             factor = factor.checked_div(af)?;
         }
     }
@@ -73,14 +73,8 @@ impl Slots {
 }
 
 pub fn lower(file: FileId, v: &ast::Vocabulary, diags: &mut Vec<Diagnostic>) -> VocabScope {
-    let mut b = Builder {
-        file,
-        diags,
-        enums: Vec::new(),
-        lists: Vec::new(),
-        items: Vec::new(),
-        subject_lists: HashMap::new(),
-    };
+    let mut b =
+        Builder { file, diags, enums: Vec::new(), lists: Vec::new(), items: Vec::new(), subject_lists: HashMap::new() };
     let mut slots = Slots::default();
     let subject = b.record(&v.fields, "", "主体", &mut slots, true);
     let history = history_slots(&subject, &b.lists);
@@ -111,7 +105,14 @@ fn history_slots(subject: &RecordSchema, lists: &[ir::ListDecl]) -> Option<ir::H
 }
 
 impl Builder<'_> {
-    fn record(&mut self, fields: &[ast::FieldDecl], prefix: &str, display: &str, slots: &mut Slots, top: bool) -> RecordSchema {
+    fn record(
+        &mut self,
+        fields: &[ast::FieldDecl],
+        prefix: &str,
+        display: &str,
+        slots: &mut Slots,
+        top: bool,
+    ) -> RecordSchema {
         let mut out: Vec<ir::FieldSchema> = Vec::new();
         for f in fields {
             if out.iter().any(|o| o.name == f.name.node) {

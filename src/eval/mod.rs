@@ -259,7 +259,9 @@ impl DocEval<'_> {
             .map(|r| {
                 let (value, defaulted) = match r.access {
                     ir::Access::Slot(s) => (self.case.subject.get(s).clone(), self.case.subject.is_defaulted(s)),
-                    ir::Access::Local(i) => (env.locals.get(i as usize).and_then(|v| v.clone().ok()).unwrap_or(Value::Missing), false),
+                    ir::Access::Local(i) => {
+                        (env.locals.get(i as usize).and_then(|v| v.clone().ok()).unwrap_or(Value::Missing), false)
+                    }
                 };
                 let shown = show_value(self.program, &value, r.ty);
                 if defaulted {
@@ -282,7 +284,9 @@ impl DocEval<'_> {
             }
         };
         match env.truth(&cond.expr) {
-            Ok(v) if v == expect => Ok(Check::Pass(with_refs(if expect { "符合：" } else { "不属于除外情形：" }))),
+            Ok(v) if v == expect => {
+                Ok(Check::Pass(with_refs(if expect { "符合：" } else { "不属于除外情形：" })))
+            }
             Ok(_) => Ok(Check::Fail(with_refs(if expect { "不符合：" } else { "属于除外情形：" }))),
             Err(f) => {
                 if let Some(e) = self.overflow(clause, &f) {
@@ -330,10 +334,16 @@ impl DocEval<'_> {
     fn eligible(&self, clause: &Clause, b: &Benefit, env: &Env) -> Result<(bool, Vec<String>), EvalError> {
         let date = self.case.date;
         if !self.doc.window.contains(date) {
-            return Ok((false, vec![format!("文件有效期为 {}，裁定日期 {date} 不在有效期内", self.doc.window.describe())]));
+            return Ok((
+                false,
+                vec![format!("文件有效期为 {}，裁定日期 {date} 不在有效期内", self.doc.window.describe())],
+            ));
         }
         if !b.window.contains(date) {
-            return Ok((false, vec![format!("本项政策执行期限为 {}，裁定日期 {date} 不在期限内", b.window.describe())]));
+            return Ok((
+                false,
+                vec![format!("本项政策执行期限为 {}，裁定日期 {date} 不在期限内", b.window.describe())],
+            ));
         }
         let (mut passed, mut failed, mut unknown) = (Vec::new(), Vec::new(), Vec::new());
         for cond in clause.applies.iter().chain(b.conditions.iter()) {
@@ -358,9 +368,10 @@ impl DocEval<'_> {
             Some((clause, clause.benefits.get(b as usize)?, locals.get(c as usize).map_or(&[][..], Vec::as_slice)))
         };
         // A benefit for another kind of applicant gets no ruling at all.
-        let for_someone_else = group.iter().filter_map(lookup).all(|(_, b, loc)| {
-            b.audience.as_ref().is_some_and(|a| matches!(self.env(loc).truth(a), Ok(false)))
-        });
+        let for_someone_else = group
+            .iter()
+            .filter_map(lookup)
+            .all(|(_, b, loc)| b.audience.as_ref().is_some_and(|a| matches!(self.env(loc).truth(a), Ok(false))));
         if for_someone_else {
             return Ok(None);
         }
@@ -378,7 +389,15 @@ impl DocEval<'_> {
         Ok(fallback.map(|(clause, b, reasons)| self.ruling(clause, b, Outcome::Refused, None, None, reasons)))
     }
 
-    fn ruling(&self, clause: &Clause, b: &Benefit, outcome: Outcome, amount: Option<Decimal>, ceiling: Option<Decimal>, reasons: Vec<String>) -> Ruling {
+    fn ruling(
+        &self,
+        clause: &Clause,
+        b: &Benefit,
+        outcome: Outcome,
+        amount: Option<Decimal>,
+        ceiling: Option<Decimal>,
+        reasons: Vec<String>,
+    ) -> Ruling {
         let join = |v: &[String]| if v.is_empty() { None } else { Some(v.join("、")) };
         Ruling {
             document: self.doc.id.clone(),
@@ -414,7 +433,10 @@ impl DocEval<'_> {
                 let taken: Vec<Date> = self.history.dates(&b.key).filter(|d| d.year() == date.year()).collect();
                 if taken.len() >= n as usize {
                     let when: Vec<String> = taken.iter().map(Date::to_string).collect();
-                    return refuse(reasons, format!("{}年已享受{}次（{}），每年限{n}次", date.year(), taken.len(), when.join("、")));
+                    return refuse(
+                        reasons,
+                        format!("{}年已享受{}次（{}），每年限{n}次", date.year(), taken.len(), when.join("、")),
+                    );
                 }
             }
             Frequency::Once => {
@@ -451,7 +473,11 @@ impl DocEval<'_> {
                     Ok(v) => round_money(money(&v)),
                     Err(f) => return fail(f, self, reasons),
                 };
-                reasons.push(format!("符合条件；本文件只规定上限：{text} = {} = {}元，具体标准由有关部门确定", env.render(expr), ceiling));
+                reasons.push(format!(
+                    "符合条件；本文件只规定上限：{text} = {} = {}元，具体标准由有关部门确定",
+                    env.render(expr),
+                    ceiling
+                ));
                 reasons.extend(b.notes.iter().cloned());
                 self.ruling(clause, b, Outcome::Pending, None, Some(ceiling), reasons)
             }
@@ -507,9 +533,16 @@ impl DocEval<'_> {
         }
         match &b.amount {
             Amount::Fixed { expr, cap, .. } => {
-                t.push(format!("金额 {} = {}", env.render(expr), env.eval(expr).map(|v| show_number(money(&v), ir::Unit::YUAN)).unwrap_or_else(|f| fail_words(&f))));
+                t.push(format!(
+                    "金额 {} = {}",
+                    env.render(expr),
+                    env.eval(expr).map(|v| show_number(money(&v), ir::Unit::YUAN)).unwrap_or_else(|f| fail_words(&f))
+                ));
                 if let Some((c, text)) = cap {
-                    t.push(format!("最高限额 {text} = {}", env.eval(c).map(|v| show_number(money(&v), ir::Unit::YUAN)).unwrap_or_else(|f| fail_words(&f))));
+                    t.push(format!(
+                        "最高限额 {text} = {}",
+                        env.eval(c).map(|v| show_number(money(&v), ir::Unit::YUAN)).unwrap_or_else(|f| fail_words(&f))
+                    ));
                 }
             }
             Amount::Ceiling { expr, .. } => t.push(format!("金额上限 {}", env.render(expr))),

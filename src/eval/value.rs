@@ -234,9 +234,8 @@ impl Env<'_> {
     /// A short description of an expression for messages: the field's
     /// name, or the literal text.
     pub fn describe(&self, e: &Expr) -> String {
-        let slot_name = |path: Option<&String>| {
-            path.map(|p| p.strip_prefix("主体.").unwrap_or(p).to_string()).unwrap_or_default()
-        };
+        let slot_name =
+            |path: Option<&String>| path.map(|p| p.strip_prefix("主体.").unwrap_or(p).to_string()).unwrap_or_default();
         match &e.kind {
             K::Const(_, t) => t.clone(),
             K::Slot(s) => slot_name(self.program.vocabulary.slot_paths.get(*s as usize)),
@@ -336,7 +335,6 @@ pub fn show_number(n: Decimal, u: Unit) -> String {
         format!("{n}{u}")
     }
 }
-
 
 fn op_symbol(op: ArithOp) -> &'static str {
     match op {

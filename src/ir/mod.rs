@@ -336,17 +336,31 @@ pub enum ExprKind {
     Or(Vec<Expr>),
     Arith(ArithOp, Box<Expr>, Box<Expr>),
     Compare(CmpOp, Box<Expr>, Box<Expr>),
-    EnumIn { expr: Box<Expr>, values: Vec<u32>, negated: bool },
+    EnumIn {
+        expr: Box<Expr>,
+        values: Vec<u32>,
+        negated: bool,
+    },
     Floor(Box<Expr>),
     Min(Vec<Expr>),
     Max(Vec<Expr>),
     MonthsBetween(Box<Expr>, Box<Expr>),
     AddMonths(Box<Expr>, Box<Expr>),
     AddDays(Box<Expr>, Box<Expr>),
-    Count { list: u32, filter: Option<Box<Expr>> },
-    Sum { list: u32, body: Box<Expr>, filter: Option<Box<Expr>> },
+    Count {
+        list: u32,
+        filter: Option<Box<Expr>>,
+    },
+    Sum {
+        list: u32,
+        body: Box<Expr>,
+        filter: Option<Box<Expr>>,
+    },
     /// Tiers by an enum value; a value with no tier makes the rule inapplicable.
-    Tier { key: Box<Expr>, arms: Vec<(u32, Expr)> },
+    Tier {
+        key: Box<Expr>,
+        arms: Vec<(u32, Expr)>,
+    },
 }
 
 // ------------------------------------------------------------ cases

@@ -33,10 +33,10 @@ impl Unit {
         })
     }
 
-    pub fn mul(self, other: Unit) -> Option<Unit> {
+    pub fn times(self, other: Unit) -> Option<Unit> {
         self.combine(other, 1)
     }
-    pub fn div(self, other: Unit) -> Option<Unit> {
+    pub fn per(self, other: Unit) -> Option<Unit> {
         self.combine(other, -1)
     }
     fn combine(self, other: Unit, sign: i8) -> Option<Unit> {

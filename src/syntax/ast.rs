@@ -204,9 +204,19 @@ pub enum ExprKind {
     CaseDate,
     Path(Vec<Name>),
     Call(Name, Vec<Expr>),
-    Count { list: Name, filter: Option<Box<Expr>> },
-    Sum { list: Name, body: Box<Expr>, filter: Option<Box<Expr>> },
-    Tier { key: Box<Expr>, arms: Vec<(Name, Expr)> },
+    Count {
+        list: Name,
+        filter: Option<Box<Expr>>,
+    },
+    Sum {
+        list: Name,
+        body: Box<Expr>,
+        filter: Option<Box<Expr>>,
+    },
+    Tier {
+        key: Box<Expr>,
+        arms: Vec<(Name, Expr)>,
+    },
     Not(Box<Expr>),
     And(Vec<Expr>),
     Or(Vec<Expr>),
@@ -215,5 +225,9 @@ pub enum ExprKind {
     /// `x 为 企业`
     Is(Box<Expr>, Name),
     /// `x 属于 {企业、就业帮扶车间}`, or `不属于` when negated.
-    In { expr: Box<Expr>, values: Vec<Name>, negated: bool },
+    In {
+        expr: Box<Expr>,
+        values: Vec<Name>,
+        negated: bool,
+    },
 }

@@ -75,76 +75,79 @@ fn check_nesting(file: FileId, text: &str) -> Option<Diagnostic> {
 }
 
 fn expected_words(rule: Rule) -> Option<String> {
-    Some(match rule {
-        Rule::EOI => "文件结束",
-        Rule::item | Rule::document | Rule::vocabulary | Rule::clause | Rule::guidance => {
-            "「文件」「词汇」「条款」或「指导」"
+    Some(
+        match rule {
+            Rule::EOI => "文件结束",
+            Rule::item | Rule::document | Rule::vocabulary | Rule::clause | Rule::guidance => {
+                "「文件」「词汇」「条款」或「指导」"
+            }
+            Rule::string | Rule::str_corner | Rule::str_curly | Rule::str_plain => "用「」括起的文字",
+            Rule::ident | Rule::path | Rule::name_list => "名称",
+            Rule::clause_id => "条款编号，例如 5、四 或 二（八）",
+            Rule::expr
+            | Rule::or_expr
+            | Rule::and_expr
+            | Rule::not_expr
+            | Rule::cmp_expr
+            | Rule::add_expr
+            | Rule::mul_expr
+            | Rule::neg
+            | Rule::bool_lit
+            | Rule::call
+            | Rule::count
+            | Rule::sum
+            | Rule::tier
+            | Rule::case_date => "表达式，例如 合格人数 >= 10人",
+            Rule::quantity | Rule::number | Rule::half_year => "数值，例如 1000元 或 6个月",
+            Rule::date | Rule::date_full | Rule::date_end | Rule::date_iso => "日期，例如 2021年12月31日",
+            Rule::unit | Rule::unit_atom | Rule::percent => "单位，例如 元、元/人、个月",
+            Rule::cmp_op | Rule::is_op | Rule::in_op => "比较（>=、<=、为、属于…）",
+            Rule::add_op | Rule::mul_op => "运算符（+、-、×、÷）",
+            Rule::quote
+            | Rule::note
+            | Rule::applies
+            | Rule::audience
+            | Rule::let_stmt
+            | Rule::benefit
+            | Rule::status
+            | Rule::constraint
+            | Rule::funding
+            | Rule::departments
+            | Rule::validity => "条款中的语句（原文、适用、设、给予、资金来源、责任单位…）或「}」",
+            Rule::condition
+            | Rule::exclusion
+            | Rule::amount
+            | Rule::ceiling
+            | Rule::deferred
+            | Rule::frequency
+            | Rule::exclusive
+            | Rule::payer => "给予块中的语句（条件、金额、不超过、按规定、频次…）或「}」",
+            Rule::amount_cap => "「最高」",
+            Rule::priority => "「优先级」",
+            Rule::per_year | Rule::once => "「每年 1次」或「一次性」",
+            Rule::field_decl => "字段声明，例如 脱贫人口：布尔",
+            Rule::type_expr
+            | Rule::ty_bool
+            | Rule::ty_num
+            | Rule::ty_date
+            | Rule::ty_text
+            | Rule::ty_enum
+            | Rule::ty_record
+            | Rule::ty_list => "类型（布尔、数、日期、文本、枚举、记录、列表）",
+            Rule::default_value => "「默认」",
+            Rule::doc_name
+            | Rule::doc_level
+            | Rule::doc_region
+            | Rule::doc_parent
+            | Rule::doc_source
+            | Rule::doc_validity
+            | Rule::doc_no_lower => "文件信息（名称、级别、地区、上级、原文件、施行）或「}」",
+            Rule::validity_range => "有效期，例如 自2022年1月1日 至2025年12月31日，或 自印发之日 至2025年12月31日",
+            Rule::tier_arm => "分档项，例如 本科：500元/人/月",
+            other => return keywords::keyword_text(other).map(|k| format!("「{k}」")),
         }
-        Rule::string | Rule::str_corner | Rule::str_curly | Rule::str_plain => "用「」括起的文字",
-        Rule::ident | Rule::path | Rule::name_list => "名称",
-        Rule::clause_id => "条款编号，例如 5、四 或 二（八）",
-        Rule::expr
-        | Rule::or_expr
-        | Rule::and_expr
-        | Rule::not_expr
-        | Rule::cmp_expr
-        | Rule::add_expr
-        | Rule::mul_expr
-        | Rule::neg
-        | Rule::bool_lit
-        | Rule::call
-        | Rule::count
-        | Rule::sum
-        | Rule::tier
-        | Rule::case_date => "表达式，例如 合格人数 >= 10人",
-        Rule::quantity | Rule::number | Rule::half_year => "数值，例如 1000元 或 6个月",
-        Rule::date | Rule::date_full | Rule::date_end | Rule::date_iso => "日期，例如 2021年12月31日",
-        Rule::unit | Rule::unit_atom | Rule::percent => "单位，例如 元、元/人、个月",
-        Rule::cmp_op | Rule::is_op | Rule::in_op => "比较（>=、<=、为、属于…）",
-        Rule::add_op | Rule::mul_op => "运算符（+、-、×、÷）",
-        Rule::quote
-        | Rule::note
-        | Rule::applies
-        | Rule::audience
-        | Rule::let_stmt
-        | Rule::benefit
-        | Rule::status
-        | Rule::constraint
-        | Rule::funding
-        | Rule::departments
-        | Rule::validity => "条款中的语句（原文、适用、设、给予、资金来源、责任单位…）或「}」",
-        Rule::condition
-        | Rule::exclusion
-        | Rule::amount
-        | Rule::ceiling
-        | Rule::deferred
-        | Rule::frequency
-        | Rule::exclusive
-        | Rule::payer => "给予块中的语句（条件、金额、不超过、按规定、频次…）或「}」",
-        Rule::amount_cap => "「最高」",
-        Rule::priority => "「优先级」",
-        Rule::per_year | Rule::once => "「每年 1次」或「一次性」",
-        Rule::field_decl => "字段声明，例如 脱贫人口：布尔",
-        Rule::type_expr
-        | Rule::ty_bool
-        | Rule::ty_num
-        | Rule::ty_date
-        | Rule::ty_text
-        | Rule::ty_enum
-        | Rule::ty_record
-        | Rule::ty_list => "类型（布尔、数、日期、文本、枚举、记录、列表）",
-        Rule::default_value => "「默认」",
-        Rule::doc_name
-        | Rule::doc_level
-        | Rule::doc_region
-        | Rule::doc_parent
-        | Rule::doc_source
-        | Rule::doc_validity
-        | Rule::doc_no_lower => "文件信息（名称、级别、地区、上级、原文件、施行）或「}」",
-        Rule::validity_range => "有效期，例如 自2022年1月1日 至2025年12月31日，或 自印发之日 至2025年12月31日",
-        Rule::tier_arm => "分档项，例如 本科：500元/人/月",
-        other => return keywords::keyword_text(other).map(|k| format!("「{k}」")),
-    }.to_string())
+        .to_string(),
+    )
 }
 
 fn syntax_error(file: FileId, text: &str, e: &pest::error::Error<Rule>) -> Diagnostic {
@@ -156,9 +159,7 @@ fn syntax_error(file: FileId, text: &str, e: &pest::error::Error<Rule>) -> Diagn
     let width = text.get(pos..).and_then(|rest| rest.chars().next()).map_or(0, char::len_utf8);
     let span = Span::new(pos, pos + width);
     let mut words: Vec<String> = match &e.variant {
-        ErrorVariant::ParsingError { positives, .. } => {
-            positives.iter().filter_map(|r| expected_words(*r)).collect()
-        }
+        ErrorVariant::ParsingError { positives, .. } => positives.iter().filter_map(|r| expected_words(*r)).collect(),
         ErrorVariant::CustomError { .. } => Vec::new(),
     };
     let mut seen = Vec::new();
@@ -203,7 +204,7 @@ impl Builder {
 
     /// The content of a quoted string, with the span of the content.
     fn string(&mut self, pair: Pair<Rule>) -> Name {
-        match pair.into_inner().filter(is_content).next() {
+        match pair.into_inner().find(is_content) {
             Some(inner) => name(inner),
             None => Spanned { node: String::new(), span: Span::default() },
         }
@@ -227,7 +228,7 @@ impl Builder {
         };
         for entry in inner {
             let rule = entry.as_rule();
-            let first = entry.clone().into_inner().filter(is_content).next();
+            let first = entry.clone().into_inner().find(is_content);
             match (rule, first) {
                 (Rule::doc_name, Some(p)) => doc.name = Some(self.string(p)),
                 (Rule::doc_level, Some(p)) => doc.level = Some(name(p)),
@@ -261,7 +262,7 @@ impl Builder {
 
     fn date(&mut self, pair: Pair<Rule>) -> Option<DateLit> {
         let span = span_of(&pair);
-        let inner = pair.into_inner().filter(is_content).next()?;
+        let inner = pair.into_inner().find(is_content)?;
         let rule = inner.as_rule();
         let text = inner.as_str().to_string();
         let nums: Vec<u32> = match rule {
@@ -287,7 +288,8 @@ impl Builder {
 
     fn field_decl(&mut self, pair: Pair<Rule>) -> FieldDecl {
         let mut inner = pair.into_inner().filter(is_content);
-        let field_name = inner.next().map(name).unwrap_or_else(|| Spanned { node: String::new(), span: Span::default() });
+        let field_name =
+            inner.next().map(name).unwrap_or_else(|| Spanned { node: String::new(), span: Span::default() });
         let mut ty = Spanned { node: TypeExpr::Text, span: Span::default() };
         let mut default = None;
         let mut doc = None;
@@ -295,7 +297,7 @@ impl Builder {
             match p.as_rule() {
                 Rule::type_expr => ty = self.type_expr(p),
                 Rule::default_value => {
-                    if let Some(lit) = p.into_inner().filter(is_content).next() {
+                    if let Some(lit) = p.into_inner().find(is_content) {
                         default = Some(self.expr_primary(lit));
                     }
                 }
@@ -308,16 +310,18 @@ impl Builder {
 
     fn type_expr(&mut self, pair: Pair<Rule>) -> Spanned<TypeExpr> {
         let span = span_of(&pair);
-        let Some(inner) = pair.into_inner().filter(is_content).next() else {
+        let Some(inner) = pair.into_inner().find(is_content) else {
             return Spanned { node: TypeExpr::Text, span };
         };
         let node = match inner.as_rule() {
             Rule::ty_bool => TypeExpr::Bool,
             Rule::ty_date => TypeExpr::Date,
             Rule::ty_text => TypeExpr::Text,
-            Rule::ty_num => TypeExpr::Num(inner.into_inner().filter(is_content).next().map(|u| unit_lit(&u))),
+            Rule::ty_num => TypeExpr::Num(inner.into_inner().find(is_content).map(|u| unit_lit(&u))),
             Rule::ty_enum => TypeExpr::Enum(inner.into_inner().filter(is_content).map(name).collect()),
-            Rule::ty_record => TypeExpr::Record(inner.into_inner().filter(is_content).map(|p| self.field_decl(p)).collect()),
+            Rule::ty_record => {
+                TypeExpr::Record(inner.into_inner().filter(is_content).map(|p| self.field_decl(p)).collect())
+            }
             Rule::ty_list => {
                 let mut parts = inner.into_inner().filter(is_content);
                 let unit = parts.next().map(|u| unit_lit(&u)).unwrap_or_else(|| UnitLit {
@@ -357,7 +361,7 @@ impl Builder {
         let mut notes = Vec::new();
         for p in inner {
             let rule = p.as_rule();
-            if let Some(s) = p.into_inner().filter(is_content).next() {
+            if let Some(s) = p.into_inner().find(is_content) {
                 let text = self.string(s);
                 if rule == Rule::quote {
                     quotes.push(text);
@@ -376,10 +380,10 @@ impl Builder {
     fn clause_stmt(&mut self, pair: Pair<Rule>) -> Option<ClauseStmt> {
         let rule = pair.as_rule();
         Some(match rule {
-            Rule::quote => ClauseStmt::Quote(self.string(pair.into_inner().filter(is_content).next()?)),
-            Rule::audience => ClauseStmt::Audience(name(pair.into_inner().filter(is_content).next()?)),
-            Rule::note => ClauseStmt::Note(self.string(pair.into_inner().filter(is_content).next()?)),
-            Rule::applies => ClauseStmt::Applies(self.expr(pair.into_inner().filter(is_content).next()?)),
+            Rule::quote => ClauseStmt::Quote(self.string(pair.into_inner().find(is_content)?)),
+            Rule::audience => ClauseStmt::Audience(name(pair.into_inner().find(is_content)?)),
+            Rule::note => ClauseStmt::Note(self.string(pair.into_inner().find(is_content)?)),
+            Rule::applies => ClauseStmt::Applies(self.expr(pair.into_inner().find(is_content)?)),
             Rule::let_stmt => {
                 let mut inner = pair.into_inner().filter(is_content);
                 let n = name(inner.next()?);
@@ -398,7 +402,7 @@ impl Builder {
             }
             Rule::funding => ClauseStmt::Funding(self.names(pair)),
             Rule::departments => ClauseStmt::Departments(self.names(pair)),
-            Rule::validity => ClauseStmt::Validity(self.validity_range(pair.into_inner().filter(is_content).next()?)?),
+            Rule::validity => ClauseStmt::Validity(self.validity_range(pair.into_inner().find(is_content)?)?),
             _ => return None,
         })
     }
@@ -415,7 +419,7 @@ impl Builder {
         let mut stmts = Vec::new();
         for p in inner {
             if p.as_rule() == Rule::priority {
-                if let Some(n) = p.into_inner().filter(is_content).next() {
+                if let Some(n) = p.into_inner().find(is_content) {
                     let s = span_of(&n);
                     match n.as_str().parse::<u32>() {
                         Ok(v) => priority = Some(Spanned { node: v, span: s }),
@@ -432,26 +436,26 @@ impl Builder {
     fn benefit_stmt(&mut self, pair: Pair<Rule>) -> Option<BenefitStmt> {
         let span = span_of(&pair);
         Some(match pair.as_rule() {
-            Rule::audience => BenefitStmt::Audience(name(pair.into_inner().filter(is_content).next()?)),
-            Rule::condition => BenefitStmt::Condition(self.expr(pair.into_inner().filter(is_content).next()?)),
-            Rule::exclusion => BenefitStmt::Exclusion(self.expr(pair.into_inner().filter(is_content).next()?)),
+            Rule::audience => BenefitStmt::Audience(name(pair.into_inner().find(is_content)?)),
+            Rule::condition => BenefitStmt::Condition(self.expr(pair.into_inner().find(is_content)?)),
+            Rule::exclusion => BenefitStmt::Exclusion(self.expr(pair.into_inner().find(is_content)?)),
             Rule::amount => {
                 let mut inner = pair.into_inner().filter(is_content);
                 let amount = self.expr(inner.next()?);
                 let cap = match inner.next() {
-                    Some(c) => Some(self.expr(c.into_inner().filter(is_content).next()?)),
+                    Some(c) => Some(self.expr(c.into_inner().find(is_content)?)),
                     None => None,
                 };
                 BenefitStmt::Amount { amount, cap }
             }
-            Rule::ceiling => BenefitStmt::Ceiling(self.expr(pair.into_inner().filter(is_content).next()?)),
+            Rule::ceiling => BenefitStmt::Ceiling(self.expr(pair.into_inner().find(is_content)?)),
             Rule::deferred => BenefitStmt::Deferred(span),
             Rule::frequency => {
-                let f = pair.into_inner().filter(is_content).next()?;
+                let f = pair.into_inner().find(is_content)?;
                 match f.as_rule() {
                     Rule::once => BenefitStmt::Once(span_of(&f)),
                     _ => {
-                        let q = f.into_inner().filter(is_content).next()?;
+                        let q = f.into_inner().find(is_content)?;
                         let s = span_of(&q);
                         BenefitStmt::PerYear(Spanned { node: self.quantity(q)?, span: s })
                     }
@@ -469,8 +473,8 @@ impl Builder {
             Rule::funding => BenefitStmt::Funding(self.names(pair)),
             Rule::payer => BenefitStmt::Payer(self.names(pair)),
             Rule::departments => BenefitStmt::Departments(self.names(pair)),
-            Rule::validity => BenefitStmt::Validity(self.validity_range(pair.into_inner().filter(is_content).next()?)?),
-            Rule::note => BenefitStmt::Note(self.string(pair.into_inner().filter(is_content).next()?)),
+            Rule::validity => BenefitStmt::Validity(self.validity_range(pair.into_inner().find(is_content)?)?),
+            Rule::note => BenefitStmt::Note(self.string(pair.into_inner().find(is_content)?)),
             _ => return None,
         })
     }
@@ -492,17 +496,17 @@ impl Builder {
         let value = match value.and_then(|v| if wan { v.checked_mul(Decimal::from(10_000)) } else { Some(v) }) {
             Some(v) => v,
             None => {
-                self.error(span, format!("数值「{text}」超出可表示的范围"), "数值过大", "金额与数量须在 28 位有效数字以内");
+                self.error(
+                    span,
+                    format!("数值「{text}」超出可表示的范围"),
+                    "数值过大",
+                    "金额与数量须在 28 位有效数字以内",
+                );
                 return None;
             }
         };
-        let first_unit = unit.as_ref().and_then(|u| {
-            if u.percent {
-                Some("%".to_string())
-            } else {
-                u.numerator.first().cloned()
-            }
-        });
+        let first_unit =
+            unit.as_ref().and_then(|u| if u.percent { Some("%".to_string()) } else { u.numerator.first().cloned() });
         let number_text = text.split(|c: char| !(c.is_ascii_digit() || c == '.')).next().unwrap_or("");
         let cited = format!("{number_text}{}{}", if wan { "万" } else { "" }, first_unit.unwrap_or_default());
         Some(Quantity { value, text, cited, unit })
@@ -583,7 +587,12 @@ impl Builder {
                             None => return self.bad(span),
                         },
                         _ => {
-                            self.error(rhs.span, "「为」之后应为一个取值名称".into(), "此处应为取值", "例如 单位性质 为 企业");
+                            self.error(
+                                rhs.span,
+                                "「为」之后应为一个取值名称".into(),
+                                "此处应为取值",
+                                "例如 单位性质 为 企业",
+                            );
                             return self.bad(span);
                         }
                     }
@@ -591,7 +600,7 @@ impl Builder {
                 None => return self.bad(span),
             },
             Rule::in_op => {
-                let negated = op.clone().into_inner().filter(is_content).next().is_some_and(|p| p.as_rule() == Rule::not_in);
+                let negated = op.clone().into_inner().find(is_content).is_some_and(|p| p.as_rule() == Rule::not_in);
                 ExprKind::In { expr: Box::new(lhs), values: iter.map(name).collect(), negated }
             }
             _ => {
@@ -674,9 +683,13 @@ impl Builder {
                 }
                 ExprKind::Tier { key: Box::new(key), arms }
             }
-            Rule::expr | Rule::or_expr | Rule::and_expr | Rule::not_expr | Rule::cmp_expr | Rule::add_expr | Rule::mul_expr => {
-                return self.expr(pair)
-            }
+            Rule::expr
+            | Rule::or_expr
+            | Rule::and_expr
+            | Rule::not_expr
+            | Rule::cmp_expr
+            | Rule::add_expr
+            | Rule::mul_expr => return self.expr(pair),
             other => {
                 self.error(span, format!("内部错误：未处理的语法成分 {other:?}"), "无法解析", "请报告此问题");
                 return self.bad(span);
@@ -688,7 +701,12 @@ impl Builder {
 
 fn unit_lit(pair: &Pair<Rule>) -> UnitLit {
     let text = pair.as_str().to_string();
-    let mut atoms = pair.clone().into_inner().filter(is_content).filter(|p| p.as_rule() == Rule::unit_atom).map(|p| p.as_str().to_string());
+    let mut atoms = pair
+        .clone()
+        .into_inner()
+        .filter(is_content)
+        .filter(|p| p.as_rule() == Rule::unit_atom)
+        .map(|p| p.as_str().to_string());
     let percent = pair.clone().into_inner().filter(is_content).any(|p| p.as_rule() == Rule::percent);
     let numerator = atoms.next().into_iter().collect();
     UnitLit { text, numerator, denominator: atoms.collect(), percent }

@@ -1,0 +1,202 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+//! Diagnostics of every class, rendered without colour and snapshotted with
+//! the source they point into. Spans are byte offsets: each test also
+//! checks the exact text under the primary label.
+
+use policyc::diag::{render_human, Style};
+use policyc::workspace::{self, Workspace};
+
+const VOCAB: &str = "词汇 {
+  类型：枚举 { 个人、单位 }
+  脱贫人口：布尔
+  参加培训天数：数 天
+  单位性质：枚举 { 企业、农民专业合作社 }
+  吸纳人员：列表 人 { 脱贫人口：布尔  劳动合同月数：数 月  参加社会保险：布尔 }
+}
+";
+
+const SOURCE: &str = "5.鼓励用工企业吸纳就业。企业吸纳脱贫人口就业，签订1年以上劳动合同并参加社会保险的，按1000元/人的标准给予一次性吸纳就业补贴，吸纳10人以上的，再按每10人1万元的标准给予一次性奖补，最高不超过20万元。\n6.培训。培训期间政府给予参训人员每人每天50元生活补助。\n";
+
+fn header(body: &str) -> String {
+    format!("文件「测试文件」{{\n  原文件「source.txt」\n  施行 自2022年1月1日 至2025年12月31日\n}}\n{body}")
+}
+
+fn check(body: &str) -> (Workspace, String) {
+    let policy = header(body);
+    let ws = workspace::load_texts(&[("vocab.policy", VOCAB), ("rules.policy", &policy)], &[("source.txt", SOURCE)]);
+    (ws, policy)
+}
+
+/// The rendered diagnostics, after the source they came from.
+fn render(body: &str) -> String {
+    let (ws, policy) = check(body);
+    assert!(ws.has_errors(), "expected errors for:\n{policy}");
+    format!("----- SOURCE\n{policy}\n----- ERROR\n{}", render_human(&ws.diagnostics, &ws.sources, Style::Plain))
+}
+
+/// The text under the first diagnostic's primary label.
+fn labelled(body: &str) -> String {
+    let (ws, _) = check(body);
+    let d = ws.diagnostics.first().expect("a diagnostic");
+    let l = d.primary.as_ref().expect("a label");
+    ws.sources.text(l.at.file)[l.at.span.start..l.at.span.end].to_string()
+}
+
+const GOOD: &str = "条款 5「鼓励用工企业吸纳就业」{
+  原文「企业吸纳脱贫人口就业，签订1年以上劳动合同并参加社会保险的，按1000元/人的标准给予一次性吸纳就业补贴」
+  对象 单位
+  设 合格人数 = 计数 吸纳人员 其中 脱贫人口 且 劳动合同月数 >= 1年 且 参加社会保险
+  给予 一次性吸纳就业补贴 {
+    条件 合格人数 >= 1人
+    金额 1000元/人 × 合格人数
+  }
+}
+指导 6「培训」
+";
+
+#[test]
+fn a_correct_file_has_no_diagnostics() {
+    let (ws, _) = check(GOOD);
+    assert!(ws.diagnostics.is_empty(), "{:?}", ws.diagnostics);
+    assert!(ws.program.is_some());
+}
+
+#[test]
+fn syntax_error_says_what_was_expected() {
+    let body = GOOD.replace("金额 1000元/人 × 合格人数", "金额 ×");
+    insta::assert_snapshot!(render(&body));
+    assert_eq!(labelled(&body), "×");
+}
+
+#[test]
+fn unknown_name_suggests_the_closest() {
+    let body = GOOD.replace("条件 合格人数 >= 1人", "条件 合格人 >= 1人");
+    insta::assert_snapshot!(render(&body));
+    assert_eq!(labelled(&body), "合格人");
+}
+
+#[test]
+fn keyword_glued_to_a_name_is_explained() {
+    let body = GOOD.replace("脱贫人口 且 劳动合同月数", "脱贫人口且劳动合同月数");
+    insta::assert_snapshot!(render(&body));
+}
+
+#[test]
+fn unit_mismatch_in_addition() {
+    let body = GOOD.replace("金额 1000元/人 × 合格人数", "金额 1000元/人 × 合格人数 + 1年");
+    insta::assert_snapshot!(render(&body));
+}
+
+#[test]
+fn amount_must_be_money() {
+    let body = GOOD.replace("金额 1000元/人 × 合格人数", "金额 1000元/人");
+    insta::assert_snapshot!(render(&body));
+    assert_eq!(labelled(&body), "1000元/人");
+}
+
+#[test]
+fn type_mismatch_number_as_condition() {
+    let body = GOOD.replace("条件 合格人数 >= 1人", "条件 合格人数");
+    insta::assert_snapshot!(render(&body));
+}
+
+#[test]
+fn unknown_enum_value() {
+    let body = GOOD.replace("对象 单位", "适用 单位性质 为 企亚");
+    insta::assert_snapshot!(render(&body));
+    assert_eq!(labelled(&body), "企亚");
+}
+
+/// The underline must sit exactly under the offending characters on a line
+/// that is all Chinese (three bytes a character).
+#[test]
+fn span_on_a_line_full_of_chinese() {
+    let body = GOOD.replace("条件 合格人数 >= 1人", "条件 脱贫人口 且 参加社会保险人员");
+    let out = render(&body);
+    insta::assert_snapshot!(out);
+    assert_eq!(labelled(&body), "参加社会保险人员");
+    let rendered = out.split("----- ERROR").nth(1).expect("rendered part");
+    let line = rendered.lines().find(|l| l.contains("条件 脱贫人口 且 参加社会保险人员")).expect("source line");
+    let under = rendered.lines().skip_while(|l| *l != line).nth(1).expect("underline");
+    // Display columns: a Han character is two wide, box drawing one.
+    let width = |s: &str| s.chars().map(|c| if ('\u{4e00}'..='\u{9fff}').contains(&c) { 2 } else { 1 }).sum::<usize>();
+    let start = width(&line[..line.find("参加社会保险人员").expect("name")]);
+    let first = under.find('─').expect("underline");
+    let last = under.rfind('─').expect("underline");
+    assert_eq!(width(&under[..first]), start, "underline starts under the name:\n{line}\n{under}");
+    assert_eq!(
+        width(&under[first..last + "─".len()]),
+        width("参加社会保险人员"),
+        "underline spans the name:\n{line}\n{under}"
+    );
+}
+
+#[test]
+fn quote_that_drifted_from_the_document() {
+    let body = GOOD.replace("按1000元/人的标准", "按2000元/人的标准").replace("金额 1000元/人", "金额 2000元/人");
+    insta::assert_snapshot!(render(&body));
+}
+
+#[test]
+fn number_not_in_the_quote() {
+    let body = GOOD.replace("金额 1000元/人 × 合格人数", "金额 1200元/人 × 合格人数");
+    insta::assert_snapshot!(render(&body));
+    assert_eq!(labelled(&body), "1200元/人");
+}
+
+#[test]
+fn two_rules_without_exception_relation() {
+    let body = GOOD.replace(
+        "  }\n}\n指导",
+        "  }\n  给予 一次性吸纳就业补贴 {\n    条件 合格人数 >= 1人\n    金额 1000元/人 × 合格人数\n  }\n}\n指导",
+    );
+    insta::assert_snapshot!(render(&body));
+}
+
+#[test]
+fn clause_window_outside_the_document() {
+    let body = GOOD.replace("  对象 单位\n", "  对象 单位\n  有效 至2026年底\n");
+    insta::assert_snapshot!(render(&body));
+}
+
+#[test]
+fn unknown_clause_number() {
+    let body = GOOD.replace("指导 6「培训」", "指导 7「培训」");
+    insta::assert_snapshot!(render(&body));
+}
+
+#[test]
+fn several_problems_are_reported_at_once() {
+    let body = GOOD
+        .replace("条件 合格人数 >= 1人", "条件 合格人 >= 1人")
+        .replace("金额 1000元/人 × 合格人数", "金额 1000元/人 × 合格人数 + 1年")
+        .replace("指导 6「培训」", "指导 7「培训」");
+    let (ws, _) = check(&body);
+    assert_eq!(ws.diagnostics.len(), 3, "{:?}", ws.diagnostics);
+    let codes: Vec<&str> = ws.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["P0101", "P0201", "P0303"]);
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    let deep = format!("{}1人{}", "(".repeat(5000), ")".repeat(5000));
+    let body = GOOD.replace("条件 合格人数 >= 1人", &format!("条件 合格人数 >= {deep}"));
+    let (ws, _) = check(&body);
+    assert_eq!(ws.diagnostics.first().map(|d| d.code), Some("P0003"));
+}
+
+#[test]
+fn json_diagnostics_carry_byte_span_line_and_column() {
+    let body = GOOD.replace("条件 合格人数 >= 1人", "条件 合格人 >= 1人");
+    let (ws, policy) = check(&body);
+    let json: serde_json::Value =
+        serde_json::from_str(&policyc::diag::render_json(&ws.diagnostics, &ws.sources)).unwrap();
+    let at = &json[0]["位置"];
+    let start = at["起"].as_u64().unwrap() as usize;
+    let end = at["止"].as_u64().unwrap() as usize;
+    assert_eq!(&policy[start..end], "合格人");
+    assert_eq!(json[0]["代码"], "P0101");
+    let line = policy[..start].matches('\n').count() + 1;
+    assert_eq!(at["行"].as_u64(), Some(line as u64));
+    assert_eq!(at["列"].as_u64(), Some(8));
+}

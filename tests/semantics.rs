@@ -1,0 +1,234 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+//! The interpreter's semantics, each on a minimal policy with amounts
+//! computed by hand.
+
+use policyc::case::{self, Format};
+use policyc::diag::SourceMap;
+use policyc::eval::{self, Evaluation, Outcome};
+use policyc::workspace;
+use rust_decimal::Decimal;
+
+const VOCAB: &str = "词汇 {
+  类型：枚举 { 个人、单位 }
+  人数：数 人
+  天数：数 天
+  月数：数 月
+  等级：枚举 { 甲、乙、丙 }
+  登记日期：日期
+  老区：布尔
+  成员：列表 人 { 合格：布尔  月数：数 月 }
+  享受记录：列表 次 { 项目：文本  日期：日期 }
+}
+";
+
+const SOURCE: &str = "1.按每人1000元给予补贴，10人以上的再按每10人1万元给予奖补，最高不超过20万元。
+2.每人每天不超过50元，具体标准另定；按规定给予其他补助。
+3.甲档300元/人/月、乙档200元/人/月，最长不超过3年。
+4.每天50元，老区上浮20%。
+5.登记满6个月的给予1万元，政策执行至2021年底。
+6.每年享受1次500元；一次性奖励800元；2021年不能同时享受甲补助和乙补助。
+7.每人每月200元，最长不超过6个月。
+";
+
+fn policy(body: &str) -> String {
+    format!("文件「测试」{{\n  原文件「source.txt」\n  施行 自2021年1月1日 至2025年12月31日\n}}\n{body}")
+}
+
+fn eval_case(body: &str, case_yaml: &str) -> Evaluation {
+    let text = policy(body);
+    let ws = workspace::load_texts(&[("v.policy", VOCAB), ("p.policy", &text)], &[("source.txt", SOURCE)]);
+    assert!(
+        !ws.has_errors(),
+        "{}",
+        policyc::diag::render_human(&ws.diagnostics, &ws.sources, policyc::diag::Style::Plain)
+    );
+    let program = ws.program.expect("program");
+    let mut sources = SourceMap::default();
+    let full = format!("文件: 测试\n{case_yaml}");
+    let file = sources.add("case.yaml", full);
+    let (case, _) = case::load(&program, &sources, file, Format::Yaml).expect("valid case");
+    eval::evaluate(&program, &case, eval::Options::default()).expect("evaluates")
+}
+
+fn ruling<'a>(e: &'a Evaluation, benefit: &str) -> &'a eval::Ruling {
+    e.rulings.iter().find(|r| r.benefit == benefit).unwrap_or_else(|| panic!("no ruling for {benefit}: {e:#?}"))
+}
+
+fn dec(s: &str) -> Option<Decimal> {
+    Some(s.parse().unwrap())
+}
+
+const STEP: &str = "条款 1「补贴」{
+  原文「按每人1000元给予补贴，10人以上的再按每10人1万元给予奖补，最高不超过20万元」
+  给予 补贴 { 条件 人数 >= 1人  金额 1000元/人 × 人数 }
+  给予 奖补 { 条件 人数 >= 10人  金额 1万元 × 向下取整(人数 ÷ 10人) 最高 20万元 }
+}
+";
+
+#[test]
+fn thresholds_include_the_number() {
+    let at = eval_case(STEP, "日期: 2023-05-10\n主体: {人数: 10}\n");
+    assert_eq!(ruling(&at, "奖补").amount, dec("10000"));
+    let below = eval_case(STEP, "日期: 2023-05-10\n主体: {人数: 9}\n");
+    assert_eq!(ruling(&below, "奖补").outcome, Outcome::Refused);
+    assert_eq!(ruling(&below, "补贴").amount, dec("9000"));
+    assert_eq!(below.total, Decimal::from(9000));
+}
+
+#[test]
+fn a_capped_total_is_granted_at_the_cap_and_says_so() {
+    // 每10人1万元 × 21 = 21万元 > 20万元.
+    let e = eval_case(STEP, "日期: 2023-05-10\n主体: {人数: 219}\n");
+    let r = ruling(&e, "奖补");
+    assert_eq!(r.outcome, Outcome::Granted);
+    assert_eq!(r.amount, dec("200000"));
+    assert!(r.reasons.iter().any(|x| x.contains("最高限额 20万元")), "{:?}", r.reasons);
+    assert_eq!(e.total, Decimal::from(219_000 + 200_000));
+}
+
+#[test]
+fn ceilings_and_deferred_amounts_are_pending() {
+    let body = "条款 2「另定」{
+  原文「每人每天不超过50元，具体标准另定；按规定给予其他补助」
+  给予 生活费 { 条件 天数 > 0天  不超过 50元/天 × 天数 }
+  给予 其他补助 { 按规定 }
+}
+";
+    let e = eval_case(body, "日期: 2023-05-10\n主体: {天数: 7}\n");
+    let r = ruling(&e, "生活费");
+    assert_eq!((r.outcome, r.amount, r.ceiling), (Outcome::Pending, None, dec("350")));
+    let d = ruling(&e, "其他补助");
+    assert_eq!((d.outcome, d.amount, d.ceiling), (Outcome::Pending, None, None));
+    assert_eq!(e.total, Decimal::ZERO, "待定 amounts are not in 合计");
+}
+
+#[test]
+fn tiers_and_duration_caps() {
+    let body = "条款 3「分档」{
+  原文「甲档300元/人/月、乙档200元/人/月，最长不超过3年」
+  给予 补助 { 金额 分档 等级 { 甲：300元/人/月；乙：200元/人/月 } × 1人 × 最小(月数, 3年) }
+}
+";
+    let e = eval_case(body, "日期: 2023-05-10\n主体: {等级: 甲, 月数: 40}\n");
+    assert_eq!(ruling(&e, "补助").amount, dec("10800"), "300 × 36");
+    let e = eval_case(body, "日期: 2023-05-10\n主体: {等级: 乙, 月数: 5}\n");
+    assert_eq!(ruling(&e, "补助").amount, dec("1000"));
+    let e = eval_case(body, "日期: 2023-05-10\n主体: {等级: 丙, 月数: 5}\n");
+    let r = ruling(&e, "补助");
+    assert_eq!(r.outcome, Outcome::Refused);
+    assert!(r.reasons.iter().any(|x| x.contains("等级为「丙」")), "{:?}", r.reasons);
+    let e = eval_case(body, "日期: 2023-05-10\n主体: {月数: 5}\n");
+    assert!(ruling(&e, "补助").reasons.iter().any(|x| x.contains("缺少事实「主体.等级」")));
+}
+
+#[test]
+fn exceptions_win_by_priority_not_source_order() {
+    // The exception is written first; the base rule second.
+    let body = "条款 4「老区」{
+  原文「每天50元，老区上浮20%」
+  给予 生活费 优先级 2 { 条件 老区  金额 50元/天 × (1 + 20%) × 天数 }
+  给予 生活费 { 金额 50元/天 × 天数 }
+}
+";
+    let e = eval_case(body, "日期: 2023-05-10\n主体: {天数: 3, 老区: 是}\n");
+    assert_eq!(ruling(&e, "生活费").amount, dec("180"));
+    let e = eval_case(body, "日期: 2023-05-10\n主体: {天数: 3}\n");
+    assert_eq!(ruling(&e, "生活费").amount, dec("150"));
+    assert_eq!(e.rulings.len(), 1, "one ruling per benefit");
+}
+
+const DATED: &str = "条款 5「登记」{
+  原文「登记满6个月的给予1万元，政策执行至2021年底」
+  有效 至2021年底
+  给予 创业补贴 { 条件 登记日期 + 6个月 <= 裁定日期  金额 1万元 }
+}
+";
+
+#[test]
+fn whole_months_and_inclusive_windows() {
+    let e = eval_case(DATED, "日期: 2021-07-15\n主体: {登记日期: 2021-01-15}\n");
+    assert_eq!(ruling(&e, "创业补贴").amount, dec("10000"));
+    let e = eval_case(DATED, "日期: 2021-07-14\n主体: {登记日期: 2021-01-15}\n");
+    assert_eq!(ruling(&e, "创业补贴").outcome, Outcome::Refused);
+    let e = eval_case(DATED, "日期: 2021-12-31\n主体: {登记日期: 2021-01-15}\n");
+    assert_eq!(ruling(&e, "创业补贴").outcome, Outcome::Granted, "至2021年底 includes 12-31");
+    let e = eval_case(DATED, "日期: 2022-01-01\n主体: {登记日期: 2021-01-15}\n");
+    let r = ruling(&e, "创业补贴");
+    assert_eq!(r.outcome, Outcome::Refused);
+    assert!(r.reasons.iter().any(|x| x.contains("2021-12-31")), "{:?}", r.reasons);
+}
+
+const HISTORY: &str = "条款 6「记录」{
+  原文「每年享受1次500元；一次性奖励800元；2021年不能同时享受甲补助和乙补助」
+  给予 年度补助 { 频次 每年 1次  金额 500元 }
+  给予 奖励 { 频次 一次性  金额 800元 }
+  给予 甲补助 { 互斥 乙补助 于 2021年  按规定 }
+}
+";
+
+#[test]
+fn history_frequency_once_and_exclusion() {
+    let e = eval_case(HISTORY, "日期: 2023-05-10\n主体:\n  享受记录:\n    - {项目: 年度补助, 日期: 2023-01-02}\n    - {项目: 奖 励, 日期: 2019-01-01}\n");
+    assert_eq!(ruling(&e, "年度补助").outcome, Outcome::Refused);
+    assert_eq!(ruling(&e, "奖励").outcome, Outcome::Refused, "名称匹配忽略空格");
+    let e = eval_case(HISTORY, "日期: 2023-05-10\n主体:\n  享受记录: [{项目: 年度补助, 日期: 2022-12-31}]\n");
+    assert_eq!(ruling(&e, "年度补助").amount, dec("500"), "a new calendar year");
+    let e = eval_case(HISTORY, "日期: 2021-09-01\n主体:\n  享受记录: [{项目: 乙补助, 日期: 2021-03-01}]\n");
+    assert_eq!(ruling(&e, "甲补助").outcome, Outcome::Refused);
+    let e = eval_case(HISTORY, "日期: 2022-09-01\n主体:\n  享受记录: [{项目: 乙补助, 日期: 2021-03-01}]\n");
+    assert_eq!(ruling(&e, "甲补助").outcome, Outcome::Pending, "the exclusion is for 2021 only");
+}
+
+#[test]
+fn sums_over_members_with_a_per_member_cap() {
+    let body = "条款 7「以工代训」{
+  原文「每人每月200元，最长不超过6个月」
+  设 人月 = 合计 成员 的 (最小(月数, 6个月)) 其中 合格
+  给予 以工代训补贴 { 金额 200元/人/月 × 人月 }
+}
+";
+    let e = eval_case(
+        body,
+        "日期: 2023-05-10\n主体:\n  成员: [{合格: 是, 月数: 4}, {合格: 是, 月数: 9}, {合格: 否, 月数: 6}]\n",
+    );
+    assert_eq!(ruling(&e, "以工代训补贴").amount, dec("2000"), "200 × (4 + 6)");
+    // Order of members does not matter.
+    let e2 = eval_case(
+        body,
+        "日期: 2023-05-10\n主体:\n  成员: [{合格: 否, 月数: 6}, {合格: 是, 月数: 9}, {合格: 是, 月数: 4}]\n",
+    );
+    assert_eq!(e.rulings, e2.rulings);
+}
+
+#[test]
+fn money_is_exact_and_rounded_to_the_fen() {
+    // 1万元 ÷ 3人 × 1人 = 3333.333…; rounded half away from zero to 3333.33.
+    let body = "条款 1「补贴」{
+  原文「按每人1000元给予补贴，10人以上的再按每10人1万元给予奖补，最高不超过20万元」
+  给予 补贴 { 金额 1万元 ÷ 人数 × 1人 }
+}
+";
+    let e = eval_case(body, "日期: 2023-05-10\n主体: {人数: 3}\n");
+    assert_eq!(ruling(&e, "补贴").amount, dec("3333.33"));
+    let e = eval_case(body, "日期: 2023-05-10\n主体: {人数: 0}\n");
+    let r = ruling(&e, "补贴");
+    assert_eq!(r.outcome, Outcome::Refused, "division by zero is a refusal with a reason, not a panic");
+    assert!(r.reasons.iter().any(|x| x.contains("除数为零")), "{:?}", r.reasons);
+}
+
+#[test]
+fn overflow_is_an_error_naming_the_expression() {
+    let body = "条款 1「补贴」{
+  原文「按每人1000元给予补贴，10人以上的再按每10人1万元给予奖补，最高不超过20万元」
+  给予 补贴 { 金额 1000元/人 × 人数 × 人数 × 人数 ÷ 1人 ÷ 1人 }
+}
+";
+    let text = policy(body);
+    let ws = workspace::load_texts(&[("v.policy", VOCAB), ("p.policy", &text)], &[("source.txt", SOURCE)]);
+    let program = ws.program.expect("program");
+    let mut sources = SourceMap::default();
+    let file = sources.add("case.yaml", "文件: 测试\n日期: 2023-05-10\n主体: {人数: 10000000000000000000}\n");
+    let (case, _) = case::load(&program, &sources, file, Format::Yaml).expect("valid case");
+    let err = eval::evaluate(&program, &case, eval::Options::default()).expect_err("overflow");
+    assert!(err.to_string().contains("溢出") && err.to_string().contains("人数"), "{err}");
+}
