@@ -98,9 +98,8 @@ pub fn check(files: &[PolicyFile], sources: &SourceMap) -> Checked {
         }
     };
 
-    let mut documents = Vec::new();
-    let mut coverage = Vec::new();
     let mut seen_ids: HashMap<String, (FileId, Span)> = HashMap::new();
+    let mut pending: Vec<(&PolicyFile, &ast::Document)> = Vec::new();
     for f in files {
         let docs: Vec<&ast::Document> = f
             .module
@@ -142,12 +141,42 @@ pub fn check(files: &[PolicyFile], sources: &SourceMap) -> Checked {
             continue;
         }
         seen_ids.insert(doc.id.node.clone(), (f.file, doc.id.span));
-        let Some(scope) = scope.as_ref() else { continue };
-        let mut lowerer = DocLowerer::new(f, doc, sources, scope, &mut diags);
-        let (document, cov) = lowerer.run();
-        documents.push(document);
-        coverage.push(cov);
+        pending.push((f, doc));
     }
+    // Parents are checked before the documents that adopt their clauses.
+    let depth = |doc: &ast::Document| {
+        let mut d = 0;
+        let mut parent = doc.parent.as_ref().map(|p| p.node.clone());
+        while let Some(p) = parent.take() {
+            let Some((_, pd)) = pending.iter().find(|(_, x)| x.id.node == p) else { break };
+            d += 1;
+            if d > pending.len() {
+                break;
+            }
+            parent = pd.parent.as_ref().map(|x| x.node.clone());
+        }
+        d
+    };
+    let mut ordered: Vec<(usize, &PolicyFile, &ast::Document)> =
+        pending.iter().map(|(f, d)| (depth(d), *f, *d)).collect();
+    ordered.sort_by_key(|(d, _, _)| *d);
+    let mut lowered: Vec<Lowered> = Vec::new();
+    let mut coverage = Vec::new();
+    if let Some(scope) = scope.as_ref() {
+        for (_, f, doc) in ordered {
+            let parent = doc.parent.as_ref().and_then(|p| lowered.iter().find(|l| l.doc.id == p.node));
+            let mut lowerer = DocLowerer::new(f, doc, sources, scope, parent, &mut diags);
+            let (document, cov) = lowerer.run();
+            let amount_spans = std::mem::take(&mut lowerer.amount_spans);
+            lowered.push(Lowered { doc: document, file: f.file, amount_spans });
+            coverage.push(cov);
+        }
+    }
+    // Report documents in the order their files were given.
+    let position = |id: &str| pending.iter().position(|(_, d)| d.id.node == id).unwrap_or(usize::MAX);
+    lowered.sort_by_key(|l| position(&l.doc.id));
+    coverage.sort_by_key(|c| position(&c.document));
+    let documents: Vec<ir::Document> = lowered.into_iter().map(|l| l.doc).collect();
     diag::sort(&mut diags);
     let program = match scope {
         Some(scope) if !diags.iter().any(Diagnostic::is_error) => Some(ir::Program { vocabulary: scope.ir, documents }),
@@ -189,8 +218,18 @@ fn window_of(file: FileId, range: &ast::ValidityRange, diags: &mut Vec<Diagnosti
     ir::Window { from, to }
 }
 
+/// A checked document, with what the documents that adopt its clauses need.
+struct Lowered {
+    doc: ir::Document,
+    file: FileId,
+    /// Span of each fixed or ceiling amount, by (clause, benefit, priority).
+    amount_spans: HashMap<(String, String, u32), Span>,
+}
+
 struct DocLowerer<'a> {
     file: FileId,
+    parent: Option<&'a Lowered>,
+    amount_spans: HashMap<(String, String, u32), Span>,
     doc: &'a ast::Document,
     items: &'a [ast::Item],
     source: Option<(FileId, &'a str)>,
@@ -202,6 +241,8 @@ struct DocLowerer<'a> {
     benefit_spans: HashMap<(u32, u32), Span>,
     /// Definitions of the current clause that failed to check.
     failed_lets: Vec<String>,
+    /// The clause being lowered.
+    clause_id: String,
 }
 
 impl<'a> DocLowerer<'a> {
@@ -210,11 +251,14 @@ impl<'a> DocLowerer<'a> {
         doc: &'a ast::Document,
         sources: &'a SourceMap,
         scope: &'a VocabScope,
+        parent: Option<&'a Lowered>,
         diags: &'a mut Vec<Diagnostic>,
     ) -> DocLowerer<'a> {
         let source = f.source.map(|id| (id, sources.text(id)));
         DocLowerer {
             file: f.file,
+            parent,
+            amount_spans: HashMap::new(),
             doc,
             items: &f.module.items,
             normalized: source.map(|(_, t)| Normalized::new(t)),
@@ -224,6 +268,7 @@ impl<'a> DocLowerer<'a> {
             src: sources.text(f.file),
             benefit_spans: HashMap::new(),
             failed_lets: Vec::new(),
+            clause_id: String::new(),
         }
     }
 
@@ -334,19 +379,42 @@ impl<'a> DocLowerer<'a> {
         let mut groups = Vec::new();
         for key in order {
             let Some(mut members) = by_name.remove(&key) else { continue };
-            members.sort_by_key(|m| std::cmp::Reverse(benefit(m).map_or(0, |b| b.priority)));
+            members.sort_by_key(|m| benefit(m).map(|b| (std::cmp::Reverse(b.priority), b.window.from)));
             for pair in members.windows(2) {
                 let [a, b] = pair else { continue };
                 let (Some(ba), Some(bb)) = (benefit(a), benefit(b)) else { continue };
-                if ba.priority == bb.priority {
-                    let sa = self.benefit_spans.get(a).copied().unwrap_or_default();
-                    let sb = self.benefit_spans.get(b).copied().unwrap_or_default();
-                    let (first, second) = if sa <= sb { (sa, sb) } else { (sb, sa) };
+                if ba.priority != bb.priority {
+                    continue;
+                }
+                let sa = self.benefit_spans.get(a).copied().unwrap_or_default();
+                let sb = self.benefit_spans.get(b).copied().unwrap_or_default();
+                let (first, second) = if sa <= sb { (sa, sb) } else { (sb, sa) };
+                // Two versions of one rule, one after the other, are fine;
+                // overlapping versions are two rules that can both fire.
+                let (early, late) = if ba.window.from <= bb.window.from { (ba, bb) } else { (bb, ba) };
+                let disjoint = matches!((early.window.to, late.window.from), (Some(t), Some(f)) if t < f);
+                if !disjoint {
                     self.diags.push(
                         Diagnostic::error("P0401", format!("「{}」有两条规则，却没有例外关系", ba.name))
                             .at(self.file, second, "这条规则")
                             .also(self.file, first, "与这条规则可能同时适用")
-                            .help("给例外规则写「优先级 N」（数字大者优先），或改用不同的项目名称"),
+                            .help("给例外规则写「优先级 N」（数字大者优先）；同一规则的新旧版本用「有效」写明不重叠的期限"),
+                    );
+                } else if early.window.to.and_then(|t| t.add_days(1)) != late.window.from {
+                    let (t, f) = (early.window.to.map(|d| d.to_string()), late.window.from.map(|d| d.to_string()));
+                    self.diags.push(
+                        Diagnostic::warning(
+                            "P0404",
+                            format!(
+                                "「{}」的两个版本之间有空档：{} 之后到 {} 之前无规则",
+                                ba.name,
+                                t.unwrap_or_default(),
+                                f.unwrap_or_default()
+                            ),
+                        )
+                        .at(self.file, second, "后一版本")
+                        .also(self.file, first, "前一版本")
+                        .help("若文件确实中断了政策，可以忽略；否则让后一版本从前一版本结束的次日开始"),
                     );
                 }
             }
@@ -436,13 +504,21 @@ impl<'a> DocLowerer<'a> {
         self.blame_numbers(c, &failed_quotes);
         let quoted = quotes.join("\n");
         self.failed_lets.clear();
-        let mut locals: Vec<(String, ir::Ty)> = Vec::new();
-        let mut lets = Vec::new();
-        let mut applies = Vec::new();
-        let mut benefits = Vec::new();
-        let mut spans = Vec::new();
-        let mut statuses = Vec::new();
-        let mut constraints = Vec::new();
+        self.clause_id = c.id.node.clone();
+        // An adopted clause starts as the parent's; this clause's own rules
+        // replace the parent's rules of the same name and priority.
+        let inherited = c.adopts.as_ref().and_then(|pid| self.adopted(pid)).unwrap_or_default();
+        let mut locals: Vec<(String, ir::Ty)> = inherited.lets.iter().map(|l| (l.name.clone(), l.expr.ty)).collect();
+        let mut lets = inherited.lets;
+        let mut applies = inherited.applies;
+        let adopted_span = c.adopts.as_ref().map_or(c.id.span, |a| a.span);
+        let mut spans: Vec<Span> = inherited.benefits.iter().map(|_| adopted_span).collect();
+        let mut benefits = inherited.benefits;
+        let mut statuses = inherited.statuses;
+        let mut constraints = inherited.constraints;
+        if departments.is_empty() {
+            departments = inherited.departments;
+        }
         let clause_window = window.within(doc_window);
         for s in &c.stmts {
             match s {
@@ -470,11 +546,30 @@ impl<'a> DocLowerer<'a> {
                     }
                 }
                 ast::ClauseStmt::Benefit(b) => {
-                    if let Some(benefit) =
-                        self.benefit(b, &locals, &quoted, (&funding, &departments, audience.as_ref()), clause_window)
-                    {
-                        benefits.push(benefit);
-                        spans.push(b.name.span);
+                    let context = (&funding[..], &departments[..], audience.as_ref());
+                    let Some(mut benefit) = self.benefit(b, &locals, &quoted, context, clause_window) else { continue };
+                    let replaced = c.adopts.as_ref().and_then(|pid| {
+                        let i = benefits.iter().position(|x| x.key == benefit.key && x.priority == benefit.priority)?;
+                        Some((i, pid))
+                    });
+                    match replaced {
+                        Some((i, pid)) => {
+                            if let Some(old) = benefits.get(i) {
+                                self.no_lowering(pid, old, &benefit, b);
+                                // Who the rule is for stays the parent's unless restated.
+                                if benefit.audience.is_none() {
+                                    benefit.audience = old.audience.clone();
+                                }
+                            }
+                            if let (Some(slot), Some(span)) = (benefits.get_mut(i), spans.get_mut(i)) {
+                                *slot = benefit;
+                                *span = b.name.span;
+                            }
+                        }
+                        None => {
+                            benefits.push(benefit);
+                            spans.push(b.name.span);
+                        }
                     }
                 }
                 ast::ClauseStmt::Status { name, condition } => {
@@ -492,7 +587,9 @@ impl<'a> DocLowerer<'a> {
                 _ => {}
             }
         }
+        let adopts = c.adopts.as_ref().and_then(|a| Some((self.parent?.doc.id.clone(), a.node.clone())));
         let clause = ir::Clause {
+            adopts,
             id: c.id.node.clone(),
             title: c.title.node.clone(),
             window: clause_window,
@@ -504,6 +601,67 @@ impl<'a> DocLowerer<'a> {
             departments,
         };
         (clause, spans)
+    }
+
+    /// The parent's clause that `采纳 id` names, lowered.
+    fn adopted(&mut self, pid: &ast::Name) -> Option<ir::Clause> {
+        let Some(parent) = self.parent else {
+            let why = match &self.doc.parent {
+                Some(p) => format!("上级文件「{}」不在检查的规则文件中", p.node),
+                None => "本文件没有声明上级文件".to_string(),
+            };
+            self.diags.push(
+                Diagnostic::error("P0306", format!("无法采纳条款 {}：{why}", pid.node))
+                    .at(self.file, pid.span, "采纳的条款")
+                    .help("在文件声明中写 上级「文号」，并把上级文件的规则文件一同检查"),
+            );
+            return None;
+        };
+        let found = parent.doc.clauses.iter().find(|c| c.id == pid.node).cloned();
+        if found.is_none() {
+            let ids: Vec<&str> = parent.doc.clauses.iter().map(|c| c.id.as_str()).collect();
+            self.diags.push(
+                Diagnostic::error("P0306", format!("上级文件「{}」没有可采纳的条款「{}」", parent.doc.id, pid.node))
+                    .at(self.file, pid.span, "未知条款")
+                    .help(format!("可采纳的条款：{}", ids.join("、"))),
+            );
+        }
+        found
+    }
+
+    /// Where the parent forbids lowering its standards (“标准不能降”), a
+    /// replacing rule's amounts must not be below the parent's.
+    fn no_lowering(&mut self, pid: &ast::Name, old: &ir::Benefit, new: &ir::Benefit, b: &ast::Benefit) {
+        let Some(parent) = self.parent.filter(|p| p.doc.no_lowering) else { return };
+        let (before, after) = (money_constants(&old.amount), money_constants(&new.amount));
+        let here = self
+            .amount_spans
+            .get(&(self.clause_id.clone(), new.name.clone(), new.priority))
+            .copied()
+            .unwrap_or(b.name.span);
+        let there =
+            parent.amount_spans.get(&(pid.node.clone(), old.name.clone(), old.priority)).copied().unwrap_or_default();
+        let lowered = before.len() != after.len() || before.iter().zip(&after).any(|(p, c)| c < p);
+        if lowered {
+            let show = |v: &[rust_decimal::Decimal]| {
+                v.iter().map(|d| format!("{}元", d.normalize())).collect::<Vec<_>>().join("、")
+            };
+            self.diags.push(
+                Diagnostic::error(
+                    "P0403",
+                    format!(
+                        "「{}」的标准低于上级文件「{}」：{} 低于 {}",
+                        new.name,
+                        parent.doc.id,
+                        show(&after),
+                        show(&before)
+                    ),
+                )
+                .at(self.file, here, "本文件的标准")
+                .also(parent.file, there, "上级文件的标准")
+                .help("上级文件规定“标准不能降、力度不能减、范围不能变”：只能提高标准，且保持同样的计算方式"),
+            );
+        }
     }
 
     /// `对象 单位` is `类型 为 单位`.
@@ -687,6 +845,10 @@ impl<'a> DocLowerer<'a> {
                 ast::BenefitStmt::Note(n) => notes.push(n.node.clone()),
             }
         }
+        if let Some(span) = amount_span {
+            let priority = b.priority.as_ref().map_or(0, |p| p.node);
+            self.amount_spans.insert((self.clause_id.clone(), b.name.node.clone(), priority), span);
+        }
         let Some(amount) = amount else {
             if amount_span.is_none() {
                 self.diags.push(
@@ -770,4 +932,40 @@ fn item_id(item: &ast::Item) -> Option<&str> {
         ast::Item::Guidance(g) => Some(&g.id.node),
         _ => None,
     }
+}
+
+/// The money amounts a rule's standard is made of, in order (`1000元/人`,
+/// `20万元`): what “标准不能降” compares.
+fn money_constants(a: &ir::Amount) -> Vec<rust_decimal::Decimal> {
+    fn walk(e: &ir::Expr, out: &mut Vec<rust_decimal::Decimal>) {
+        use ir::ExprKind as K;
+        match &e.kind {
+            K::Const(ir::Value::Num(n), _) if matches!(e.ty, ir::Ty::Num(u) if u.0.first() == Some(&1)) => out.push(*n),
+            K::Not(x) | K::Floor(x) => walk(x, out),
+            K::And(xs) | K::Or(xs) | K::Min(xs) | K::Max(xs) => xs.iter().for_each(|x| walk(x, out)),
+            K::Arith(_, a, b)
+            | K::Compare(_, a, b)
+            | K::MonthsBetween(a, b)
+            | K::AddMonths(a, b)
+            | K::AddDays(a, b) => {
+                walk(a, out);
+                walk(b, out);
+            }
+            K::Tier { arms, .. } => arms.iter().for_each(|(_, x)| walk(x, out)),
+            K::Sum { body, .. } => walk(body, out),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    match a {
+        ir::Amount::Fixed { expr, cap, .. } => {
+            walk(expr, &mut out);
+            if let Some((c, _)) = cap {
+                walk(c, &mut out);
+            }
+        }
+        ir::Amount::Ceiling { expr, .. } => walk(expr, &mut out),
+        ir::Amount::Deferred => {}
+    }
+    out
 }

@@ -155,9 +155,19 @@ pub fn evaluate(program: &Program, case: &ir::Case, options: Options) -> Result<
         notices: Vec::new(),
         total: Decimal::ZERO,
     };
+    // A clause adopted by a lower-level document in force replaces its
+    // parent's clause when both documents are asked for.
+    let superseded: Vec<(&str, &str)> = case
+        .documents
+        .iter()
+        .filter_map(|id| program.document(id))
+        .filter(|d| d.window.contains(case.date))
+        .flat_map(|d| d.clauses.iter().filter_map(|c| c.adopts.as_ref()))
+        .map(|(d, c)| (d.as_str(), c.as_str()))
+        .collect();
     for doc_id in &case.documents {
         let Some(doc) = program.document(doc_id) else { continue };
-        DocEval { program, doc, case, history: &history, options, out: &mut out }.run()?;
+        DocEval { program, doc, case, history: &history, options, superseded: &superseded, out: &mut out }.run()?;
     }
     out.total = out
         .rulings
@@ -197,6 +207,7 @@ struct DocEval<'a> {
     case: &'a ir::Case,
     history: &'a History,
     options: Options,
+    superseded: &'a [(&'a str, &'a str)],
     out: &'a mut Evaluation,
 }
 
@@ -218,6 +229,13 @@ impl DocEval<'_> {
             self.out.notices.extend(notices);
         }
         for group in &self.doc.groups {
+            let replaced = group
+                .first()
+                .and_then(|(c, _)| self.doc.clauses.get(*c as usize))
+                .is_some_and(|c| self.superseded.contains(&(self.doc.id.as_str(), c.id.as_str())));
+            if replaced {
+                continue;
+            }
             let ruling = self.group(group, &locals)?;
             if let Some(r) = ruling {
                 self.out.rulings.push(r);
@@ -396,8 +414,11 @@ impl DocEval<'_> {
         outcome: Outcome,
         amount: Option<Decimal>,
         ceiling: Option<Decimal>,
-        reasons: Vec<String>,
+        mut reasons: Vec<String>,
     ) -> Ruling {
+        if let Some((doc, id)) = &clause.adopts {
+            reasons.push(format!("本条采纳上级文件 {doc} 条款 {id}，同时适用时取代之"));
+        }
         let join = |v: &[String]| if v.is_empty() { None } else { Some(v.join("、")) };
         Ruling {
             document: self.doc.id.clone(),

@@ -186,11 +186,13 @@ impl Window {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Clause {
     pub id: String,
     pub title: String,
+    /// The parent document's clause this one takes over: (document, clause).
+    pub adopts: Option<(String, String)>,
     pub window: Window,
     pub applies: Vec<Cond>,
     pub lets: Vec<Let>,

@@ -106,6 +106,8 @@ pub struct UnitLit {
 pub struct Clause {
     pub id: Name,
     pub title: Name,
+    /// `采纳 5`: the parent document's clause this one takes over.
+    pub adopts: Option<Name>,
     pub stmts: Vec<ClauseStmt>,
     pub span: Span,
 }

@@ -52,23 +52,33 @@ pub fn parse(file: FileId, text: &str) -> Result<Module, Vec<Diagnostic>> {
 
 fn check_nesting(file: FileId, text: &str) -> Option<Diagnostic> {
     let mut depth = 0usize;
-    let mut in_string = false;
+    let mut quotes = 0usize;
     for (i, c) in text.char_indices() {
-        match c {
-            '「' => in_string = true,
-            '」' => in_string = false,
-            '(' | '（' | '{' | '｛' if !in_string => {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    return Some(
-                        Diagnostic::error("P0003", format!("括号嵌套超过 {MAX_NESTING} 层"))
-                            .at(file, Span::new(i, i + c.len_utf8()), "嵌套过深")
-                            .help("把深层的表达式拆成几个「设」定义，每个只做一步"),
-                    );
-                }
+        let deeper = match c {
+            '「' => {
+                quotes += 1;
+                true
             }
-            ')' | '）' | '}' | '｝' if !in_string => depth = depth.saturating_sub(1),
-            _ => {}
+            '」' => {
+                quotes = quotes.saturating_sub(1);
+                false
+            }
+            '(' | '（' | '{' | '｛' if quotes == 0 => {
+                depth += 1;
+                true
+            }
+            ')' | '）' | '}' | '｝' if quotes == 0 => {
+                depth = depth.saturating_sub(1);
+                false
+            }
+            _ => false,
+        };
+        if deeper && depth.max(quotes) > MAX_NESTING {
+            return Some(
+                Diagnostic::error("P0003", format!("括号嵌套超过 {MAX_NESTING} 层"))
+                    .at(file, Span::new(i, i + c.len_utf8()), "嵌套过深")
+                    .help("把深层的表达式拆成几个「设」定义，每个只做一步"),
+            );
         }
     }
     None
@@ -345,8 +355,16 @@ impl Builder {
             Some(p) => self.string(p),
             None => Spanned { node: String::new(), span },
         };
-        let stmts = inner.filter_map(|p| self.clause_stmt(p)).collect();
-        Clause { id, title, stmts, span }
+        let mut adopts = None;
+        let mut stmts = Vec::new();
+        for p in inner {
+            if p.as_rule() == Rule::adopt {
+                adopts = p.into_inner().find(is_content).map(name);
+            } else if let Some(s) = self.clause_stmt(p) {
+                stmts.push(s);
+            }
+        }
+        Clause { id, title, adopts, stmts, span }
     }
 
     fn guidance(&mut self, pair: Pair<Rule>) -> Guidance {
