@@ -15,3 +15,4 @@ pub mod report;
 pub mod syntax;
 pub mod testing;
 pub mod workspace;
+pub mod explain;

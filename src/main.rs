@@ -15,7 +15,8 @@ mod exit {
     pub const OK: u8 = 0;
     /// A policy file has errors, or coverage is incomplete.
     pub const POLICY: u8 = 1;
-    // 2 is clap's: the command line itself is wrong.
+    /// The command line itself is wrong (clap uses it too).
+    pub const USAGE: u8 = 2;
     /// A case file is invalid.
     pub const CASE: u8 = 3;
     /// A test case's rulings differ from its expectations.
@@ -101,6 +102,11 @@ enum Command {
         /// 诊断信息的格式
         #[arg(long, value_enum, default_value = "human")]
         error_format: ErrorFormat,
+    },
+    /// 解释诊断代码：含义、错误与正确的写法（不带参数时列出全部代码）
+    Explain {
+        /// 诊断代码，例如 P0301
+        code: Option<String>,
     },
     /// 各文件条款的覆盖情况：已编码、指导性、未处理；有未处理条款时退出码为 1
     Coverage {
@@ -202,6 +208,22 @@ fn main() -> ExitCode {
                 exit::OK
             }
         }
+        Command::Explain { code: None } => {
+            for e in policyc::explain::ALL {
+                println!("{}  {}", e.code, e.title);
+            }
+            exit::OK
+        }
+        Command::Explain { code: Some(code) } => match policyc::explain::find(&code) {
+            Some(e) => {
+                print!("{}", policyc::explain::render(e));
+                exit::OK
+            }
+            None => {
+                eprintln!("没有诊断代码「{code}」；policyc explain 列出全部代码");
+                exit::USAGE
+            }
+        },
         Command::Coverage { paths, format } => {
             let ws = workspace::load(&default_paths(paths));
             print_diagnostics(&ws.diagnostics, &ws.sources, ErrorFormat::Human);
