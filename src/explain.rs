@@ -130,7 +130,14 @@ pub fn find(code: &str) -> Option<&'static Explanation> {
 }
 
 pub fn render(e: &Explanation) -> String {
-    format!("{}：{}\n\n{}\n\n错误的写法：\n{}\n\n正确的写法：\n{}\n", e.code, e.title, e.text, indent(e.wrong), indent(e.right))
+    format!(
+        "{}：{}\n\n{}\n\n错误的写法：\n{}\n\n正确的写法：\n{}\n",
+        e.code,
+        e.title,
+        e.text,
+        indent(e.wrong),
+        indent(e.right)
+    )
 }
 
 fn indent(s: &str) -> String {

@@ -103,6 +103,14 @@ enum Command {
         #[arg(long, value_enum, default_value = "human")]
         error_format: ErrorFormat,
     },
+    /// 把规则文件整理为统一的格式（保留注释，不改变含义）
+    Fmt {
+        /// 规则文件或目录（默认 policies）
+        paths: Vec<PathBuf>,
+        /// 只检查：有文件需要整理时列出它们，退出码为 1，不改写文件
+        #[arg(long)]
+        check: bool,
+    },
     /// 解释诊断代码：含义、错误与正确的写法（不带参数时列出全部代码）
     Explain {
         /// 诊断代码，例如 P0301
@@ -204,6 +212,52 @@ fn main() -> ExitCode {
             }
             if failed > 0 {
                 exit::TEST
+            } else {
+                exit::OK
+            }
+        }
+        Command::Fmt { paths, check } => {
+            let files = match workspace::policy_files(&default_paths(paths)) {
+                Ok(f) => f,
+                Err(d) => {
+                    print_diagnostics(&[d], &SourceMap::default(), ErrorFormat::Human);
+                    return ExitCode::from(exit::IO);
+                }
+            };
+            let mut sources = SourceMap::default();
+            let mut unformatted = 0;
+            for path in files {
+                let text = match workspace::read_text(&path) {
+                    Ok(t) => t,
+                    Err(d) => {
+                        print_diagnostics(&[d], &sources, ErrorFormat::Human);
+                        return ExitCode::from(exit::IO);
+                    }
+                };
+                let id = sources.add(path.display().to_string(), text);
+                let module = match policyc::syntax::parse(id, sources.text(id)) {
+                    Ok(m) => m,
+                    Err(diags) => {
+                        print_diagnostics(&diags, &sources, ErrorFormat::Human);
+                        return ExitCode::from(exit::POLICY);
+                    }
+                };
+                let formatted = policyc::format::format(sources.text(id), &module);
+                if formatted == sources.text(id) {
+                    continue;
+                }
+                unformatted += 1;
+                if check {
+                    println!("需要整理：{}", path.display());
+                } else if let Err(e) = std::fs::write(&path, formatted) {
+                    eprintln!("无法写入 {}：{e}", path.display());
+                    return ExitCode::from(exit::IO);
+                } else {
+                    println!("已整理：{}", path.display());
+                }
+            }
+            if check && unformatted > 0 {
+                exit::POLICY
             } else {
                 exit::OK
             }

@@ -353,7 +353,7 @@ impl<'a> DocLowerer<'a> {
             region: doc.region.as_ref().map(|n| n.node.clone()).unwrap_or_default(),
             parent: doc.parent.as_ref().map(|n| n.node.clone()),
             window,
-            no_lowering: doc.no_lowering,
+            no_lowering: doc.no_lowering.is_some(),
             clauses,
             groups,
         };
@@ -520,6 +520,9 @@ impl<'a> DocLowerer<'a> {
             departments = inherited.departments;
         }
         let clause_window = window.within(doc_window);
+        for b in &mut benefits {
+            b.window = b.window.within(clause_window);
+        }
         for s in &c.stmts {
             match s {
                 ast::ClauseStmt::Let(name, e) => {

@@ -43,7 +43,9 @@ pub struct Document {
     pub parent: Option<Name>,
     pub source: Option<Name>,
     pub validity: Option<ValidityRange>,
-    pub no_lowering: bool,
+    /// `不得降低标准`, where written.
+    pub no_lowering: Option<Span>,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]

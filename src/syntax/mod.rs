@@ -221,6 +221,7 @@ impl Builder {
     }
 
     fn document(&mut self, pair: Pair<Rule>) -> Document {
+        let span = span_of(&pair);
         let mut inner = pair.into_inner().filter(is_content);
         let id = match inner.next() {
             Some(p) => self.string(p),
@@ -234,7 +235,8 @@ impl Builder {
             parent: None,
             source: None,
             validity: None,
-            no_lowering: false,
+            no_lowering: None,
+            span,
         };
         for entry in inner {
             let rule = entry.as_rule();
@@ -246,7 +248,7 @@ impl Builder {
                 (Rule::doc_parent, Some(p)) => doc.parent = Some(self.string(p)),
                 (Rule::doc_source, Some(p)) => doc.source = Some(self.string(p)),
                 (Rule::doc_validity, Some(p)) => doc.validity = self.validity_range(p),
-                (Rule::doc_no_lower, _) => doc.no_lowering = true,
+                (Rule::doc_no_lower, _) => doc.no_lowering = Some(span_of(&entry)),
                 _ => {}
             }
         }

@@ -1,0 +1,139 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+//! `policyc fmt`: canonical, idempotent, comment-preserving, and it never
+//! changes meaning: the program lowered from fmt(x) equals that of x.
+
+use std::fs;
+use std::path::PathBuf;
+
+use policyc::diag::{FileId, SourceMap};
+use policyc::format::format;
+use policyc::syntax;
+use policyc::workspace;
+
+fn shipped() -> Vec<(String, String)> {
+    let mut files: Vec<PathBuf> = workspace::policy_files(&[PathBuf::from("policies")]).unwrap();
+    files.sort();
+    files.into_iter().map(|p| (p.display().to_string(), fs::read_to_string(&p).unwrap())).collect()
+}
+
+fn sources() -> Vec<(String, String)> {
+    fs::read_dir("policies/sources")
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            (format!("sources/{}", p.file_name().unwrap().to_string_lossy()), fs::read_to_string(&p).unwrap())
+        })
+        .collect()
+}
+
+fn fmt(text: &str) -> String {
+    let mut map = SourceMap::default();
+    let id: FileId = map.add("x.policy", text);
+    let module = syntax::parse(id, text).unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+    format(text, &module)
+}
+
+/// The program's meaning: its JSON with the display texts (which follow
+/// the source's spacing) left out.
+fn meaning(policies: &[(String, String)]) -> serde_json::Value {
+    let srcs = sources();
+    let p: Vec<(&str, &str)> = policies.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+    let s: Vec<(&str, &str)> = srcs.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+    let ws = workspace::load_texts(&p, &s);
+    assert!(
+        !ws.has_errors(),
+        "{}",
+        policyc::diag::render_human(&ws.diagnostics, &ws.sources, policyc::diag::Style::Plain)
+    );
+    let mut v = serde_json::to_value(ws.program.unwrap()).unwrap();
+    strip_texts(&mut v);
+    v
+}
+
+fn strip_texts(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(map) => {
+            map.remove("text");
+            if let Some(serde_json::Value::Array(a)) = map.get_mut("Const") {
+                a.truncate(1);
+            }
+            if let Some(serde_json::Value::Array(a)) = map.get_mut("cap") {
+                a.truncate(1);
+            }
+            map.values_mut().for_each(strip_texts);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(strip_texts),
+        _ => {}
+    }
+}
+
+/// The path of the first place two JSON values differ, with both values.
+fn first_difference(a: &serde_json::Value, b: &serde_json::Value, path: &str) -> Option<String> {
+    use serde_json::Value::{Array, Object};
+    match (a, b) {
+        (Object(x), Object(y)) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            keys.into_iter().find_map(|k| match (x.get(k), y.get(k)) {
+                (Some(p), Some(q)) => first_difference(p, q, &format!("{path}.{k}")),
+                _ => Some(format!("{path}.{k}: present on one side only")),
+            })
+        }
+        (Array(x), Array(y)) if x.len() == y.len() => {
+            x.iter().zip(y).enumerate().find_map(|(i, (p, q))| first_difference(p, q, &format!("{path}[{i}]")))
+        }
+        _ if a == b => None,
+        _ => Some(format!("{path}: {a} ≠ {b}")),
+    }
+}
+
+#[test]
+fn shipped_policies_are_formatted() {
+    for (name, text) in shipped() {
+        assert_eq!(fmt(&text), text, "{name} is not formatted: run `policyc fmt policies`");
+    }
+}
+
+/// Squashes a file's layout: no indentation, half-width punctuation,
+/// extra spaces around operators. Comments stay.
+fn unformat(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            l.trim().replace("：布尔", ":布尔").replace(" × ", "*").replace(" >= ", ">=").replace(" 且 ", "  且   ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn fmt_never_changes_meaning_and_is_idempotent() {
+    let files = shipped();
+    let original = meaning(&files);
+    for i in 0..files.len() {
+        let mut variant = files.clone();
+        let squashed = unformat(&files[i].1);
+        let formatted = fmt(&squashed);
+        assert_eq!(fmt(&formatted), formatted, "{}: fmt is not idempotent", files[i].0);
+        assert_eq!(formatted.matches("//").count(), files[i].1.matches("//").count(), "{}: comments lost", files[i].0);
+        variant[i].1 = formatted;
+        if let Some(diff) = first_difference(&meaning(&variant), &original, "") {
+            panic!("{}: fmt changed the meaning at {diff}", files[i].0);
+        }
+    }
+}
+
+#[test]
+fn parentheses_are_kept_where_precedence_needs_them() {
+    let src = "条款 1「x」{\n  给予 y {\n    条件 (甲 或 乙) 且 非 丙\n    金额 50元/天 × (1 + 20%) × 天数\n    金额上限 10元 - (2元 - 1元)\n  }\n}\n";
+    let out = fmt(src);
+    assert!(out.contains("条件 (甲 或 乙) 且 非 丙"), "{out}");
+    assert!(out.contains("金额 50元/天 × (1 + 20%) × 天数"), "{out}");
+    assert!(out.contains("不超过 10元 - (2元 - 1元)"), "{out}");
+}
+
+#[test]
+fn comments_stay_where_they_were() {
+    let src = "// 文件头注释\n条款 1「x」{ // 行尾注释\n  // 语句前注释\n  原文「甲」\n}\n";
+    let out = fmt(src);
+    assert_eq!(out, "// 文件头注释\n条款 1「x」{  // 行尾注释\n  // 语句前注释\n  原文「甲」\n}\n");
+    assert_eq!(fmt(&out), out);
+}
