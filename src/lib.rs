@@ -5,6 +5,7 @@
 // everywhere would buy nothing measurable.
 #![allow(clippy::result_large_err)]
 
+pub mod batch;
 pub mod case;
 pub mod check;
 pub mod date;

@@ -111,6 +111,24 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// 批量裁定：输入为 JSON Lines（每行一个案例，- 表示标准输入），每行输出一个裁定 JSON，顺序与输入一致；
+    /// 最后给出按文件、条款、项目和资金来源的合计。无法裁定的行输出 {"行":…,"错误":[…]} 并计入错误
+    Batch {
+        /// 输入文件（JSON Lines），或 - 表示标准输入
+        input: PathBuf,
+        /// 输出文件（默认标准输出）
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// 规则目录
+        #[arg(long, default_value = "policies")]
+        policies: PathBuf,
+        /// 合计的格式（写到标准错误；--output 时写到标准输出）
+        #[arg(long, value_enum, default_value = "table")]
+        summary_format: OutputFormat,
+        /// 并行的线程数（默认为全部核心）
+        #[arg(long)]
+        jobs: Option<usize>,
+    },
     /// 解释诊断代码：含义、错误与正确的写法（不带参数时列出全部代码）
     Explain {
         /// 诊断代码，例如 P0301
@@ -260,6 +278,73 @@ fn main() -> ExitCode {
                 exit::POLICY
             } else {
                 exit::OK
+            }
+        }
+        Command::Batch { input, output, policies, summary_format, jobs } => {
+            let mut ws = workspace::load(&[policies]);
+            let Some(program) = ws.program.take() else {
+                print_diagnostics(&ws.diagnostics, &ws.sources, ErrorFormat::Human);
+                eprintln!("规则有错误，无法裁定");
+                return ExitCode::from(exit::POLICY);
+            };
+            let reader: Box<dyn std::io::BufRead> = if input.as_os_str() == "-" {
+                Box::new(std::io::BufReader::new(std::io::stdin().lock()))
+            } else {
+                match std::fs::File::open(&input) {
+                    Ok(f) => Box::new(std::io::BufReader::with_capacity(1 << 20, f)),
+                    Err(e) => {
+                        eprintln!("无法读取 {}：{e}", input.display());
+                        return ExitCode::from(exit::IO);
+                    }
+                }
+            };
+            let to_file = output.is_some();
+            let writer: Box<dyn std::io::Write> = match &output {
+                Some(path) => match std::fs::File::create(path) {
+                    Ok(f) => Box::new(std::io::BufWriter::with_capacity(1 << 20, f)),
+                    Err(e) => {
+                        eprintln!("无法写入 {}：{e}", path.display());
+                        return ExitCode::from(exit::IO);
+                    }
+                },
+                None => Box::new(std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock())),
+            };
+            let workers = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            let bar = std::io::stderr().is_terminal().then(|| {
+                let bar = indicatif::ProgressBar::new_spinner();
+                bar.set_message("已裁定");
+                bar
+            });
+            let progress = |n: u64| {
+                if let Some(b) = &bar {
+                    b.set_position(n);
+                    b.set_message(format!("已裁定 {n} 个案例"));
+                }
+            };
+            let summary =
+                match policyc::batch::run(&program, reader, writer, workers, eval::Options::default(), &progress) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        eprintln!("读写失败：{e}");
+                        return ExitCode::from(exit::IO);
+                    }
+                };
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            let text = match summary_format {
+                OutputFormat::Table => policyc::batch::summary_table(&summary),
+                OutputFormat::Json => serde_json::to_string_pretty(&summary).unwrap_or_default(),
+            };
+            if to_file {
+                println!("{text}");
+            } else {
+                eprintln!("{text}");
+            }
+            if summary.errors.is_empty() {
+                exit::OK
+            } else {
+                exit::CASE
             }
         }
         Command::Explain { code: None } => {

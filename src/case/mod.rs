@@ -482,3 +482,8 @@ fn nth_member(text: &str, from: usize, index: usize) -> Option<usize> {
     }
     rest.match_indices('{').nth(index).map(|(i, _)| from + i)
 }
+
+/// Parses one JSON Lines record (batch input).
+pub fn parse_json_line(text: &str) -> Result<Node, String> {
+    node::parse(text, Format::Json).map_err(|(message, _)| message)
+}

@@ -283,6 +283,8 @@ impl<'a> DocLowerer<'a> {
         }
         let window = doc.validity.as_ref().map(|r| window_of(self.file, r, self.diags)).unwrap_or_default();
         let source_clauses = self.source.map(|(_, t)| numbering::clauses(t)).unwrap_or_default();
+        let known_ids: HashMap<&str, usize> =
+            source_clauses.iter().enumerate().map(|(i, c)| (c.id.as_str(), i)).collect();
         let mut accounted: HashMap<String, (CoverageStatus, Span)> = HashMap::new();
         let mut clauses = Vec::new();
         for item in self.items {
@@ -301,7 +303,7 @@ impl<'a> DocLowerer<'a> {
                 continue;
             }
             accounted.insert(id.node.clone(), (status, id.span));
-            if self.source.is_some() && !source_clauses.iter().any(|c| c.id == id.node) {
+            if self.source.is_some() && !known_ids.contains_key(id.node.as_str()) {
                 let open: Vec<&str> = source_clauses
                     .iter()
                     .map(|c| c.id.as_str())
@@ -320,15 +322,17 @@ impl<'a> DocLowerer<'a> {
             }
             match item {
                 ast::Item::Clause(c) => {
-                    let (clause, spans) = self.clause(c, window);
+                    let section = self.section(&source_clauses, &known_ids, &c.id.node);
+                    let (clause, spans) = self.clause(c, window, section.as_ref());
                     for (bi, span) in spans.into_iter().enumerate() {
                         self.benefit_spans.insert((clauses.len() as u32, bi as u32), span);
                     }
                     clauses.push(clause);
                 }
                 ast::Item::Guidance(g) => {
+                    let section = self.section(&source_clauses, &known_ids, &g.id.node);
                     for q in &g.quotes {
-                        let _ = self.check_quote(q);
+                        let _ = self.check_quote(q, section.as_ref());
                     }
                 }
                 _ => {}
@@ -426,12 +430,14 @@ impl<'a> DocLowerer<'a> {
     /// Checks that a quote occurs in the document. On failure pushes one
     /// diagnostic (the quote and the nearest passage) and returns its index
     /// with the nearest passage, folded.
-    fn check_quote(&mut self, quote: &ast::Name) -> Option<(usize, String)> {
+    fn check_quote(&mut self, quote: &ast::Name, section: Option<&Normalized>) -> Option<(usize, String)> {
         let (Some((src_file, src_text)), Some(norm)) = (self.source, self.normalized.as_ref()) else {
             return None;
         };
         let needle = text::fold(&quote.node);
-        if needle.is_empty() || norm.find(&needle).is_some() {
+        // A quote is looked for in its own clause first, so that checking
+        // stays linear in the size of the document.
+        if needle.is_empty() || section.is_some_and(|s| s.find(&needle).is_some()) || norm.find(&needle).is_some() {
             return None;
         }
         let mut d =
@@ -467,7 +473,27 @@ impl<'a> DocLowerer<'a> {
         }
     }
 
-    fn clause(&mut self, c: &ast::Clause, doc_window: ir::Window) -> (ir::Clause, Vec<Span>) {
+    /// The normalized text of a clause in the document: from its heading to
+    /// the next heading.
+    fn section(
+        &self,
+        clauses: &[numbering::SourceClause],
+        index: &HashMap<&str, usize>,
+        id: &str,
+    ) -> Option<Normalized> {
+        let (_, text) = self.source?;
+        let i = *index.get(id)?;
+        let start = clauses.get(i)?.start;
+        let end = clauses.get(i + 1).map_or(text.len(), |n| n.start);
+        Some(Normalized::of_range(text, start, end))
+    }
+
+    fn clause(
+        &mut self,
+        c: &ast::Clause,
+        doc_window: ir::Window,
+        section: Option<&Normalized>,
+    ) -> (ir::Clause, Vec<Span>) {
         let mut quotes = Vec::new();
         let mut window = ir::Window::default();
         let mut funding = Vec::new();
@@ -480,7 +506,7 @@ impl<'a> DocLowerer<'a> {
                 ast::ClauseStmt::Quote(q) => {
                     // A quote that drifted from the document still stands for
                     // the rule's numbers: one diagnostic, not one per number.
-                    if let Some((index, nearest)) = self.check_quote(q) {
+                    if let Some((index, nearest)) = self.check_quote(q, section) {
                         failed_quotes.push((index, text::fold(&q.node), nearest));
                     }
                     quotes.push(text::fold(&q.node));

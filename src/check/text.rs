@@ -1,13 +1,12 @@
 //! Matching quotes against document texts, tolerant of line breaks, spaces
 //! and full/half-width differences.
 
-/// A text normalized for matching, with the byte offset in the original of
-/// each normalized character (and one past the end).
+/// A text normalized for matching, with, for each byte of the normalized
+/// text, where the character it belongs to starts and ends in the original.
 pub struct Normalized {
     pub text: String,
-    /// `offsets[i]` is the original byte offset of the i-th normalized char.
-    offsets: Vec<usize>,
-    end: usize,
+    starts: Vec<usize>,
+    ends: Vec<usize>,
 }
 
 /// Folds one character: drops white space, maps full-width ASCII forms to
@@ -35,32 +34,31 @@ pub fn fold(text: &str) -> String {
 
 impl Normalized {
     pub fn new(original: &str) -> Normalized {
-        let mut text = String::with_capacity(original.len());
-        let mut offsets = Vec::with_capacity(original.len() / 2);
-        for (i, c) in original.char_indices() {
+        Normalized::of_range(original, 0, original.len())
+    }
+
+    /// Normalizes `original[start..end]`, keeping offsets into `original`.
+    pub fn of_range(original: &str, start: usize, end: usize) -> Normalized {
+        let slice = original.get(start..end).unwrap_or("");
+        let mut text = String::with_capacity(slice.len());
+        let mut starts = Vec::with_capacity(slice.len());
+        let mut ends = Vec::with_capacity(slice.len());
+        for (i, c) in slice.char_indices() {
             if let Some(f) = fold_char(c) {
                 text.push(f);
-                offsets.push(i);
+                for _ in 0..f.len_utf8() {
+                    starts.push(start + i);
+                    ends.push(start + i + c.len_utf8());
+                }
             }
         }
-        Normalized { text, offsets, end: original.len() }
+        Normalized { text, starts, ends }
     }
 
     /// Original byte range of the normalized byte range `start..end`.
     fn original_range(&self, start: usize, end: usize) -> (usize, usize) {
-        let char_index = |byte: usize| self.text.get(..byte).map_or(0, |s| s.chars().count());
-        let s = self.offsets.get(char_index(start)).copied().unwrap_or(self.end);
-        let e_idx = char_index(end);
-        let e = if e_idx == 0 {
-            s
-        } else {
-            // End of the last included character.
-            let last = self.offsets.get(e_idx - 1).copied().unwrap_or(self.end);
-            let width = self.text.get(..end).and_then(|t| t.chars().last()).map_or(1, char::len_utf8);
-            // The original character may be wider than its folded form.
-            let orig_width = original_char_width(last, self.offsets.get(e_idx).copied().unwrap_or(self.end), width);
-            last + orig_width
-        };
+        let s = self.starts.get(start).copied().unwrap_or(0);
+        let e = end.checked_sub(1).and_then(|i| self.ends.get(i)).copied().unwrap_or(s);
         (s, e.max(s))
     }
 
@@ -107,16 +105,6 @@ impl Normalized {
             (retreat_chars(&self.text, at, n), at)
         };
         Some(self.original_range(start, end))
-    }
-}
-
-fn original_char_width(start: usize, next_start: usize, folded_width: usize) -> usize {
-    if next_start > start {
-        // Characters between were dropped white space: the char itself is
-        // at most 4 bytes.
-        (next_start - start).min(4).max(folded_width.min(next_start - start))
-    } else {
-        folded_width
     }
 }
 

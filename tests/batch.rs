@@ -1,0 +1,73 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+//! `policyc batch`: the same rulings as `eval`, line for line, in input order.
+
+use std::path::PathBuf;
+
+use policyc::diag::SourceMap;
+use policyc::eval::{self, Options};
+use policyc::{batch, case, report, testing, workspace};
+
+#[test]
+fn batch_output_equals_eval_output_case_by_case() {
+    let program = workspace::load(&[PathBuf::from("policies")]).program.unwrap();
+    let files = testing::case_files(&[PathBuf::from("tests/cases")]).unwrap();
+    let mut sources = SourceMap::default();
+    let mut input = String::new();
+    let mut expected = Vec::new();
+    for f in &files {
+        let (c, node) = case::load_file(&program, &mut sources, f).unwrap();
+        let e = eval::evaluate(&program, &c, Options::default()).unwrap();
+        expected.push(report::json_line(&e));
+        // The same case as one JSON line (the YAML's 期望 goes along; it is ignored).
+        input.push_str(&node_json(&node));
+        input.push('\n');
+    }
+    for workers in [1, 2, 3] {
+        let mut out = Vec::new();
+        let summary = batch::run(&program, input.as_bytes(), &mut out, workers, Options::default(), &|_| {}).unwrap();
+        let lines: Vec<&str> = std::str::from_utf8(&out).unwrap().lines().collect();
+        assert_eq!(lines.len(), expected.len());
+        for (got, want) in lines.iter().zip(&expected) {
+            assert_eq!(got, want);
+        }
+        assert_eq!(summary.cases as usize, files.len());
+        assert!(summary.errors.is_empty(), "{:?}", summary.errors);
+    }
+}
+
+fn node_json(n: &case::Node) -> String {
+    use case::Node::*;
+    match n {
+        Null => "null".into(),
+        Bool(b) => b.to_string(),
+        Num(s) => s.clone(),
+        Str(s) => serde_json::to_string(s).unwrap(),
+        Seq(items) => format!("[{}]", items.iter().map(node_json).collect::<Vec<_>>().join(",")),
+        Map(entries) => format!(
+            "{{{}}}",
+            entries
+                .iter()
+                .map(|(k, v)| format!("{}:{}", serde_json::to_string(k).unwrap(), node_json(v)))
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+    }
+}
+
+#[test]
+fn a_bad_line_is_reported_with_its_number_and_skipped() {
+    let program = workspace::load(&[PathBuf::from("policies")]).program.unwrap();
+    let good = r#"{"日期":"2023-05-10","文件":"县实施办法","主体":{"类型":"个人","脱贫人口":true,"参加培训天数":2}}"#;
+    let input = format!("{good}\n{{\"日期\": \"2023-02-30\"\n\n{good}\nnot json\n");
+    let mut out = Vec::new();
+    let summary = batch::run(&program, input.as_bytes(), &mut out, 2, Options::default(), &|_| {}).unwrap();
+    let lines: Vec<&str> = std::str::from_utf8(&out).unwrap().lines().collect();
+    assert_eq!(lines.len(), 4, "one output line per non-blank input line");
+    assert!(lines[1].contains("\"行\":2"), "{}", lines[1]);
+    assert!(lines[3].contains("\"行\":5"), "{}", lines[3]);
+    assert_eq!(summary.cases, 2);
+    assert_eq!(summary.errors.iter().map(|e| e.line).collect::<Vec<_>>(), [2, 5]);
+    // Two people, 2 days × 50元 each.
+    assert_eq!(summary.total, rust_decimal::Decimal::from(200));
+    assert_eq!(summary.by_funding.len(), 1);
+}
