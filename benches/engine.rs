@@ -23,7 +23,10 @@ fn program() -> Program {
     workspace::load(&[PathBuf::from("policies")]).program.expect("shipped policies check")
 }
 
-fn shipped_texts() -> (Vec<(String, String)>, Vec<(String, String)>) {
+/// (name, text) of each file.
+type Files = Vec<(String, String)>;
+
+fn shipped_texts() -> (Files, Files) {
     let policies = workspace::policy_files(&[PathBuf::from("policies")])
         .unwrap()
         .into_iter()
@@ -53,7 +56,7 @@ fn check_shipped(b: Bencher) {
 }
 
 /// A document of `n` numbered items and a rule file encoding each.
-fn generated(n: usize) -> (Vec<(String, String)>, Vec<(String, String)>) {
+fn generated(n: usize) -> (Files, Files) {
     let vocab = "词汇 {\n  类型：枚举 { 个人、单位 }\n  人数：数 人\n  吸纳人员：列表 人 { 脱贫人口：布尔  劳动合同月数：数 月 }\n}\n".to_string();
     let mut source = String::from("生成的文件\n");
     let mut policy =
