@@ -132,7 +132,7 @@ impl Summary {
 /// Evaluates one JSON line: the ruling JSON, or the problems with it.
 pub fn eval_line(program: &Program, text: &str, options: eval::Options) -> Result<Evaluation, Vec<String>> {
     let node: Node = case::parse_json_line(text).map_err(|e| vec![e])?;
-    let case = case::validate(program, &node, FileId(0), text)
+    let case = case::validate(program, &node, (FileId(0), "输入"), text)
         .map_err(|diags| diags.into_iter().map(|d| format!("[{}] {}", d.code, d.message)).collect::<Vec<_>>())?;
     eval::evaluate(program, &case, options).map_err(|e| vec![e.to_string()])
 }

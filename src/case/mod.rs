@@ -93,13 +93,14 @@ pub fn load(
             return Err(vec![d]);
         }
     };
-    let case = validate(program, &node, file, text)?;
+    let case = validate(program, &node, (file, sources.name(file)), text)?;
     Ok((case, node))
 }
 
 /// Validates a parsed case.
-pub fn validate(program: &Program, node: &Node, file: FileId, text: &str) -> Result<ir::Case, Vec<Diagnostic>> {
-    let mut v = Validator { program, file, text, diags: Vec::new() };
+/// Validates a parsed case; `file` is where `text` is held and its name.
+pub fn validate(program: &Program, node: &Node, file: (FileId, &str), text: &str) -> Result<ir::Case, Vec<Diagnostic>> {
+    let mut v = Validator { program, file: file.0, name: file.1, text, diags: Vec::new() };
     let case = v.case(node);
     match case {
         Some(c) if v.diags.is_empty() => Ok(c),
@@ -110,6 +111,7 @@ pub fn validate(program: &Program, node: &Node, file: FileId, text: &str) -> Res
 struct Validator<'a> {
     program: &'a Program,
     file: FileId,
+    name: &'a str,
     text: &'a str,
     diags: Vec<Diagnostic>,
 }
@@ -139,12 +141,14 @@ impl Validator<'_> {
         found
     }
 
+    /// A problem at a field path; where the field cannot be located in
+    /// the text, the message names the file.
     fn error(&mut self, code: &'static str, path: &str, message: String, help: String) {
-        let mut d = Diagnostic::error(code, format!("{path}：{message}")).help(help);
-        if let Some(span) = self.locate(path) {
-            d = d.at(self.file, span, message);
-        }
-        self.diags.push(d);
+        let d = match self.locate(path) {
+            Some(span) => Diagnostic::error(code, format!("{path}：{message}")).at(self.file, span, message),
+            None => Diagnostic::error(code, format!("{}：{path}：{message}", self.name)),
+        };
+        self.diags.push(d.help(help));
     }
 
     fn case(&mut self, node: &Node) -> Option<ir::Case> {
@@ -187,7 +191,7 @@ impl Validator<'_> {
         {
             if missing && !self.diags.iter().any(|d| d.message.starts_with(name)) {
                 self.diags.push(
-                    Diagnostic::error("P0508", format!("缺少必填字段「{name}」"))
+                    Diagnostic::error("P0508", format!("{}：缺少必填字段「{name}」", self.name))
                         .help("案例须有 日期（YYYY-MM-DD）、文件（文号或文号列表）和 主体"),
                 );
             }

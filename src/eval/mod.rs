@@ -537,6 +537,9 @@ impl DocEval<'_> {
         }
         let mut t = Vec::new();
         t.push(format!("条款 {}「{}」，规则「{}」（优先级 {}）", clause.id, clause.title, b.name, b.priority));
+        if b.priority > 0 {
+            t.push(format!("适用例外规则（优先级 {}），优先于同名的基本规则", b.priority));
+        }
         for (l, v) in clause.lets.iter().zip(env.locals.iter()) {
             let shown = match v {
                 Ok(v) => show_value(self.program, v, l.expr.ty),
