@@ -30,18 +30,11 @@ pub struct Tally {
     pub refused: u64,
     #[serde(rename = "待定")]
     pub pending: u64,
-    #[serde(rename = "金额", with = "decimal")]
+    #[serde(rename = "金额", with = "crate::eval::decimal")]
     pub amount: Decimal,
     /// Sum of the ceilings of pending rulings that have one.
-    #[serde(rename = "待定上限合计", with = "decimal")]
+    #[serde(rename = "待定上限合计", with = "crate::eval::decimal")]
     pub pending_ceiling: Decimal,
-}
-
-mod decimal {
-    use rust_decimal::Decimal;
-    pub fn serialize<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&d.normalize())
-    }
 }
 
 impl Tally {
@@ -80,7 +73,7 @@ pub struct LineError {
 pub struct Summary {
     #[serde(rename = "案例数")]
     pub cases: u64,
-    #[serde(rename = "合计", with = "decimal")]
+    #[serde(rename = "合计", with = "crate::eval::decimal")]
     pub total: Decimal,
     #[serde(rename = "结果")]
     pub outcomes: Tally,

@@ -5,10 +5,10 @@
 use std::fs;
 use std::path::PathBuf;
 
-use policyc::diag::{FileId, SourceMap};
-use policyc::format::format;
-use policyc::syntax;
+use common::fmt;
 use policyc::workspace;
+
+mod common;
 
 fn shipped() -> Vec<(String, String)> {
     let mut files: Vec<PathBuf> = workspace::policy_files(&[PathBuf::from("policies")]).unwrap();
@@ -26,15 +26,7 @@ fn sources() -> Vec<(String, String)> {
         .collect()
 }
 
-fn fmt(text: &str) -> String {
-    let mut map = SourceMap::default();
-    let id: FileId = map.add("x.policy", text);
-    let module = syntax::parse(id, text).unwrap_or_else(|e| panic!("{e:?}\n{text}"));
-    format(text, &module)
-}
-
-/// The program's meaning: its JSON with the display texts (which follow
-/// the source's spacing) left out.
+/// The meaning of the program the policies lower to.
 fn meaning(policies: &[(String, String)]) -> serde_json::Value {
     let srcs = sources();
     let p: Vec<(&str, &str)> = policies.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
@@ -45,45 +37,7 @@ fn meaning(policies: &[(String, String)]) -> serde_json::Value {
         "{}",
         policyc::diag::render_human(&ws.diagnostics, &ws.sources, policyc::diag::Style::Plain)
     );
-    let mut v = serde_json::to_value(ws.program.unwrap()).unwrap();
-    strip_texts(&mut v);
-    v
-}
-
-fn strip_texts(v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::Object(map) => {
-            map.remove("text");
-            if let Some(serde_json::Value::Array(a)) = map.get_mut("Const") {
-                a.truncate(1);
-            }
-            if let Some(serde_json::Value::Array(a)) = map.get_mut("cap") {
-                a.truncate(1);
-            }
-            map.values_mut().for_each(strip_texts);
-        }
-        serde_json::Value::Array(a) => a.iter_mut().for_each(strip_texts),
-        _ => {}
-    }
-}
-
-/// The path of the first place two JSON values differ, with both values.
-fn first_difference(a: &serde_json::Value, b: &serde_json::Value, path: &str) -> Option<String> {
-    use serde_json::Value::{Array, Object};
-    match (a, b) {
-        (Object(x), Object(y)) => {
-            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
-            keys.into_iter().find_map(|k| match (x.get(k), y.get(k)) {
-                (Some(p), Some(q)) => first_difference(p, q, &format!("{path}.{k}")),
-                _ => Some(format!("{path}.{k}: present on one side only")),
-            })
-        }
-        (Array(x), Array(y)) if x.len() == y.len() => {
-            x.iter().zip(y).enumerate().find_map(|(i, (p, q))| first_difference(p, q, &format!("{path}[{i}]")))
-        }
-        _ if a == b => None,
-        _ => Some(format!("{path}: {a} ≠ {b}")),
-    }
+    common::meaning(&ws.program.unwrap())
 }
 
 #[test]
@@ -115,7 +69,7 @@ fn fmt_never_changes_meaning_and_is_idempotent() {
         assert_eq!(fmt(&formatted), formatted, "{}: fmt is not idempotent", files[i].0);
         assert_eq!(formatted.matches("//").count(), files[i].1.matches("//").count(), "{}: comments lost", files[i].0);
         variant[i].1 = formatted;
-        if let Some(diff) = first_difference(&meaning(&variant), &original, "") {
+        if let Some(diff) = common::first_difference(&meaning(&variant), &original, "") {
             panic!("{}: fmt changed the meaning at {diff}", files[i].0);
         }
     }

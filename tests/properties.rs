@@ -4,12 +4,15 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+use common::fmt;
 use policyc::diag::SourceMap;
 use policyc::eval::{self, Evaluation, Options, Outcome};
 use policyc::ir::Program;
-use policyc::{batch, case, format, report, syntax, workspace};
+use policyc::{batch, case, report, workspace};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
+
+mod common;
 
 fn program() -> &'static Program {
     static P: OnceLock<Program> = OnceLock::new();
@@ -172,31 +175,7 @@ fn lowered(text: &str) -> serde_json::Value {
         text,
         policyc::diag::render_human(&ws.diagnostics, &ws.sources, policyc::diag::Style::Plain)
     );
-    let mut v = serde_json::to_value(ws.program.unwrap()).unwrap();
-    strip(&mut v);
-    v
-}
-
-fn strip(v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::Object(m) => {
-            m.remove("text");
-            for k in ["Const", "cap"] {
-                if let Some(serde_json::Value::Array(a)) = m.get_mut(k) {
-                    a.truncate(1);
-                }
-            }
-            m.values_mut().for_each(strip);
-        }
-        serde_json::Value::Array(a) => a.iter_mut().for_each(strip),
-        _ => {}
-    }
-}
-
-fn fmt(text: &str) -> String {
-    let mut map = SourceMap::default();
-    let id = map.add("p.policy", text);
-    format::format(text, &syntax::parse(id, text).unwrap())
+    common::meaning(&ws.program.unwrap())
 }
 
 proptest! {

@@ -104,7 +104,8 @@ pub struct Evaluation {
     pub total: Decimal,
 }
 
-mod decimal {
+/// Money as a decimal string (`"25000"`), never a float.
+pub(crate) mod decimal {
     use rust_decimal::Decimal;
     pub fn serialize<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(&d.normalize())

@@ -85,35 +85,8 @@ impl Env<'_> {
             },
             K::CaseDate => Value::Date(self.date),
             K::Not(x) => Value::Bool(!self.truth(x)?),
-            K::And(xs) => {
-                // A false part decides even if another part is missing.
-                let mut missing = None;
-                for x in xs {
-                    match self.truth(x) {
-                        Ok(false) => return Ok(Value::Bool(false)),
-                        Ok(true) => {}
-                        Err(f) => missing = missing.or(Some(f)),
-                    }
-                }
-                match missing {
-                    Some(f) => return Err(f),
-                    None => Value::Bool(true),
-                }
-            }
-            K::Or(xs) => {
-                let mut missing = None;
-                for x in xs {
-                    match self.truth(x) {
-                        Ok(true) => return Ok(Value::Bool(true)),
-                        Ok(false) => {}
-                        Err(f) => missing = missing.or(Some(f)),
-                    }
-                }
-                match missing {
-                    Some(f) => return Err(f),
-                    None => Value::Bool(false),
-                }
-            }
+            K::And(xs) => Value::Bool(self.junction(xs, false)?),
+            K::Or(xs) => Value::Bool(self.junction(xs, true)?),
             K::Arith(op, a, b) => {
                 let (x, y) = (num(&self.eval(a)?), num(&self.eval(b)?));
                 let r = match op {
@@ -251,6 +224,23 @@ impl Env<'_> {
         match &e.kind {
             K::Arith(op, a, b) => format!("{} {} {}", self.render_names(a), op_symbol(*op), self.render_names(b)),
             _ => self.describe(e),
+        }
+    }
+
+    /// 且 (`decisive` false) or 或 (`decisive` true): a part with the
+    /// decisive value settles it even when another part's fact is missing.
+    fn junction(&self, parts: &[Expr], decisive: bool) -> Result<bool, Fail> {
+        let mut missing = None;
+        for x in parts {
+            match self.truth(x) {
+                Ok(v) if v == decisive => return Ok(decisive),
+                Ok(_) => {}
+                Err(f) => missing = missing.or(Some(f)),
+            }
+        }
+        match missing {
+            Some(f) => Err(f),
+            None => Ok(!decisive),
         }
     }
 

@@ -349,14 +349,20 @@ impl Builder {
         Spanned { node, span }
     }
 
-    fn clause(&mut self, pair: Pair<Rule>) -> Clause {
-        let span = span_of(&pair);
-        let mut inner = pair.into_inner().filter(is_content);
+    /// The clause number and quoted title that start a clause or guidance.
+    fn clause_head<'i>(&mut self, inner: &mut impl Iterator<Item = Pair<'i, Rule>>, span: Span) -> (Name, Name) {
         let id = inner.next().map(name).unwrap_or_else(|| Spanned { node: String::new(), span });
         let title = match inner.next() {
             Some(p) => self.string(p),
             None => Spanned { node: String::new(), span },
         };
+        (id, title)
+    }
+
+    fn clause(&mut self, pair: Pair<Rule>) -> Clause {
+        let span = span_of(&pair);
+        let mut inner = pair.into_inner().filter(is_content);
+        let (id, title) = self.clause_head(&mut inner, span);
         let mut adopts = None;
         let mut stmts = Vec::new();
         for p in inner {
@@ -372,11 +378,7 @@ impl Builder {
     fn guidance(&mut self, pair: Pair<Rule>) -> Guidance {
         let span = span_of(&pair);
         let mut inner = pair.into_inner().filter(is_content);
-        let id = inner.next().map(name).unwrap_or_else(|| Spanned { node: String::new(), span });
-        let title = match inner.next() {
-            Some(p) => self.string(p),
-            None => Spanned { node: String::new(), span },
-        };
+        let (id, title) = self.clause_head(&mut inner, span);
         let mut quotes = Vec::new();
         let mut notes = Vec::new();
         for p in inner {
