@@ -21,6 +21,9 @@ use crate::report;
 /// Lines read and evaluated at a time.
 pub const CHUNK: usize = 16_384;
 
+/// Stack of each worker thread.
+const WORKER_STACK: usize = 8 << 20;
+
 /// Counts and money for one document, clause, benefit or funding source.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Tally {
@@ -200,14 +203,18 @@ pub fn run(
         let parts: Vec<Part> = if workers == 1 || chunk.len() < 64 {
             vec![work(program, &chunk, options)]
         } else {
-            std::thread::scope(|s| {
-                let handles: Vec<_> =
-                    chunk.chunks(per).map(|slice| s.spawn(move || work(program, slice, options))).collect();
-                handles
+            std::thread::scope(|s| -> io::Result<Vec<Part>> {
+                let mut handles = Vec::new();
+                for slice in chunk.chunks(per) {
+                    // Deeply nested rules recurse: workers get a main thread's stack.
+                    let worker = std::thread::Builder::new().stack_size(WORKER_STACK);
+                    handles.push(worker.spawn_scoped(s, move || work(program, slice, options))?);
+                }
+                Ok(handles
                     .into_iter()
                     .map(|h| h.join().unwrap_or_else(|_| Part { lines: Vec::new(), summary: Summary::default() }))
-                    .collect()
-            })
+                    .collect())
+            })?
         };
         for part in parts {
             for l in &part.lines {

@@ -168,12 +168,40 @@ pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, style: Style) -> 
     let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
     let mut out = String::new();
     for d in diags {
+        if d.primary.iter().chain(&d.secondary).any(|l| too_wide(sources.text(l.at.file), l.at.span)) {
+            out.push_str(&render_without_snippet(d, sources));
+            continue;
+        }
         let report = MietteView::new(d, sources);
         if handler.render_report(&mut out, &report).is_err() {
             out.push_str(&format!("[{}] {}\n", d.code, d.message));
         }
         out.push('\n');
     }
+    out
+}
+
+/// Lines longer than this (in characters) are not drawn as snippets: the
+/// renderer cannot pad to such widths, and nobody can read them anyway.
+const MAX_SNIPPET_LINE: usize = 2000;
+
+fn too_wide(text: &str, span: Span) -> bool {
+    let start = text.get(..span.start.min(text.len())).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
+    let end = text.get(span.start.min(text.len())..).and_then(|t| t.find('\n')).map_or(text.len(), |i| span.start + i);
+    text.get(start..end).is_none_or(|line| line.chars().count() > MAX_SNIPPET_LINE)
+}
+
+/// A diagnostic as text with file, line and column but no snippet.
+fn render_without_snippet(d: &Diagnostic, sources: &SourceMap) -> String {
+    let mut out = format!("{}\n  × {}\n", d.code, d.message);
+    for l in d.primary.iter().chain(&d.secondary) {
+        let (line, col) = line_col(sources.text(l.at.file), l.at.span.start);
+        out.push_str(&format!("  ╰─ {}:{line}:{col}：{}\n", sources.name(l.at.file), l.text));
+    }
+    if let Some(h) = &d.help {
+        out.push_str(&format!("  帮助：{h}\n"));
+    }
+    out.push('\n');
     out
 }
 

@@ -153,3 +153,10 @@ fn deep_nesting_and_long_strings() {
     let long = GOOD.replace("编号: 攀-企业-01", &format!("编号: {}", "长".repeat(3_000_000)));
     assert_eq!(errors("long.yaml", &long), "");
 }
+
+/// Found by fuzzing: an empty key made locating the field loop forever.
+#[test]
+fn an_empty_key_is_an_unknown_field() {
+    let out = errors("empty-key.yaml", "日期: 2023-05-10\n文件: 攀人社发〔2022〕143号\n主体: {\"\": 1}\n");
+    assert!(out.contains("未知字段「」"), "{out}");
+}

@@ -457,6 +457,9 @@ fn closest_help<'a>(name: &str, candidates: impl Iterator<Item = &'a str> + Clon
 /// Where `key` is written as a key (followed by an optional quote and a
 /// colon) at or after `from`.
 fn find_key(text: &str, from: usize, key: &str) -> Option<usize> {
+    if key.is_empty() {
+        return None;
+    }
     let mut at = from;
     loop {
         let pos = text.get(at..)?.find(key)? + at;

@@ -50,38 +50,73 @@ pub fn parse(file: FileId, text: &str) -> Result<Module, Vec<Diagnostic>> {
     }
 }
 
+/// Refuses input whose expressions would nest deeper than [`MAX_NESTING`]
+/// before the (recursive) parser sees it: brackets and 「」 quotes, and
+/// chains of the prefix keywords 非 and 其中 within one block.
 fn check_nesting(file: FileId, text: &str) -> Option<Diagnostic> {
     let mut depth = 0usize;
     let mut quotes = 0usize;
-    for (i, c) in text.char_indices() {
+    let mut prefixes = 0usize;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let outside = quotes == 0;
         let deeper = match c {
             '「' => {
                 quotes += 1;
-                true
+                quotes > MAX_NESTING
             }
             '」' => {
                 quotes = quotes.saturating_sub(1);
                 false
             }
-            '(' | '（' | '{' | '｛' if quotes == 0 => {
+            '(' | '（' if outside => {
                 depth += 1;
-                true
+                depth > MAX_NESTING
             }
-            ')' | '）' | '}' | '｝' if quotes == 0 => {
+            ')' | '）' if outside => {
                 depth = depth.saturating_sub(1);
                 false
             }
+            '{' | '｛' | '}' | '｝' if outside => {
+                depth = if matches!(c, '{' | '｛') { depth + 1 } else { depth.saturating_sub(1) };
+                prefixes = 0;
+                depth > MAX_NESTING
+            }
+            '非' | '其' if outside && standalone_prefix(text, i) => {
+                prefixes += 1;
+                prefixes > MAX_NESTING
+            }
             _ => false,
         };
-        if deeper && depth.max(quotes) > MAX_NESTING {
+        if deeper {
             return Some(
-                Diagnostic::error("P0003", format!("括号嵌套超过 {MAX_NESTING} 层"))
+                Diagnostic::error("P0003", format!("表达式嵌套超过 {MAX_NESTING} 层"))
                     .at(file, Span::new(i, i + c.len_utf8()), "嵌套过深")
                     .help("把深层的表达式拆成几个「设」定义，每个只做一步"),
             );
         }
+        let _ = chars.peek();
     }
     None
+}
+
+/// Whether the 非 or 其 at byte `at` starts the keyword 非 or 其中 on its
+/// own (not inside a name such as 非遗就业帮扶工坊).
+fn standalone_prefix(text: &str, at: usize) -> bool {
+    let is_name_char = |c: char| c.is_alphanumeric() || c == '_';
+    let before = text.get(..at).and_then(|t| t.chars().next_back());
+    if before.is_some_and(is_name_char) {
+        return false;
+    }
+    let rest = text.get(at..).unwrap_or("");
+    let word = if rest.starts_with("其中") {
+        "其中"
+    } else if rest.starts_with('非') {
+        "非"
+    } else {
+        return false;
+    };
+    !rest.get(word.len()..).and_then(|r| r.chars().next()).is_some_and(is_name_char)
 }
 
 fn expected_words(rule: Rule) -> Option<String> {
@@ -575,7 +610,17 @@ impl Builder {
                     Some(p) => self.expr_primary(p),
                     None => return self.bad(span),
                 };
+                let mut length = 0;
                 while let (Some(op), Some(rhs)) = (iter.next(), iter.next()) {
+                    length += 1;
+                    if length > MAX_NESTING {
+                        self.errors.push(
+                            Diagnostic::error("P0003", format!("一个算式中的运算超过 {MAX_NESTING} 个"))
+                                .at(self.file, span_of(&op), "算式过长")
+                                .help("把长算式拆成几个「设」定义，每个只做一步"),
+                        );
+                        return self.bad(span);
+                    }
                     let op = match op.as_str() {
                         "+" | "＋" => BinOp::Add,
                         "-" | "－" => BinOp::Sub,
