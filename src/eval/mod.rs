@@ -294,15 +294,29 @@ impl DocEval<'_> {
     }
 
     fn check(&self, clause: &Clause, cond: &Cond, env: &Env, expect: bool) -> Result<Check, EvalError> {
-        let refs = self.refs(cond, env);
+        let truth = env.truth(&cond.expr);
+        self.describe(clause, cond, env, truth, expect)
+    }
+
+    /// Words for a condition whose value is known: 符合/不符合 with the values
+    /// it read, or what fact is missing.
+    fn describe(
+        &self,
+        clause: &Clause,
+        cond: &Cond,
+        env: &Env,
+        truth: Result<bool, Fail>,
+        expect: bool,
+    ) -> Result<Check, EvalError> {
         let with_refs = |prefix: &str| {
+            let refs = self.refs(cond, env);
             if refs.is_empty() {
                 format!("{prefix}{}", cond.text)
             } else {
                 format!("{prefix}{}（{refs}）", cond.text)
             }
         };
-        match env.truth(&cond.expr) {
+        match truth {
             Ok(v) if v == expect => {
                 Ok(Check::Pass(with_refs(if expect { "符合：" } else { "不属于除外情形：" })))
             }
@@ -364,21 +378,28 @@ impl DocEval<'_> {
                 vec![format!("本项政策执行期限为 {}，裁定日期 {date} 不在期限内", b.window.describe())],
             ));
         }
-        let (mut passed, mut failed, mut unknown) = (Vec::new(), Vec::new(), Vec::new());
-        for cond in clause.applies.iter().chain(b.conditions.iter()) {
-            match self.check(clause, cond, env, true)? {
-                Check::Pass(r) => passed.push(r),
-                Check::Fail(r) => failed.push(r),
-                Check::Unknown(r) => unknown.push(r),
-            }
-        }
-        // A refusal lists what failed; a missing fact matters only when
+        // Values first; words only for the conditions the ruling will cite:
+        // a refusal lists what failed, and a missing fact matters only when
         // nothing else already decides.
-        Ok(match (failed.is_empty(), unknown.is_empty()) {
-            (true, true) => (true, passed),
-            (false, _) => (false, failed),
-            (true, false) => (false, unknown),
-        })
+        let conds: Vec<(&Cond, Result<bool, Fail>)> =
+            clause.applies.iter().chain(b.conditions.iter()).map(|c| (c, env.truth(&c.expr))).collect();
+        if let Some(e) = conds.iter().find_map(|(_, t)| t.as_ref().err().and_then(|f| self.overflow(clause, f))) {
+            return Err(e);
+        }
+        let failed = conds.iter().any(|(_, t)| matches!(t, Ok(false)));
+        let unknown = conds.iter().any(|(_, t)| t.is_err());
+        let cite = |t: &Result<bool, Fail>| match (failed, unknown) {
+            (true, _) => matches!(t, Ok(false)),
+            (false, true) => t.is_err(),
+            (false, false) => true,
+        };
+        let mut reasons = Vec::new();
+        for (cond, truth) in conds.into_iter().filter(|(_, t)| cite(t)) {
+            let (Check::Pass(r) | Check::Fail(r) | Check::Unknown(r)) =
+                self.describe(clause, cond, env, truth, true)?;
+            reasons.push(r);
+        }
+        Ok((!failed && !unknown, reasons))
     }
 
     fn group(&self, group: &[(u32, u32)], locals: &[Vec<Result<Value, Fail>>]) -> Result<Option<Ruling>, EvalError> {
