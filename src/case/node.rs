@@ -52,7 +52,7 @@ pub fn parse(text: &str, format: Format) -> Result<Node, (String, Option<usize>)
             }
             serde_yaml_ng::from_str::<Node>(text).map_err(|e| {
                 let offset = e.location().map(|l| l.index());
-                (yaml_message(&e.to_string()), offset)
+                (translate(&e.to_string()), offset)
             })
         }
     }
@@ -93,10 +93,6 @@ fn json_message(e: &serde_json::Error) -> String {
         Category::Data => translate(&e.to_string()),
         Category::Io => format!("读取失败（{e}）"),
     }
-}
-
-fn yaml_message(e: &str) -> String {
-    translate(e)
 }
 
 fn translate(e: &str) -> String {

@@ -113,7 +113,7 @@ impl<'a> Lower<'a> {
                 let unit = u.times(list_unit).unwrap_or(u);
                 Some(ex(K::Sum { list: slot, body: Box::new(body_ir), filter }, Ty::Num(unit)))
             }
-            A::Tier { key, arms } => self.tier(key, arms, e.span),
+            A::Tier { key, arms } => self.tier(key, arms),
             A::Not(x) => {
                 let x = self.boolean(x)?;
                 Some(ex(K::Not(Box::new(x)), Ty::Bool))
@@ -126,8 +126,8 @@ impl<'a> Lower<'a> {
                 let kind = if matches!(e.kind, A::And(_)) { K::And(parts) } else { K::Or(parts) };
                 Some(ex(kind, Ty::Bool))
             }
-            A::Binary(op, a, b) => self.binary(*op, a, b, e.span),
-            A::Compare(op, a, b) => self.compare(*op, a, b, e.span),
+            A::Binary(op, a, b) => self.binary(*op, a, b),
+            A::Compare(op, a, b) => self.compare(*op, a, b),
             A::Is(x, value) => {
                 let lowered = self.expr(x)?;
                 let v = self.enum_value(&lowered, x.span, value)?;
@@ -304,7 +304,7 @@ impl<'a> Lower<'a> {
         }
     }
 
-    fn binary(&mut self, op: ast::BinOp, a: &ast::Expr, b: &ast::Expr, span: Span) -> Option<ir::Expr> {
+    fn binary(&mut self, op: ast::BinOp, a: &ast::Expr, b: &ast::Expr) -> Option<ir::Expr> {
         let (x, y) = (self.expr(a), self.expr(b));
         let (x, y) = (x?, y?);
         // Date arithmetic: date ± N个月 / N天.
@@ -359,11 +359,10 @@ impl<'a> Lower<'a> {
             ast::BinOp::Mul => (ArithOp::Mul, ua.times(ub)?),
             ast::BinOp::Div => (ArithOp::Div, ua.per(ub)?),
         };
-        let _ = span;
         Some(ex(K::Arith(op, Box::new(x), Box::new(y)), Ty::Num(unit)))
     }
 
-    fn compare(&mut self, op: ast::CmpOp, a: &ast::Expr, b: &ast::Expr, span: Span) -> Option<ir::Expr> {
+    fn compare(&mut self, op: ast::CmpOp, a: &ast::Expr, b: &ast::Expr) -> Option<ir::Expr> {
         let (x, y) = (self.expr(a), self.expr(b));
         let (x, y) = (x?, y?);
         let ok = match (x.ty, y.ty) {
@@ -386,7 +385,6 @@ impl<'a> Lower<'a> {
                     .also(self.file, a.span, format!("这是{lx}"))
                     .help(help),
             );
-            let _ = span;
             return None;
         }
         let op = match op {
@@ -478,7 +476,7 @@ impl<'a> Lower<'a> {
         }
     }
 
-    fn tier(&mut self, key: &ast::Expr, arms: &[(ast::Name, ast::Expr)], span: Span) -> Option<ir::Expr> {
+    fn tier(&mut self, key: &ast::Expr, arms: &[(ast::Name, ast::Expr)]) -> Option<ir::Expr> {
         let k = self.expr(key)?;
         let mut out = Vec::new();
         let mut ty = None;
@@ -506,7 +504,6 @@ impl<'a> Lower<'a> {
         if out.len() != arms.len() {
             return None;
         }
-        let _ = span;
         Some(ex(K::Tier { key: Box::new(k), arms: out }, ty?))
     }
 }

@@ -57,8 +57,7 @@ fn check_nesting(file: FileId, text: &str) -> Option<Diagnostic> {
     let mut depth = 0usize;
     let mut quotes = 0usize;
     let mut prefixes = 0usize;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
+    for (i, c) in text.char_indices() {
         let outside = quotes == 0;
         let deeper = match c {
             '「' => {
@@ -95,7 +94,6 @@ fn check_nesting(file: FileId, text: &str) -> Option<Diagnostic> {
                     .help("把深层的表达式拆成几个「设」定义，每个只做一步"),
             );
         }
-        let _ = chars.peek();
     }
     None
 }
