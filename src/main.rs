@@ -158,6 +158,21 @@ fn print_diagnostics(diags: &[Diagnostic], sources: &SourceMap, format: ErrorFor
     eprintln!("{text}");
 }
 
+/// The checked program of a policies directory, or the exit after printing
+/// why there is none.
+fn load_program(policies: PathBuf, format: ErrorFormat) -> Result<(policyc::ir::Program, SourceMap), ExitCode> {
+    let mut ws = workspace::load(&[policies]);
+    match ws.program.take() {
+        Some(program) => Ok((program, ws.sources)),
+        None => {
+            print_diagnostics(&ws.diagnostics, &ws.sources, format);
+            let unreadable = ws.diagnostics.iter().any(|d| d.code == "P0005");
+            eprintln!("规则有错误，无法裁定");
+            Err(ExitCode::from(if unreadable { exit::IO } else { exit::POLICY }))
+        }
+    }
+}
+
 fn default_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
     if paths.is_empty() {
         vec![PathBuf::from("policies")]
@@ -183,11 +198,9 @@ fn main() -> ExitCode {
             }
         }
         Command::Test { paths, policies, format, error_format } => {
-            let mut ws = workspace::load(&[policies]);
-            let Some(program) = ws.program.take() else {
-                print_diagnostics(&ws.diagnostics, &ws.sources, error_format);
-                eprintln!("规则有错误，无法运行测试");
-                return ExitCode::from(exit::POLICY);
+            let (program, mut sources) = match load_program(policies, error_format) {
+                Ok(x) => x,
+                Err(code) => return code,
             };
             let paths = if paths.is_empty() { vec![PathBuf::from("tests/cases")] } else { paths };
             let files = match testing::case_files(&paths) {
@@ -198,7 +211,7 @@ fn main() -> ExitCode {
                 }
             };
             let results: Vec<testing::CaseResult> =
-                files.iter().map(|f| testing::run_file(&program, &mut ws.sources, f)).collect();
+                files.iter().map(|f| testing::run_file(&program, &mut sources, f)).collect();
             let failed = results
                 .iter()
                 .filter(|r| matches!(r.outcome, testing::CaseOutcome::Failed(_) | testing::CaseOutcome::Error(_)))
@@ -281,11 +294,9 @@ fn main() -> ExitCode {
             }
         }
         Command::Batch { input, output, policies, summary_format, jobs } => {
-            let mut ws = workspace::load(&[policies]);
-            let Some(program) = ws.program.take() else {
-                print_diagnostics(&ws.diagnostics, &ws.sources, ErrorFormat::Human);
-                eprintln!("规则有错误，无法裁定");
-                return ExitCode::from(exit::POLICY);
+            let (program, _) = match load_program(policies, ErrorFormat::Human) {
+                Ok(x) => x,
+                Err(code) => return code,
             };
             let reader: Box<dyn std::io::BufRead> = if input.as_os_str() == "-" {
                 Box::new(std::io::BufReader::new(std::io::stdin().lock()))
@@ -382,16 +393,14 @@ fn main() -> ExitCode {
             }
         }
         Command::Eval { case: case_path, policies, format, trace, error_format } => {
-            let mut ws = workspace::load(&[policies]);
-            let Some(program) = ws.program.take() else {
-                print_diagnostics(&ws.diagnostics, &ws.sources, error_format);
-                eprintln!("规则有错误，无法裁定");
-                return ExitCode::from(exit::POLICY);
+            let (program, mut sources) = match load_program(policies, error_format) {
+                Ok(x) => x,
+                Err(code) => return code,
             };
-            let case = match case::load_file(&program, &mut ws.sources, &case_path) {
+            let case = match case::load_file(&program, &mut sources, &case_path) {
                 Ok((c, _)) => c,
                 Err(e) => {
-                    print_diagnostics(&e.diagnostics, &ws.sources, error_format);
+                    print_diagnostics(&e.diagnostics, &sources, error_format);
                     return ExitCode::from(if e.unreadable { exit::IO } else { exit::CASE });
                 }
             };
@@ -405,7 +414,7 @@ fn main() -> ExitCode {
                 }
                 Err(err) => {
                     let d = Diagnostic::error("P0601", err.to_string()).help("检查案例中的数值是否过大");
-                    print_diagnostics(&[d], &ws.sources, error_format);
+                    print_diagnostics(&[d], &sources, error_format);
                     exit::CASE
                 }
             }
