@@ -1,0 +1,71 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+//! The `policyc` binary: outputs and exit codes.
+
+use std::process::{Command, Output};
+
+fn policyc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_policyc")).args(args).output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+#[test]
+fn check_and_coverage_pass_on_the_shipped_policies() {
+    let o = policyc(&["check", "policies"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = policyc(&["coverage", "policies", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let cov: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(cov.as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn eval_prints_the_contract_json() {
+    let o = policyc(&["eval", "tests/cases/攀枝花/攀-01-企业吸纳25人.yaml", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["编号"], "攀-01-企业吸纳25人");
+    assert_eq!(v["日期"], "2023-05-10");
+    assert_eq!(v["合计"], "95000");
+    let r =
+        v["裁定"].as_array().unwrap().iter().find(|r| r["条款"] == "5" && r["项目"] == "一次性吸纳就业补贴").unwrap();
+    assert_eq!(r["文件"], "攀人社发〔2022〕143号");
+    assert_eq!(r["结果"], "给予");
+    assert_eq!(r["金额"], "25000");
+    assert_eq!(r["资金来源"], "就业创业补助资金");
+    assert!(r["理由"].as_array().unwrap().iter().any(|x| x.as_str().unwrap().contains("1000元/人 × 25人")));
+}
+
+#[test]
+fn exit_codes_tell_what_went_wrong() {
+    let dir = std::env::temp_dir().join(format!("policyc-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad_case = dir.join("bad.yaml");
+    std::fs::write(&bad_case, "日期: 2023-02-30\n文件: 县实施办法\n主体: {}\n").unwrap();
+    assert_eq!(policyc(&["eval", bad_case.to_str().unwrap()]).status.code(), Some(3));
+    assert_eq!(policyc(&["eval", dir.join("missing.yaml").to_str().unwrap()]).status.code(), Some(5));
+    let failing = dir.join("failing.yaml");
+    std::fs::write(&failing, "日期: 2023-05-10\n文件: 县实施办法\n主体: {类型: 个人}\n期望: {合计: \"1\"}\n").unwrap();
+    let o = policyc(&["test", failing.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(stdout(&o).trim_end().ends_with("0 passed, 1 failed"), "{}", stdout(&o));
+    assert_eq!(policyc(&["explain", "P9999"]).status.code(), Some(2));
+    assert_eq!(policyc(&["fmt", "--check", "policies"]).status.code(), Some(0));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn json_diagnostics_for_a_bad_case() {
+    let dir = std::env::temp_dir().join(format!("policyc-cli-json-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let case = dir.join("case.yaml");
+    std::fs::write(&case, "日期: 2023-05-10\n文件: 县实施办法\n主体: {类型: 个人, 脱贫人口: 也许}\n").unwrap();
+    let o = policyc(&["eval", case.to_str().unwrap(), "--error-format", "json"]);
+    assert_eq!(o.status.code(), Some(3));
+    let v: serde_json::Value = serde_json::from_str(&String::from_utf8(o.stderr).unwrap()).unwrap();
+    assert_eq!(v[0]["代码"], "P0502");
+    assert!(v[0]["位置"]["行"].as_u64().is_some());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
