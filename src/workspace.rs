@@ -37,10 +37,19 @@ pub fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Diagnostic> {
                 .help("检查路径；规则文件的扩展名是 .policy"));
         }
     }
+    // Single files are checked with the vocabulary beside them.
+    let vocabulary: Vec<PathBuf> =
+        out.iter().filter_map(|f| f.parent().map(|d| d.join(VOCABULARY_FILE))).filter(|v| v.exists()).collect();
+    out.extend(vocabulary);
     out.sort();
-    out.dedup();
+    // The same file named two ways is read once.
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
     Ok(out)
 }
+
+/// The file that declares the case vocabulary, by convention.
+pub const VOCABULARY_FILE: &str = "词汇.policy";
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
