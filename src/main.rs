@@ -25,17 +25,35 @@ mod exit {
     pub const IO: u8 = 5;
 }
 
+/// Help laid out with Chinese headings.
+const HELP: &str = "{about-with-newline}\n用法：{usage}\n\n{all-args}{after-help}";
+/// The same for commands, which all take paths or a code.
+const COMMAND_HELP: &str =
+    "{about-with-newline}\n用法：{usage}\n\n参数：\n{positionals}\n\n选项：\n{options}{after-help}";
+
 #[derive(Parser)]
 #[command(
     name = "policyc",
     version,
+    help_template = HELP,
+    subcommand_help_heading = "命令",
+    disable_help_subcommand = true,
+    disable_help_flag = true,
+    disable_version_flag = true,
+    next_help_heading = "选项",
     about = "政策规则语言的检查器与解释器：核对规则与文件原文，按案例作出裁定",
     after_help = "退出码：0 成功；1 规则有错误或覆盖不全；2 命令行用法错误；3 案例文件有错误；4 测试未通过；5 文件无法读取。\n\n\
-示例：\n  policyc check policies\n  policyc eval tests/cases/攀枝花/企业吸纳25人.yaml --format json\n  policyc coverage policies"
+示例：\n  policyc check policies\n  policyc eval tests/cases/攀枝花/攀-01-企业吸纳25人.yaml --format json\n  policyc coverage policies"
 )]
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// 显示帮助
+    #[arg(short = 'h', long = "help", action = clap::ArgAction::Help, global = true)]
+    help: Option<bool>,
+    /// 显示版本
+    #[arg(short = 'V', long = "version", action = clap::ArgAction::Version)]
+    version: Option<bool>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -65,6 +83,7 @@ enum TestFormat {
 #[derive(Subcommand)]
 enum Command {
     /// 检查规则文件：语法、名称、类型与单位、原文引用、条款编号、有效期
+    #[command(help_template = COMMAND_HELP)]
     Check {
         /// 规则文件或目录（默认 policies）
         paths: Vec<PathBuf>,
@@ -73,6 +92,7 @@ enum Command {
         error_format: ErrorFormat,
     },
     /// 按案例文件作出裁定
+    #[command(help_template = COMMAND_HELP)]
     Eval {
         /// 案例文件（.yaml/.yml 或 .json）
         case: PathBuf,
@@ -90,6 +110,7 @@ enum Command {
         error_format: ErrorFormat,
     },
     /// 运行带「期望」的案例文件，比较裁定；最后一行为「N passed, M failed」
+    #[command(help_template = COMMAND_HELP)]
     Test {
         /// 案例文件或目录（默认 tests/cases）
         paths: Vec<PathBuf>,
@@ -104,6 +125,7 @@ enum Command {
         error_format: ErrorFormat,
     },
     /// 把规则文件整理为统一的格式（保留注释，不改变含义）
+    #[command(help_template = COMMAND_HELP)]
     Fmt {
         /// 规则文件或目录（默认 policies）
         paths: Vec<PathBuf>,
@@ -111,8 +133,11 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
-    /// 批量裁定：输入为 JSON Lines（每行一个案例，- 表示标准输入），每行输出一个裁定 JSON，顺序与输入一致；
-    /// 最后给出按文件、条款、项目和资金来源的合计。无法裁定的行输出 {"行":…,"错误":[…]} 并计入错误
+    /// 批量裁定 JSON Lines 中的案例，并按文件、条款、项目和资金来源合计
+    ///
+    /// 输入每行一个案例（- 表示标准输入），每行输出一个裁定 JSON，顺序与输入一致；
+    /// 无法裁定的行输出 {"行":…,"错误":[…]} 并计入错误。合计写到标准错误（有 --output 时写到标准输出）。
+    #[command(help_template = COMMAND_HELP)]
     Batch {
         /// 输入文件（JSON Lines），或 - 表示标准输入
         input: PathBuf,
@@ -130,11 +155,13 @@ enum Command {
         jobs: Option<usize>,
     },
     /// 解释诊断代码：含义、错误与正确的写法（不带参数时列出全部代码）
+    #[command(help_template = COMMAND_HELP)]
     Explain {
         /// 诊断代码，例如 P0301
         code: Option<String>,
     },
     /// 各文件条款的覆盖情况：已编码、指导性、未处理；有未处理条款时退出码为 1
+    #[command(help_template = COMMAND_HELP)]
     Coverage {
         /// 规则文件或目录（默认 policies）
         paths: Vec<PathBuf>,
