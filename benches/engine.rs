@@ -101,14 +101,25 @@ fn enterprise(n: usize) -> String {
 fn eval_enterprise_25(b: Bencher, trace: bool) {
     let program = program();
     let case = load_case(&program, &enterprise(25));
-    b.counter(ItemsCount::new(1usize)).bench(|| eval::evaluate(&program, &case, Options { trace }).unwrap());
+    b.counter(ItemsCount::new(1usize))
+        .bench(|| eval::evaluate(&program, &case, Options { trace, ..Default::default() }).unwrap());
+}
+
+/// Outcomes and amounts only, as `batch --summary-only` evaluates.
+#[divan::bench]
+fn eval_enterprise_25_without_reasons(b: Bencher) {
+    let program = program();
+    let case = load_case(&program, &enterprise(25));
+    let options = Options { without_reasons: true, ..Default::default() };
+    b.counter(ItemsCount::new(1usize)).bench(|| eval::evaluate(&program, &case, options).unwrap());
 }
 
 #[divan::bench(args = [false, true])]
 fn eval_person(b: Bencher, trace: bool) {
     let program = program();
     let case = load_case(&program, PERSON);
-    b.counter(ItemsCount::new(1usize)).bench(|| eval::evaluate(&program, &case, Options { trace }).unwrap());
+    b.counter(ItemsCount::new(1usize))
+        .bench(|| eval::evaluate(&program, &case, Options { trace, ..Default::default() }).unwrap());
 }
 
 /// JSON Lines like benches/population.py writes, without Python.
@@ -137,6 +148,17 @@ fn batch_end_to_end(b: Bencher, workers: usize) {
     let program = program();
     let input = population(2_000);
     b.counter(ItemsCount::new(2_000usize)).bench(|| {
-        batch::run(&program, input.as_bytes(), std::io::sink(), workers, Options::default(), &|_| {}).unwrap()
+        batch::run(&program, input.as_bytes(), Some(&mut std::io::sink()), workers, Options::default(), &|_| {})
+            .unwrap()
     });
+}
+
+/// Totals only (`policyc batch --summary-only`): no reasons, no ruling lines.
+#[divan::bench(args = [1, 2])]
+fn batch_summary_only(b: Bencher, workers: usize) {
+    let program = program();
+    let input = population(2_000);
+    let options = Options { without_reasons: true, ..Default::default() };
+    b.counter(ItemsCount::new(2_000usize))
+        .bench(|| batch::run(&program, input.as_bytes(), None, workers, options, &|_| {}).unwrap());
 }

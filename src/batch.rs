@@ -139,18 +139,22 @@ struct Part {
     summary: Summary,
 }
 
-fn work(program: &Program, lines: &[(u64, String)], options: eval::Options) -> Part {
+fn work(program: &Program, lines: &[(u64, String)], options: eval::Options, write: bool) -> Part {
     let mut out = Vec::with_capacity(lines.len());
     let mut summary = Summary::default();
     for (n, text) in lines {
         match eval_line(program, text, options) {
             Ok(e) => {
                 summary.add(&e);
-                out.push(report::json_line(&e));
+                if write {
+                    out.push(report::json_line(&e));
+                }
             }
             Err(messages) => {
                 let err = LineError { line: *n, messages };
-                out.push(serde_json::to_string(&err).unwrap_or_default());
+                if write {
+                    out.push(serde_json::to_string(&err).unwrap_or_default());
+                }
                 summary.errors.push(err);
             }
         }
@@ -160,12 +164,13 @@ fn work(program: &Program, lines: &[(u64, String)], options: eval::Options) -> P
 
 /// Runs every case of `input` and writes one line per input line to
 /// `output` (a ruling, or `{"行":…,"错误":[…]}` for a line that could not be
-/// evaluated). Blank lines are skipped. `progress` is told the number of
+/// evaluated); with no output, only the summary is made. Blank lines are
+/// skipped. `progress` is told the number of
 /// lines done after each chunk.
 pub fn run(
     program: &Program,
     input: impl BufRead,
-    mut output: impl Write,
+    mut output: Option<&mut dyn Write>,
     workers: usize,
     options: eval::Options,
     progress: &dyn Fn(u64),
@@ -201,14 +206,15 @@ pub fn run(
         }
         let per = chunk.len().div_ceil(workers);
         let parts: Vec<Part> = if workers == 1 || chunk.len() < 64 {
-            vec![work(program, &chunk, options)]
+            vec![work(program, &chunk, options, output.is_some())]
         } else {
             std::thread::scope(|s| -> io::Result<Vec<Part>> {
                 let mut handles = Vec::new();
+                let write = output.is_some();
                 for slice in chunk.chunks(per) {
                     // Deeply nested rules recurse: workers get a main thread's stack.
                     let worker = std::thread::Builder::new().stack_size(WORKER_STACK);
-                    handles.push(worker.spawn_scoped(s, move || work(program, slice, options))?);
+                    handles.push(worker.spawn_scoped(s, move || work(program, slice, options, write))?);
                 }
                 Ok(handles
                     .into_iter()
@@ -217,16 +223,20 @@ pub fn run(
             })?
         };
         for part in parts {
-            for l in &part.lines {
-                output.write_all(l.as_bytes())?;
-                output.write_all(b"\n")?;
+            if let Some(out) = output.as_mut() {
+                for l in &part.lines {
+                    out.write_all(l.as_bytes())?;
+                    out.write_all(b"\n")?;
+                }
             }
             summary.merge(part.summary);
         }
         done += chunk.len() as u64;
         progress(done);
     }
-    output.flush()?;
+    if let Some(out) = output.as_mut() {
+        out.flush()?;
+    }
     summary.errors.sort_by_key(|e| e.line);
     Ok(summary)
 }

@@ -153,6 +153,9 @@ enum Command {
         /// 并行的线程数（默认为全部核心）
         #[arg(long)]
         jobs: Option<usize>,
+        /// 只给出合计，不输出逐案裁定（不生成理由，最快）
+        #[arg(long, conflicts_with = "output")]
+        summary_only: bool,
     },
     /// 解释诊断代码：含义、错误与正确的写法（不带参数时列出全部代码）
     #[command(help_template = COMMAND_HELP)]
@@ -320,7 +323,7 @@ fn main() -> ExitCode {
                 exit::OK
             }
         }
-        Command::Batch { input, output, policies, summary_format, jobs } => {
+        Command::Batch { input, output, policies, summary_format, jobs, summary_only } => {
             let (program, _) = match load_program(policies, ErrorFormat::Human) {
                 Ok(x) => x,
                 Err(code) => return code,
@@ -336,8 +339,8 @@ fn main() -> ExitCode {
                     }
                 }
             };
-            let to_file = output.is_some();
-            let writer: Box<dyn std::io::Write> = match &output {
+            let to_file = output.is_some() || summary_only;
+            let mut writer: Box<dyn std::io::Write> = match &output {
                 Some(path) => match std::fs::File::create(path) {
                     Ok(f) => Box::new(std::io::BufWriter::with_capacity(1 << 20, f)),
                     Err(e) => {
@@ -359,14 +362,15 @@ fn main() -> ExitCode {
                     b.set_message(format!("已裁定 {n} 个案例"));
                 }
             };
-            let summary =
-                match policyc::batch::run(&program, reader, writer, workers, eval::Options::default(), &progress) {
-                    Ok(s) => s,
-                    Err(e) => {
-                        eprintln!("读写失败：{e}");
-                        return ExitCode::from(exit::IO);
-                    }
-                };
+            let options = eval::Options { without_reasons: summary_only, ..Default::default() };
+            let rulings: Option<&mut dyn std::io::Write> = if summary_only { None } else { Some(&mut writer) };
+            let summary = match policyc::batch::run(&program, reader, rulings, workers, options, &progress) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("读写失败：{e}");
+                    return ExitCode::from(exit::IO);
+                }
+            };
             if let Some(b) = bar {
                 b.finish_and_clear();
             }
@@ -431,7 +435,7 @@ fn main() -> ExitCode {
                     return ExitCode::from(if e.unreadable { exit::IO } else { exit::CASE });
                 }
             };
-            match eval::evaluate(&program, &case, eval::Options { trace }) {
+            match eval::evaluate(&program, &case, eval::Options { trace, ..Default::default() }) {
                 Ok(e) => {
                     match format {
                         OutputFormat::Table => print!("{}", report::table(&e)),

@@ -24,7 +24,8 @@ fn batch_output_equals_eval_output_case_by_case() {
     }
     for workers in [1, 2, 3] {
         let mut out = Vec::new();
-        let summary = batch::run(&program, input.as_bytes(), &mut out, workers, Options::default(), &|_| {}).unwrap();
+        let summary =
+            batch::run(&program, input.as_bytes(), Some(&mut out), workers, Options::default(), &|_| {}).unwrap();
         let lines: Vec<&str> = std::str::from_utf8(&out).unwrap().lines().collect();
         assert_eq!(lines.len(), expected.len());
         for (got, want) in lines.iter().zip(&expected) {
@@ -60,7 +61,7 @@ fn a_bad_line_is_reported_with_its_number_and_skipped() {
     let good = r#"{"日期":"2023-05-10","文件":"县实施办法","主体":{"类型":"个人","脱贫人口":true,"参加培训天数":2}}"#;
     let input = format!("{good}\n{{\"日期\": \"2023-02-30\"\n\n{good}\nnot json\n");
     let mut out = Vec::new();
-    let summary = batch::run(&program, input.as_bytes(), &mut out, 2, Options::default(), &|_| {}).unwrap();
+    let summary = batch::run(&program, input.as_bytes(), Some(&mut out), 2, Options::default(), &|_| {}).unwrap();
     let lines: Vec<&str> = std::str::from_utf8(&out).unwrap().lines().collect();
     assert_eq!(lines.len(), 4, "one output line per non-blank input line");
     assert!(lines[1].contains("\"行\":2"), "{}", lines[1]);
@@ -70,4 +71,25 @@ fn a_bad_line_is_reported_with_its_number_and_skipped() {
     // Two people, 2 days × 50元 each.
     assert_eq!(summary.total, rust_decimal::Decimal::from(200));
     assert_eq!(summary.by_funding.len(), 1);
+}
+
+#[test]
+fn summary_only_gives_the_same_totals() {
+    let program = workspace::load(&[PathBuf::from("policies")]).program.unwrap();
+    let good = r#"{"日期":"2023-05-10","文件":["攀人社发〔2022〕143号"],"主体":{"类型":"单位","单位性质":"企业","吸纳人员":[{"脱贫人口":true,"劳动合同月数":12,"参加社会保险":true}]}}"#;
+    let person = r#"{"日期":"2023-05-10","文件":["攀人社发〔2022〕143号"],"主体":{"类型":"个人","脱贫人口":true,"参加培训天数":3}}"#;
+    let input = format!("{good}\n{person}\n{good}\n");
+    let mut out = Vec::new();
+    let full = batch::run(&program, input.as_bytes(), Some(&mut out), 1, Options::default(), &|_| {}).unwrap();
+    let quick = batch::run(
+        &program,
+        input.as_bytes(),
+        None,
+        2,
+        Options { without_reasons: true, ..Default::default() },
+        &|_| {},
+    )
+    .unwrap();
+    assert_eq!(full, quick);
+    assert_eq!(full.total, rust_decimal::Decimal::from(2000));
 }

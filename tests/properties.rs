@@ -121,7 +121,7 @@ proptest! {
         let lines: Vec<String> = units.iter().map(|u| json(u, &u.members)).collect();
         let input = lines.join("\n");
         let mut out = Vec::new();
-        batch::run(program(), input.as_bytes(), &mut out, 2, Options::default(), &|_| {}).unwrap();
+        batch::run(program(), input.as_bytes(), Some(&mut out), 2, Options::default(), &|_| {}).unwrap();
         let got: Vec<String> = String::from_utf8(out).unwrap().lines().map(String::from).collect();
         let want: Vec<String> = lines.iter().map(|l| report::json_line(&evaluate(l))).collect();
         prop_assert_eq!(got, want);

@@ -143,6 +143,9 @@ impl std::fmt::Display for EvalError {
 pub struct Options {
     /// Record every condition, definition and cap in each ruling's 追踪.
     pub trace: bool,
+    /// Decide outcomes and amounts only, with empty 理由: for totals over a
+    /// population, where no ruling is read.
+    pub without_reasons: bool,
 }
 
 /// Evaluates a case against the documents it names.
@@ -309,12 +312,14 @@ impl DocEval<'_> {
         expect: bool,
     ) -> Result<Check, EvalError> {
         let with_refs = |prefix: &str| {
-            let refs = self.refs(cond, env);
-            if refs.is_empty() {
-                format!("{prefix}{}", cond.text)
-            } else {
-                format!("{prefix}{}（{refs}）", cond.text)
-            }
+            self.say(|| {
+                let refs = self.refs(cond, env);
+                if refs.is_empty() {
+                    format!("{prefix}{}", cond.text)
+                } else {
+                    format!("{prefix}{}（{refs}）", cond.text)
+                }
+            })
         };
         match truth {
             Ok(v) if v == expect => {
@@ -325,7 +330,7 @@ impl DocEval<'_> {
                 if let Some(e) = self.overflow(clause, &f) {
                     return Err(e);
                 }
-                Ok(Check::Unknown(format!("无法判定：{}，{}", cond.text, fail_words(&f))))
+                Ok(Check::Unknown(self.say(|| format!("无法判定：{}，{}", cond.text, fail_words(&f)))))
             }
         }
     }
@@ -369,13 +374,13 @@ impl DocEval<'_> {
         if !self.doc.window.contains(date) {
             return Ok((
                 false,
-                vec![format!("文件有效期为 {}，裁定日期 {date} 不在有效期内", self.doc.window.describe())],
+                vec![self.say(|| format!("文件有效期为 {}，裁定日期 {date} 不在有效期内", self.doc.window.describe()))],
             ));
         }
         if !b.window.contains(date) {
             return Ok((
                 false,
-                vec![format!("本项政策执行期限为 {}，裁定日期 {date} 不在期限内", b.window.describe())],
+                vec![self.say(|| format!("本项政策执行期限为 {}，裁定日期 {date} 不在期限内", b.window.describe()))],
             ));
         }
         // Values first; words only for the conditions the ruling will cite:
@@ -438,7 +443,9 @@ impl DocEval<'_> {
         ceiling: Option<Decimal>,
         mut reasons: Vec<String>,
     ) -> Ruling {
-        if let Some((doc, id)) = &clause.adopts {
+        if self.options.without_reasons {
+            reasons.clear();
+        } else if let Some((doc, id)) = &clause.adopts {
             reasons.push(format!("本条采纳上级文件 {doc} 条款 {id}，同时适用时取代之"));
         }
         let join = |v: &[String]| if v.is_empty() { None } else { Some(v.join("、")) };
@@ -516,11 +523,12 @@ impl DocEval<'_> {
                     Ok(v) => round_money(money(&v)),
                     Err(f) => return fail(f, self, reasons),
                 };
-                reasons.push(format!(
-                    "符合条件；本文件只规定上限：{text} = {} = {}元，具体标准由有关部门确定",
-                    env.render(expr),
-                    ceiling
-                ));
+                reasons.push(self.say(|| {
+                    format!(
+                        "符合条件；本文件只规定上限：{text} = {} = {ceiling}元，具体标准由有关部门确定",
+                        env.render(expr)
+                    )
+                }));
                 reasons.extend(b.notes.iter().cloned());
                 self.ruling(clause, b, Outcome::Pending, None, Some(ceiling), reasons)
             }
@@ -530,7 +538,7 @@ impl DocEval<'_> {
                     Err(f) => return fail(f, self, reasons),
                 };
                 let mut amount = round_money(raw.max(Decimal::ZERO));
-                reasons.push(format!("金额：{text} = {} = {amount}元", env.render(expr)));
+                reasons.push(self.say(|| format!("金额：{text} = {} = {amount}元", env.render(expr))));
                 if let Some((cap_expr, cap_text)) = cap {
                     let cap_value = match env.eval(cap_expr) {
                         Ok(v) => round_money(money(&v)),
@@ -551,6 +559,15 @@ impl DocEval<'_> {
             }
         };
         Ok(self.with_trace(ruling, clause, b, env))
+    }
+
+    /// Words for a reason, unless reasons are not wanted.
+    fn say(&self, words: impl FnOnce() -> String) -> String {
+        if self.options.without_reasons {
+            String::new()
+        } else {
+            words()
+        }
     }
 
     fn with_trace(&self, mut r: Ruling, clause: &Clause, b: &Benefit, env: &Env) -> Ruling {
