@@ -1,5 +1,7 @@
 //! Evaluating expressions over one case.
 
+use std::borrow::Cow;
+
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::date::Date;
@@ -70,25 +72,13 @@ impl Env<'_> {
     pub fn eval(&self, e: &Expr) -> Result<Value, Fail> {
         Ok(match &e.kind {
             K::Const(v, _) => v.clone(),
-            K::Slot(s) => match self.subject.get(*s) {
-                Value::Missing => return Err(Fail::Missing(self.slot_path(*s))),
-                v => v.clone(),
-            },
-            K::ItemSlot(s) => match self.item.map_or(&Value::Missing, |(r, _, _)| r.get(*s)) {
-                Value::Missing => return Err(Fail::Missing(self.item_path(*s))),
-                v => v.clone(),
-            },
-            K::Local(i) => match self.locals.get(*i as usize) {
-                Some(Ok(v)) => v.clone(),
-                Some(Err(f)) => return Err(f.clone()),
-                None => Value::Missing,
-            },
+            K::Slot(_) | K::ItemSlot(_) | K::Local(_) => self.read(e)?.clone(),
             K::CaseDate => Value::Date(self.date),
             K::Not(x) => Value::Bool(!self.truth(x)?),
             K::And(xs) => Value::Bool(self.junction(xs, false)?),
             K::Or(xs) => Value::Bool(self.junction(xs, true)?),
             K::Arith(op, a, b) => {
-                let (x, y) = (num(&self.eval(a)?), num(&self.eval(b)?));
+                let (x, y) = (self.number(a)?, self.number(b)?);
                 let r = match op {
                     ArithOp::Add => x.checked_add(y),
                     ArithOp::Sub => x.checked_sub(y),
@@ -102,29 +92,7 @@ impl Env<'_> {
                 };
                 Value::Num(r.ok_or_else(|| Fail::Overflow(self.describe(e)))?)
             }
-            K::Compare(op, a, b) => {
-                let (x, y) = (self.eval(a)?, self.eval(b)?);
-                let ord = match (&x, &y) {
-                    (Value::Num(p), Value::Num(q)) => p.cmp(q),
-                    (Value::Date(p), Value::Date(q)) => p.cmp(q),
-                    (Value::Bool(p), Value::Bool(q)) => p.cmp(q),
-                    _ => std::cmp::Ordering::Equal,
-                };
-                use std::cmp::Ordering::*;
-                Value::Bool(match op {
-                    CmpOp::Ge => ord != Less,
-                    CmpOp::Le => ord != Greater,
-                    CmpOp::Gt => ord == Greater,
-                    CmpOp::Lt => ord == Less,
-                    CmpOp::Eq => ord == Equal,
-                    CmpOp::Ne => ord != Equal,
-                })
-            }
-            K::EnumIn { expr, values, negated } => {
-                let v = self.eval(expr)?;
-                let hit = matches!(v, Value::Enum(i) if values.contains(&i));
-                Value::Bool(hit != *negated)
-            }
+            K::Compare(..) | K::EnumIn { .. } => Value::Bool(self.truth(e)?),
             K::Floor(x) => Value::Num(num(&self.eval(x)?).floor()),
             K::Min(xs) | K::Max(xs) => {
                 let mut best: Option<Decimal> = None;
@@ -244,8 +212,85 @@ impl Env<'_> {
         }
     }
 
+    /// A condition's value. The common shapes are read straight from the
+    /// case, without building a [`Value`].
     pub fn truth(&self, e: &Expr) -> Result<bool, Fail> {
-        Ok(matches!(self.eval(e)?, Value::Bool(true)))
+        match &e.kind {
+            K::Slot(_) | K::ItemSlot(_) | K::Local(_) => Ok(matches!(self.read(e)?, Value::Bool(true))),
+            K::Not(x) => Ok(!self.truth(x)?),
+            K::And(xs) => self.junction(xs, false),
+            K::Or(xs) => self.junction(xs, true),
+            K::Compare(op, a, b) => {
+                use std::cmp::Ordering::*;
+                let ord = self.ordering(a, b)?;
+                Ok(match op {
+                    CmpOp::Ge => ord != Less,
+                    CmpOp::Le => ord != Greater,
+                    CmpOp::Gt => ord == Greater,
+                    CmpOp::Lt => ord == Less,
+                    CmpOp::Eq => ord == Equal,
+                    CmpOp::Ne => ord != Equal,
+                })
+            }
+            K::EnumIn { expr, values, negated } => {
+                let v = self.read_or_eval(expr)?;
+                let hit = matches!(v.as_ref(), Value::Enum(i) if values.contains(i));
+                Ok(hit != *negated)
+            }
+            _ => Ok(matches!(self.eval(e)?, Value::Bool(true))),
+        }
+    }
+
+    /// A number's value, read straight from the case where it can be.
+    fn number(&self, e: &Expr) -> Result<Decimal, Fail> {
+        match &e.kind {
+            K::Const(Value::Num(n), _) => Ok(*n),
+            K::Slot(_) | K::ItemSlot(_) | K::Local(_) => Ok(num(self.read(e)?)),
+            _ => Ok(num(&self.eval(e)?)),
+        }
+    }
+
+    /// The value in a slot or definition, borrowed; a missing fact is an error.
+    fn read(&self, e: &Expr) -> Result<&Value, Fail> {
+        let v = match &e.kind {
+            K::Slot(s) => self.subject.get(*s),
+            K::ItemSlot(s) => self.item.map_or(&Value::Missing, |(r, _, _)| r.get(*s)),
+            K::Local(i) => match self.locals.get(*i as usize) {
+                Some(Ok(v)) => v,
+                Some(Err(f)) => return Err(f.clone()),
+                None => &Value::Missing,
+            },
+            _ => &Value::Missing,
+        };
+        if matches!(v, Value::Missing) {
+            return Err(match &e.kind {
+                K::Slot(s) => Fail::Missing(self.slot_path(*s)),
+                K::ItemSlot(s) => Fail::Missing(self.item_path(*s)),
+                _ => Fail::Missing(self.describe(e)),
+            });
+        }
+        Ok(v)
+    }
+
+    fn read_or_eval(&self, e: &Expr) -> Result<Cow<'_, Value>, Fail> {
+        match &e.kind {
+            K::Slot(_) | K::ItemSlot(_) | K::Local(_) => self.read(e).map(Cow::Borrowed),
+            _ => self.eval(e).map(Cow::Owned),
+        }
+    }
+
+    /// How two comparable values order: numbers, dates or booleans.
+    fn ordering(&self, a: &Expr, b: &Expr) -> Result<std::cmp::Ordering, Fail> {
+        if matches!(a.ty, Ty::Num(_)) {
+            return Ok(self.number(a)?.cmp(&self.number(b)?));
+        }
+        let (x, y) = (self.read_or_eval(a)?, self.read_or_eval(b)?);
+        Ok(match (x.as_ref(), y.as_ref()) {
+            (Value::Num(p), Value::Num(q)) => p.cmp(q),
+            (Value::Date(p), Value::Date(q)) => p.cmp(q),
+            (Value::Bool(p), Value::Bool(q)) => p.cmp(q),
+            _ => std::cmp::Ordering::Equal,
+        })
     }
 
     fn members(&self, list_slot: u32) -> &[Record] {
