@@ -28,17 +28,6 @@ impl Date {
     pub fn year(self) -> i32 {
         self.year
     }
-    pub fn month(self) -> u32 {
-        u32::from(self.month)
-    }
-    pub fn day(self) -> u32 {
-        u32::from(self.day)
-    }
-
-    /// The last day of a year ("2021年底" is 2021-12-31).
-    pub fn year_end(year: i32) -> Option<Date> {
-        Date::new(year, 12, 31)
-    }
 
     /// `YYYY-MM-DD`, the only form case files use.
     pub fn parse_iso(text: &str) -> Option<Date> {

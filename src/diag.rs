@@ -65,9 +65,6 @@ impl SourceMap {
     pub fn text(&self, id: FileId) -> &str {
         self.get(id).map_or("", |f| &f.text)
     }
-    pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
