@@ -98,11 +98,11 @@ impl Summary {
         self.total = self.total.saturating_add(e.total);
         for r in &e.rulings {
             self.outcomes.add(r);
-            self.by_document.entry(r.document.clone()).or_default().add(r);
+            self.by_document.entry(r.document.to_string()).or_default().add(r);
             self.by_clause.entry(format!("{} 条款 {}", r.document, r.clause)).or_default().add(r);
             self.by_benefit.entry(format!("{} 条款 {}「{}」", r.document, r.clause, r.benefit)).or_default().add(r);
             if let Some(f) = &r.funding {
-                self.by_funding.entry(f.clone()).or_default().add(r);
+                self.by_funding.entry(f.to_string()).or_default().add(r);
             }
         }
     }

@@ -105,9 +105,9 @@ pub fn expectations(case: &Node) -> Result<Option<Expectations>, String> {
 }
 
 fn matches(e: &Expected, r: &Ruling) -> bool {
-    e.document.as_ref().is_none_or(|d| *d == r.document)
-        && e.clause.as_ref().is_none_or(|c| *c == r.clause)
-        && e.benefit.as_ref().is_none_or(|b| *b == r.benefit)
+    e.document.as_ref().is_none_or(|d| **d == *r.document)
+        && e.clause.as_ref().is_none_or(|c| **c == *r.clause)
+        && e.benefit.as_ref().is_none_or(|b| **b == *r.benefit)
 }
 
 fn describe(e: &Expected) -> String {
@@ -168,7 +168,7 @@ pub fn compare(exp: &Expectations, got: &Evaluation) -> Vec<String> {
             diffs.push(format!("{}：金额上限期望 {}，实际 {}", describe(e), show(e.ceiling), show(r.ceiling)));
         }
         if let Some(f) = &e.funding {
-            if Some(f) != r.funding.as_ref() {
+            if Some(f.as_str()) != r.funding.as_deref() {
                 diffs.push(format!(
                     "{}：资金来源期望「{f}」，实际「{}」",
                     describe(e),
@@ -177,7 +177,7 @@ pub fn compare(exp: &Expectations, got: &Evaluation) -> Vec<String> {
             }
         }
         if let Some(p) = &e.payer {
-            if Some(p) != r.payer.as_ref() {
+            if Some(p.as_str()) != r.payer.as_deref() {
                 diffs.push(format!(
                     "{}：支付方期望「{p}」，实际「{}」",
                     describe(e),

@@ -88,7 +88,7 @@ proptest! {
                 prop_assert_eq!(r.outcome, Outcome::Granted);
                 sum += a;
             }
-            if r.benefit == "一次性奖补" && (r.clause == "5" || r.clause == "一") {
+            if &*r.benefit == "一次性奖补" && (&*r.clause == "5" || &*r.clause == "一") {
                 prop_assert!(r.amount.unwrap_or_default() <= Decimal::from(200_000), "{r:?}");
             }
             if r.outcome == Outcome::Pending {

@@ -51,7 +51,7 @@ fn eval_case(body: &str, case_yaml: &str) -> Evaluation {
 }
 
 fn ruling<'a>(e: &'a Evaluation, benefit: &str) -> &'a eval::Ruling {
-    e.rulings.iter().find(|r| r.benefit == benefit).unwrap_or_else(|| panic!("no ruling for {benefit}: {e:#?}"))
+    e.rulings.iter().find(|r| &*r.benefit == benefit).unwrap_or_else(|| panic!("no ruling for {benefit}: {e:#?}"))
 }
 
 fn dec(s: &str) -> Option<Decimal> {

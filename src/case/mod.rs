@@ -234,7 +234,7 @@ impl Validator<'_> {
             Node::Seq(items) => items.iter().enumerate().map(|(i, n)| (format!("文件[{i}]"), n)).collect(),
             other => vec![("文件".to_string(), other)],
         };
-        let known: Vec<&str> = self.program.documents.iter().map(|d| d.id.as_str()).collect();
+        let known: Vec<&str> = self.program.documents.iter().map(|d| &*d.id).collect();
         let mut out = Vec::new();
         for (path, n) in items {
             let Node::Str(id) = n else {
@@ -243,7 +243,7 @@ impl Validator<'_> {
             };
             let folded = fold(id);
             match self.program.documents.iter().find(|d| fold(&d.id) == folded) {
-                Some(d) => out.push(d.id.clone()),
+                Some(d) => out.push(d.id.to_string()),
                 None => {
                     let help = match crate::check::closest(id, known.iter().copied()) {
                         Some(s) => format!("是否应为「{s}」？可用的文件：{}", known.join("、")),

@@ -164,7 +164,7 @@ pub fn check(files: &[PolicyFile], sources: &SourceMap) -> Checked {
     let mut coverage = Vec::new();
     if let Some(scope) = scope.as_ref() {
         for (_, f, doc) in ordered {
-            let parent = doc.parent.as_ref().and_then(|p| lowered.iter().find(|l| l.doc.id == p.node));
+            let parent = doc.parent.as_ref().and_then(|p| lowered.iter().find(|l| *l.doc.id == *p.node));
             let mut lowerer = DocLowerer::new(f, doc, sources, scope, parent, &mut diags);
             let (document, cov) = lowerer.run();
             let amount_spans = std::mem::take(&mut lowerer.amount_spans);
@@ -351,7 +351,7 @@ impl<'a> DocLowerer<'a> {
         };
         let groups = self.groups(&clauses);
         let document = ir::Document {
-            id: doc.id.node.clone(),
+            id: doc.id.node.as_str().into(),
             name: doc.name.as_ref().map(|n| n.node.clone()).unwrap_or_default(),
             level: doc.level.as_ref().map(|n| n.node.clone()).unwrap_or_default(),
             region: doc.region.as_ref().map(|n| n.node.clone()).unwrap_or_default(),
@@ -516,7 +516,9 @@ impl<'a> DocLowerer<'a> {
                     self.check_inside(window, doc_window, r.span);
                 }
                 ast::ClauseStmt::Funding(names) => funding = names.iter().map(|n| n.node.clone()).collect(),
-                ast::ClauseStmt::Departments(names) => departments = names.iter().map(|n| n.node.clone()).collect(),
+                ast::ClauseStmt::Departments(names) => {
+                    departments = names.iter().map(|n| n.node.as_str().into()).collect()
+                }
                 _ => {}
             }
         }
@@ -616,10 +618,10 @@ impl<'a> DocLowerer<'a> {
                 _ => {}
             }
         }
-        let adopts = c.adopts.as_ref().and_then(|a| Some((self.parent?.doc.id.clone(), a.node.clone())));
+        let adopts = c.adopts.as_ref().and_then(|a| Some((self.parent?.doc.id.clone(), a.node.as_str().into())));
         let clause = ir::Clause {
             adopts,
-            id: c.id.node.clone(),
+            id: c.id.node.as_str().into(),
             title: c.title.node.clone(),
             window: clause_window,
             applies,
@@ -646,9 +648,9 @@ impl<'a> DocLowerer<'a> {
             );
             return None;
         };
-        let found = parent.doc.clauses.iter().find(|c| c.id == pid.node).cloned();
+        let found = parent.doc.clauses.iter().find(|c| *c.id == *pid.node).cloned();
         if found.is_none() {
-            let ids: Vec<&str> = parent.doc.clauses.iter().map(|c| c.id.as_str()).collect();
+            let ids: Vec<&str> = parent.doc.clauses.iter().map(|c| &*c.id).collect();
             self.diags.push(
                 Diagnostic::error("P0306", format!("上级文件「{}」没有可采纳的条款「{}」", parent.doc.id, pid.node))
                     .at(self.file, pid.span, "未知条款")
@@ -665,11 +667,14 @@ impl<'a> DocLowerer<'a> {
         let (before, after) = (money_constants(&old.amount), money_constants(&new.amount));
         let here = self
             .amount_spans
-            .get(&(self.clause_id.clone(), new.name.clone(), new.priority))
+            .get(&(self.clause_id.clone(), new.name.to_string(), new.priority))
             .copied()
             .unwrap_or(b.name.span);
-        let there =
-            parent.amount_spans.get(&(pid.node.clone(), old.name.clone(), old.priority)).copied().unwrap_or_default();
+        let there = parent
+            .amount_spans
+            .get(&(pid.node.clone(), old.name.to_string(), old.priority))
+            .copied()
+            .unwrap_or_default();
         let lowered = before.len() != after.len() || before.iter().zip(&after).any(|(p, c)| c < p);
         if lowered {
             let show = |v: &[rust_decimal::Decimal]| {
@@ -786,7 +791,7 @@ impl<'a> DocLowerer<'a> {
         b: &ast::Benefit,
         locals: &[(String, ir::Ty)],
         quoted: &str,
-        (clause_funding, clause_departments, clause_audience): (&[String], &[String], Option<&ir::Expr>),
+        (clause_funding, clause_departments, clause_audience): (&[String], &[ir::Text], Option<&ir::Expr>),
         clause_window: ir::Window,
     ) -> Option<ir::Benefit> {
         let mut conditions = Vec::new();
@@ -865,7 +870,7 @@ impl<'a> DocLowerer<'a> {
                 }),
                 ast::BenefitStmt::Funding(n) => funding = n.iter().map(|x| x.node.clone()).collect(),
                 ast::BenefitStmt::Payer(n) => payer = n.iter().map(|x| x.node.clone()).collect(),
-                ast::BenefitStmt::Departments(n) => departments = n.iter().map(|x| x.node.clone()).collect(),
+                ast::BenefitStmt::Departments(n) => departments = n.iter().map(|x| x.node.as_str().into()).collect(),
                 ast::BenefitStmt::Validity(r) => {
                     let w = window_of(self.file, r, self.diags);
                     self.check_inside(w, clause_window, r.span);
@@ -889,7 +894,7 @@ impl<'a> DocLowerer<'a> {
             return None;
         };
         Some(ir::Benefit {
-            name: b.name.node.clone(),
+            name: b.name.node.as_str().into(),
             key: text::fold(&b.name.node),
             priority: b.priority.as_ref().map_or(0, |p| p.node),
             audience,
@@ -899,8 +904,8 @@ impl<'a> DocLowerer<'a> {
             amount,
             frequency,
             exclusive,
-            funding,
-            payer,
+            funding: joined(&funding),
+            payer: joined(&payer),
             departments,
             notes,
         })
@@ -997,4 +1002,13 @@ fn money_constants(a: &ir::Amount) -> Vec<rust_decimal::Decimal> {
         ir::Amount::Deferred => {}
     }
     out
+}
+
+/// Names as a ruling shows them: joined with 、, or none.
+fn joined(names: &[String]) -> Option<ir::Text> {
+    if names.is_empty() {
+        None
+    } else {
+        Some(names.join("、").into())
+    }
 }

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::date::Date;
-use crate::ir::{self, Amount, Benefit, Clause, Cond, Document, Frequency, Program, Record, Value};
+use crate::ir::{self, Amount, Benefit, Clause, Cond, Document, Frequency, Program, Record, Text, Value};
 pub use value::{round_money, show_number, show_value, Env, Fail};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -36,11 +36,11 @@ impl Outcome {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Ruling {
     #[serde(rename = "文件")]
-    pub document: String,
+    pub document: Text,
     #[serde(rename = "条款")]
-    pub clause: String,
+    pub clause: Text,
     #[serde(rename = "项目")]
-    pub benefit: String,
+    pub benefit: Text,
     #[serde(rename = "结果")]
     pub outcome: Outcome,
     #[serde(rename = "金额", skip_serializing_if = "Option::is_none", with = "opt_decimal")]
@@ -48,13 +48,13 @@ pub struct Ruling {
     #[serde(rename = "金额上限", skip_serializing_if = "Option::is_none", with = "opt_decimal")]
     pub ceiling: Option<Decimal>,
     #[serde(rename = "资金来源", skip_serializing_if = "Option::is_none")]
-    pub funding: Option<String>,
+    pub funding: Option<Text>,
     /// Who pays, where the document says (对口帮扶: 被帮扶地 or 帮扶地).
     #[serde(rename = "支付方", skip_serializing_if = "Option::is_none")]
-    pub payer: Option<String>,
+    pub payer: Option<Text>,
     /// The lead department (the first listed).
     #[serde(rename = "牵头单位", skip_serializing_if = "Option::is_none")]
-    pub lead: Option<String>,
+    pub lead: Option<Text>,
     #[serde(rename = "理由")]
     pub reasons: Vec<String>,
     /// The evaluation trace, with `--trace` only.
@@ -66,9 +66,9 @@ pub struct Ruling {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StatusRuling {
     #[serde(rename = "文件")]
-    pub document: String,
+    pub document: Text,
     #[serde(rename = "条款")]
-    pub clause: String,
+    pub clause: Text,
     #[serde(rename = "认定")]
     pub status: String,
     #[serde(rename = "理由")]
@@ -79,9 +79,9 @@ pub struct StatusRuling {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Notice {
     #[serde(rename = "文件")]
-    pub document: String,
+    pub document: Text,
     #[serde(rename = "条款")]
-    pub clause: String,
+    pub clause: Text,
     #[serde(rename = "提示")]
     pub message: String,
     #[serde(rename = "理由")]
@@ -167,7 +167,7 @@ pub fn evaluate(program: &Program, case: &ir::Case, options: Options) -> Result<
         .filter_map(|id| program.document(id))
         .filter(|d| d.window.contains(case.date))
         .flat_map(|d| d.clauses.iter().filter_map(|c| c.adopts.as_ref()))
-        .map(|(d, c)| (d.as_str(), c.as_str()))
+        .map(|(d, c)| (&**d, &**c))
         .collect();
     for doc_id in &case.documents {
         let Some(doc) = program.document(doc_id) else { continue };
@@ -236,7 +236,7 @@ impl DocEval<'_> {
             let replaced = group
                 .first()
                 .and_then(|(c, _)| self.doc.clauses.get(*c as usize))
-                .is_some_and(|c| self.superseded.contains(&(self.doc.id.as_str(), c.id.as_str())));
+                .is_some_and(|c| self.superseded.contains(&(&*self.doc.id, &*c.id)));
             if replaced {
                 continue;
             }
@@ -264,8 +264,8 @@ impl DocEval<'_> {
     fn overflow(&self, clause: &Clause, f: &Fail) -> Option<EvalError> {
         match f {
             Fail::Overflow(expr) => Some(EvalError::Overflow {
-                document: self.doc.id.clone(),
-                clause: clause.id.clone(),
+                document: self.doc.id.to_string(),
+                clause: clause.id.to_string(),
                 expr: expr.clone(),
             }),
             _ => None,
@@ -448,7 +448,6 @@ impl DocEval<'_> {
         } else if let Some((doc, id)) = &clause.adopts {
             reasons.push(format!("本条采纳上级文件 {doc} 条款 {id}，同时适用时取代之"));
         }
-        let join = |v: &[String]| if v.is_empty() { None } else { Some(v.join("、")) };
         Ruling {
             document: self.doc.id.clone(),
             clause: clause.id.clone(),
@@ -456,8 +455,8 @@ impl DocEval<'_> {
             outcome,
             amount,
             ceiling,
-            funding: join(&b.funding),
-            payer: join(&b.payer),
+            funding: b.funding.clone(),
+            payer: b.payer.clone(),
             lead: b.departments.first().cloned(),
             reasons,
             trace: Vec::new(),

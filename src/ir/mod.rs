@@ -5,8 +5,13 @@
 
 pub mod unit;
 
+use std::sync::Arc;
+
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+
+/// A name shared between the program and every ruling that cites it.
+pub type Text = Arc<str>;
 
 use crate::date::Date;
 pub use unit::Unit;
@@ -20,7 +25,7 @@ pub struct Program {
 
 impl Program {
     pub fn document(&self, id: &str) -> Option<&Document> {
-        self.documents.iter().find(|d| d.id == id)
+        self.documents.iter().find(|d| &*d.id == id)
     }
 }
 
@@ -138,7 +143,7 @@ impl Record {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Document {
-    pub id: String,
+    pub id: Text,
     pub name: String,
     pub level: String,
     pub region: String,
@@ -189,17 +194,17 @@ impl Window {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Clause {
-    pub id: String,
+    pub id: Text,
     pub title: String,
     /// The parent document's clause this one takes over: (document, clause).
-    pub adopts: Option<(String, String)>,
+    pub adopts: Option<(Text, Text)>,
     pub window: Window,
     pub applies: Vec<Cond>,
     pub lets: Vec<Let>,
     pub benefits: Vec<Benefit>,
     pub statuses: Vec<Status>,
     pub constraints: Vec<Constraint>,
-    pub departments: Vec<String>,
+    pub departments: Vec<Text>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -236,7 +241,7 @@ pub enum Access {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Benefit {
-    pub name: String,
+    pub name: Text,
     /// `name` normalized for matching 享受记录 (no spaces, half-width).
     pub key: String,
     pub priority: u32,
@@ -249,11 +254,13 @@ pub struct Benefit {
     pub amount: Amount,
     pub frequency: Frequency,
     pub exclusive: Vec<Exclusive>,
-    pub funding: Vec<String>,
-    pub payer: Vec<String>,
+    /// Funding sources, joined with 、 as rulings show them.
+    pub funding: Option<Text>,
+    /// Who pays, joined with 、.
+    pub payer: Option<Text>,
     /// Responsible departments, the lead first (the clause's unless the
     /// rule names its own).
-    pub departments: Vec<String>,
+    pub departments: Vec<Text>,
     pub notes: Vec<String>,
 }
 

@@ -42,12 +42,12 @@ pub fn table(e: &Evaluation) -> String {
                 _ => "—".to_string(),
             };
             [
-                r.document.clone(),
-                r.clause.clone(),
-                r.benefit.clone(),
+                r.document.to_string(),
+                r.clause.to_string(),
+                r.benefit.to_string(),
                 r.outcome.label().to_string(),
                 amount,
-                r.funding.clone().unwrap_or_else(|| "—".to_string()),
+                r.funding.as_deref().unwrap_or("—").to_string(),
             ]
         })
         .collect();
