@@ -154,7 +154,9 @@ pub fn evaluate(program: &Program, case: &ir::Case, options: Options) -> Result<
     let mut out = Evaluation {
         id: case.id.clone(),
         date: case.date,
-        rulings: Vec::new(),
+        rulings: Vec::with_capacity(
+            case.documents.iter().filter_map(|id| program.document(id)).map(|d| d.groups.len()).sum(),
+        ),
         statuses: Vec::new(),
         notices: Vec::new(),
         total: Decimal::ZERO,
@@ -383,23 +385,36 @@ impl DocEval<'_> {
                 vec![self.say(|| format!("本项政策执行期限为 {}，裁定日期 {date} 不在期限内", b.window.describe()))],
             ));
         }
-        // Values first; words only for the conditions the ruling will cite:
-        // a refusal lists what failed, and a missing fact matters only when
-        // nothing else already decides.
-        let conds: Vec<(&Cond, Result<bool, Fail>)> =
-            clause.applies.iter().chain(b.conditions.iter()).map(|c| (c, env.truth(&c.expr))).collect();
-        if let Some(e) = conds.iter().find_map(|(_, t)| t.as_ref().err().and_then(|f| self.overflow(clause, f))) {
+        let conds = || clause.applies.iter().chain(b.conditions.iter());
+        if self.options.without_reasons {
+            let mut eligible = true;
+            for c in conds() {
+                match env.truth(&c.expr) {
+                    Ok(v) => eligible &= v,
+                    Err(f) => match self.overflow(clause, &f) {
+                        Some(e) => return Err(e),
+                        None => eligible = false,
+                    },
+                }
+            }
+            return Ok((eligible, Vec::new()));
+        }
+        // Values first, then words only for the conditions the ruling will
+        // cite: a refusal lists what failed, and a missing fact matters only
+        // when nothing else already decides.
+        let values: Vec<(&Cond, Result<bool, Fail>)> = conds().map(|c| (c, env.truth(&c.expr))).collect();
+        if let Some(e) = values.iter().find_map(|(_, t)| t.as_ref().err().and_then(|f| self.overflow(clause, f))) {
             return Err(e);
         }
-        let failed = conds.iter().any(|(_, t)| matches!(t, Ok(false)));
-        let unknown = conds.iter().any(|(_, t)| t.is_err());
-        let cite = |t: &Result<bool, Fail>| match (failed, unknown) {
+        let failed = values.iter().any(|(_, t)| matches!(t, Ok(false)));
+        let unknown = values.iter().any(|(_, t)| t.is_err());
+        let cited = |t: &Result<bool, Fail>| match (failed, unknown) {
             (true, _) => matches!(t, Ok(false)),
             (false, true) => t.is_err(),
             (false, false) => true,
         };
         let mut reasons = Vec::new();
-        for (cond, truth) in conds.into_iter().filter(|(_, t)| cite(t)) {
+        for (cond, truth) in values.into_iter().filter(|(_, t)| cited(t)) {
             let (Check::Pass(r) | Check::Fail(r) | Check::Unknown(r)) =
                 self.describe(clause, cond, env, truth, true)?;
             reasons.push(r);
@@ -513,8 +528,8 @@ impl DocEval<'_> {
         };
         let ruling = match &b.amount {
             Amount::Deferred => {
-                reasons.push("符合条件；金额按有关规定确定，本文件未规定标准".to_string());
-                reasons.extend(b.notes.iter().cloned());
+                self.note(&mut reasons, || "符合条件；金额按有关规定确定，本文件未规定标准".to_string());
+                self.notes(&mut reasons, b);
                 self.ruling(clause, b, Outcome::Pending, None, None, reasons)
             }
             Amount::Ceiling { expr, text } => {
@@ -522,13 +537,13 @@ impl DocEval<'_> {
                     Ok(v) => round_money(money(&v)),
                     Err(f) => return fail(f, self, reasons),
                 };
-                reasons.push(self.say(|| {
+                self.note(&mut reasons, || {
                     format!(
                         "符合条件；本文件只规定上限：{text} = {} = {ceiling}元，具体标准由有关部门确定",
                         env.render(expr)
                     )
-                }));
-                reasons.extend(b.notes.iter().cloned());
+                });
+                self.notes(&mut reasons, b);
                 self.ruling(clause, b, Outcome::Pending, None, Some(ceiling), reasons)
             }
             Amount::Fixed { expr, text, cap } => {
@@ -537,20 +552,20 @@ impl DocEval<'_> {
                     Err(f) => return fail(f, self, reasons),
                 };
                 let mut amount = round_money(raw.max(Decimal::ZERO));
-                reasons.push(self.say(|| format!("金额：{text} = {} = {amount}元", env.render(expr))));
+                self.note(&mut reasons, || format!("金额：{text} = {} = {amount}元", env.render(expr)));
                 if let Some((cap_expr, cap_text)) = cap {
                     let cap_value = match env.eval(cap_expr) {
                         Ok(v) => round_money(money(&v)),
                         Err(f) => return fail(f, self, reasons),
                     };
                     if amount > cap_value {
-                        reasons.push(format!("超过最高限额 {cap_text}，按 {cap_value}元 给予"));
+                        self.note(&mut reasons, || format!("超过最高限额 {cap_text}，按 {cap_value}元 给予"));
                         amount = cap_value;
                     }
                 }
-                reasons.extend(b.notes.iter().cloned());
+                self.notes(&mut reasons, b);
                 if amount.is_zero() {
-                    reasons.push("按标准计算金额为 0元".to_string());
+                    self.note(&mut reasons, || "按标准计算金额为 0元".to_string());
                     self.ruling(clause, b, Outcome::Refused, None, None, reasons)
                 } else {
                     self.ruling(clause, b, Outcome::Granted, Some(amount), None, reasons)
@@ -558,6 +573,20 @@ impl DocEval<'_> {
             }
         };
         Ok(self.with_trace(ruling, clause, b, env))
+    }
+
+    /// Adds a reason, unless reasons are not wanted.
+    fn note(&self, reasons: &mut Vec<String>, words: impl FnOnce() -> String) {
+        if !self.options.without_reasons {
+            reasons.push(words());
+        }
+    }
+
+    /// Adds the rule's 说明.
+    fn notes(&self, reasons: &mut Vec<String>, b: &Benefit) {
+        if !self.options.without_reasons {
+            reasons.extend(b.notes.iter().cloned());
+        }
     }
 
     /// Words for a reason, unless reasons are not wanted.
