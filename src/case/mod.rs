@@ -116,6 +116,25 @@ struct Validator<'a> {
     diags: Vec<Diagnostic>,
 }
 
+/// Where a value sits in a case (`主体.吸纳人员[3].劳动合同月数`), written
+/// out only when a message needs it.
+struct Loc<'a> {
+    parent: Option<&'a Loc<'a>>,
+    key: &'a str,
+    index: Option<usize>,
+}
+
+impl Loc<'_> {
+    fn show(&self) -> String {
+        let mut out = self.parent.map(|p| p.show() + ".").unwrap_or_default();
+        out.push_str(self.key);
+        if let Some(i) = self.index {
+            out.push_str(&format!("[{i}]"));
+        }
+        out
+    }
+}
+
 const TOP_FIELDS: [&str; 5] = ["编号", "日期", "文件", "主体", "期望"];
 
 impl Validator<'_> {
@@ -173,13 +192,9 @@ impl Validator<'_> {
                 // Expected rulings, read by `policyc test`; not part of the facts.
                 "期望" => {}
                 "主体" => {
-                    subject = Some(self.record(
-                        &self.program.vocabulary.subject,
-                        self.program.vocabulary.slot_count,
-                        "主体",
-                        value,
-                        None,
-                    ))
+                    let root = Loc { parent: None, key: "主体", index: None };
+                    let schema = &self.program.vocabulary.subject;
+                    subject = Some(self.record(schema, self.program.vocabulary.slot_count, &root, value, None));
                 }
                 other => {
                     let help = closest_help(other, TOP_FIELDS.iter().copied());
@@ -260,16 +275,16 @@ impl Validator<'_> {
         &mut self,
         schema: &RecordSchema,
         slot_count: usize,
-        path: &str,
+        loc: &Loc,
         node: &Node,
         list: Option<&ir::ListDecl>,
     ) -> Record {
         let mut rec = Record { values: vec![Value::Missing; slot_count], defaulted: vec![false; slot_count] };
         let Node::Map(entries) = node else {
-            self.error("P0502", path, "应为键值对".into(), "例如 {脱贫人口: 是, 劳动合同月数: 12}".into());
+            self.error("P0502", &loc.show(), "应为键值对".into(), "例如 {脱贫人口: 是, 劳动合同月数: 12}".into());
             return rec;
         };
-        self.fill(schema, path, entries, &mut rec, list);
+        self.fill(schema, loc, entries, &mut rec, list);
         fill_defaults(schema, &mut rec);
         rec
     }
@@ -277,16 +292,16 @@ impl Validator<'_> {
     fn fill(
         &mut self,
         schema: &RecordSchema,
-        path: &str,
+        loc: &Loc,
         entries: &[(String, Node)],
         rec: &mut Record,
         list: Option<&ir::ListDecl>,
     ) {
         for (key, value) in entries {
-            let field_path = format!("{path}.{key}");
+            let field_loc = Loc { parent: Some(loc), key, index: None };
             let Some(field) = schema.field(key) else {
                 let help = closest_help(key, schema.fields.iter().map(|f| f.name.as_str()));
-                self.error("P0501", &field_path, format!("未知字段「{key}」"), help);
+                self.error("P0501", &field_loc.show(), format!("未知字段「{key}」"), help);
                 continue;
             };
             match &field.kind {
@@ -295,7 +310,7 @@ impl Validator<'_> {
                         continue;
                     }
                     let is_history_name = list.is_some_and(|l| l.name == "享受记录") && key == "项目";
-                    if let Some(v) = self.scalar(&field_path, *ty, value) {
+                    if let Some(v) = self.scalar(&field_loc, *ty, value) {
                         let v = match v {
                             Value::Text(t) if is_history_name => Value::Text(fold(&t)),
                             other => other,
@@ -306,11 +321,11 @@ impl Validator<'_> {
                     }
                 }
                 FieldKind::Record(inner) => match value {
-                    Node::Map(sub) => self.fill(inner, &field_path, sub, rec, list),
+                    Node::Map(sub) => self.fill(inner, &field_loc, sub, rec, list),
                     Node::Null => {}
                     _ => self.error(
                         "P0502",
-                        &field_path,
+                        &field_loc.show(),
                         "应为键值对".into(),
                         "例如 用人单位: {单位性质: 企业, 民营: 是}".into(),
                     ),
@@ -321,7 +336,12 @@ impl Validator<'_> {
                         Node::Seq(items) => items.as_slice(),
                         Node::Null => &[],
                         _ => {
-                            self.error("P0502", &field_path, "应为列表".into(), format!("例如 {key}:\n  - {{…}}"));
+                            self.error(
+                                "P0502",
+                                &field_loc.show(),
+                                "应为列表".into(),
+                                format!("例如 {key}:\n  - {{…}}"),
+                            );
                             continue;
                         }
                     };
@@ -329,7 +349,8 @@ impl Validator<'_> {
                         .iter()
                         .enumerate()
                         .map(|(i, n)| {
-                            self.record(&decl.item, decl.slot_count, &format!("{field_path}[{i}]"), n, Some(decl))
+                            let member = Loc { parent: Some(loc), key, index: Some(i) };
+                            self.record(&decl.item, decl.slot_count, &member, n, Some(decl))
                         })
                         .collect();
                     if let Some(s) = rec.values.get_mut(*slot as usize) {
@@ -340,7 +361,7 @@ impl Validator<'_> {
         }
     }
 
-    fn scalar(&mut self, path: &str, ty: Ty, node: &Node) -> Option<Value> {
+    fn scalar(&mut self, loc: &Loc, ty: Ty, node: &Node) -> Option<Value> {
         match ty {
             Ty::Bool => match node {
                 Node::Bool(b) => Some(Value::Bool(*b)),
@@ -349,7 +370,7 @@ impl Validator<'_> {
                 _ => {
                     self.error(
                         "P0502",
-                        path,
+                        &loc.show(),
                         format!("「{}」不是是否值", node.show()),
                         "应为 是 或 否（也接受 true/false）".into(),
                     );
@@ -363,7 +384,7 @@ impl Validator<'_> {
                         let u = if unit.is_none() { String::new() } else { format!("（单位：{unit}）") };
                         self.error(
                             "P0502",
-                            path,
+                            &loc.show(),
                             format!("「{}」不是数值", node.show()),
                             format!("应为不带单位的数字{u}，例如 12"),
                         );
@@ -372,14 +393,14 @@ impl Validator<'_> {
                 };
                 match text.parse::<Decimal>().or_else(|_| Decimal::from_scientific(text)) {
                     Ok(n) if n.is_sign_negative() && !n.is_zero() => {
-                        self.error("P0502", path, format!("{text} 是负数"), "人数、月数、天数都不能为负".into());
+                        self.error("P0502", &loc.show(), format!("{text} 是负数"), "人数、月数、天数都不能为负".into());
                         None
                     }
                     Ok(n) => Some(Value::Num(n)),
                     Err(_) => {
                         self.error(
                             "P0502",
-                            path,
+                            &loc.show(),
                             format!("数值 {text} 超出可表示的范围"),
                             "数值须在 28 位有效数字以内".into(),
                         );
@@ -387,11 +408,11 @@ impl Validator<'_> {
                     }
                 }
             }
-            Ty::Date => self.date_value(path, node).map(Value::Date),
+            Ty::Date => self.date_value(&loc.show(), node).map(Value::Date),
             Ty::Text => match node {
                 Node::Str(s) | Node::Num(s) => Some(Value::Text(s.clone())),
                 _ => {
-                    self.error("P0502", path, "应为文字".into(), "例如 项目: 一次性外出务工交通补助".into());
+                    self.error("P0502", &loc.show(), "应为文字".into(), "例如 项目: 一次性外出务工交通补助".into());
                     None
                 }
             },
@@ -409,7 +430,7 @@ impl Validator<'_> {
                             Some(s) => format!("是否应为「{s}」？可选：{}", values.join("、")),
                             None => format!("可选：{}", values.join("、")),
                         };
-                        self.error("P0503", path, format!("「{shown}」不是可选的取值"), help);
+                        self.error("P0503", &loc.show(), format!("「{shown}」不是可选的取值"), help);
                         None
                     }
                 }
