@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::case::{self, Node};
 use crate::diag::FileId;
 use crate::eval::{self, Evaluation, Outcome};
-use crate::ir::Program;
+use crate::ir::{Program, Text};
 use crate::report;
 
 /// Lines read and evaluated at a time.
@@ -63,6 +63,24 @@ impl Tally {
     }
 }
 
+/// What a total is for: a document or funding source; with a clause; with
+/// a clause and a benefit. Names are shared with the program, so counting
+/// a ruling copies no strings.
+pub type Key = (Text, Option<Text>, Option<Text>);
+
+/// A key as the summary shows it: `文件`, `文件 条款 5`, `文件 条款 5「项目」`.
+pub fn label(k: &Key) -> String {
+    match k {
+        (name, None, _) => name.to_string(),
+        (doc, Some(clause), None) => format!("{doc} 条款 {clause}"),
+        (doc, Some(clause), Some(benefit)) => format!("{doc} 条款 {clause}「{benefit}」"),
+    }
+}
+
+fn labelled<S: serde::Serializer>(map: &BTreeMap<Key, Tally>, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(map.iter().map(|(k, v)| (label(k), v)))
+}
+
 /// One line that could not be evaluated.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LineError {
@@ -80,14 +98,14 @@ pub struct Summary {
     pub total: Decimal,
     #[serde(rename = "结果")]
     pub outcomes: Tally,
-    #[serde(rename = "按文件")]
-    pub by_document: BTreeMap<String, Tally>,
-    #[serde(rename = "按条款")]
-    pub by_clause: BTreeMap<String, Tally>,
-    #[serde(rename = "按项目")]
-    pub by_benefit: BTreeMap<String, Tally>,
-    #[serde(rename = "按资金来源")]
-    pub by_funding: BTreeMap<String, Tally>,
+    #[serde(rename = "按文件", serialize_with = "labelled")]
+    pub by_document: BTreeMap<Key, Tally>,
+    #[serde(rename = "按条款", serialize_with = "labelled")]
+    pub by_clause: BTreeMap<Key, Tally>,
+    #[serde(rename = "按项目", serialize_with = "labelled")]
+    pub by_benefit: BTreeMap<Key, Tally>,
+    #[serde(rename = "按资金来源", serialize_with = "labelled")]
+    pub by_funding: BTreeMap<Key, Tally>,
     #[serde(rename = "错误")]
     pub errors: Vec<LineError>,
 }
@@ -98,11 +116,12 @@ impl Summary {
         self.total = self.total.saturating_add(e.total);
         for r in &e.rulings {
             self.outcomes.add(r);
-            self.by_document.entry(r.document.to_string()).or_default().add(r);
-            self.by_clause.entry(format!("{} 条款 {}", r.document, r.clause)).or_default().add(r);
-            self.by_benefit.entry(format!("{} 条款 {}「{}」", r.document, r.clause, r.benefit)).or_default().add(r);
+            let (doc, clause, benefit) = (&r.document, Some(r.clause.clone()), Some(r.benefit.clone()));
+            self.by_document.entry((doc.clone(), None, None)).or_default().add(r);
+            self.by_clause.entry((doc.clone(), clause.clone(), None)).or_default().add(r);
+            self.by_benefit.entry((doc.clone(), clause, benefit)).or_default().add(r);
             if let Some(f) = &r.funding {
-                self.by_funding.entry(f.to_string()).or_default().add(r);
+                self.by_funding.entry((f.clone(), None, None)).or_default().add(r);
             }
         }
     }
@@ -260,6 +279,7 @@ pub fn summary_table(s: &Summary) -> String {
     {
         let _ = writeln!(out, "\n{title}：");
         for (k, t) in map {
+            let k = label(k);
             let _ = writeln!(
                 out,
                 "  {k}：给予 {} 项 {}元，待定 {} 项（上限合计 {}元），不予 {} 项",
