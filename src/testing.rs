@@ -44,7 +44,7 @@ pub struct Expectations {
 
 fn text(n: &Node) -> Option<String> {
     match n {
-        Node::Str(s) | Node::Num(s) => Some(s.clone()),
+        Node::Str(s) | Node::Num(s) => Some(s.to_string()),
         Node::Bool(b) => Some(b.to_string()),
         _ => None,
     }
@@ -59,7 +59,7 @@ fn expected(n: &Node) -> Result<Expected, String> {
     let Node::Map(entries) = n else { return Err("每项期望裁定应为键值对".into()) };
     let mut e = Expected::default();
     for (k, v) in entries {
-        match k.as_str() {
+        match &**k {
             "文件" => e.document = text(v),
             "条款" => e.clause = text(v),
             "项目" => e.benefit = text(v),
@@ -92,7 +92,7 @@ pub fn expectations(case: &Node) -> Result<Option<Expectations>, String> {
     let Node::Map(fields) = node else { return Err("期望应为键值对".into()) };
     let mut out = Expectations::default();
     for (k, v) in fields {
-        match k.as_str() {
+        match &**k {
             "合计" => out.total = Some(decimal(v)?),
             "裁定" => out.rulings = list(v, expected)?,
             "无裁定" => out.absent = list(v, expected)?,

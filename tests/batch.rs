@@ -41,7 +41,7 @@ fn node_json(n: &case::Node) -> String {
     match n {
         Null => "null".into(),
         Bool(b) => b.to_string(),
-        Num(s) => s.clone(),
+        Num(s) => s.to_string(),
         Str(s) => serde_json::to_string(s).unwrap(),
         Seq(items) => format!("[{}]", items.iter().map(node_json).collect::<Vec<_>>().join(",")),
         Map(entries) => format!(

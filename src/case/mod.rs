@@ -4,6 +4,8 @@
 
 mod node;
 
+use std::borrow::Cow;
+
 use rust_decimal::Decimal;
 
 use crate::check::text::fold;
@@ -61,7 +63,7 @@ pub fn load_file(
     program: &Program,
     sources: &mut SourceMap,
     path: &std::path::Path,
-) -> Result<(ir::Case, Node), LoadError> {
+) -> Result<(ir::Case, Node<'static>), LoadError> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| LoadError {
         diagnostics: vec![Diagnostic::error("P0005", format!("无法读取 {name}：{e}")).help("检查案例文件的路径")],
@@ -70,16 +72,17 @@ pub fn load_file(
     let text = decode(&name, &bytes).map_err(|d| LoadError { diagnostics: vec![d], unreadable: false })?;
     let file = sources.add(name.clone(), text);
     load(program, sources, file, Format::of_path(&name))
+        .map(|(case, node)| (case, node.into_owned()))
         .map_err(|diagnostics| LoadError { diagnostics, unreadable: false })
 }
 
 /// Parses and validates one case held in `sources` under `file`.
-pub fn load(
+pub fn load<'s>(
     program: &Program,
-    sources: &SourceMap,
+    sources: &'s SourceMap,
     file: FileId,
     format: Format,
-) -> Result<(ir::Case, Node), Vec<Diagnostic>> {
+) -> Result<(ir::Case, Node<'s>), Vec<Diagnostic>> {
     let text = sources.text(file);
     let node = match node::parse(text, format) {
         Ok(n) => n,
@@ -185,7 +188,7 @@ impl Validator<'_> {
         let mut documents = Vec::new();
         let mut subject = None;
         for (key, value) in entries {
-            match key.as_str() {
+            match &**key {
                 "编号" => id = self.text_value(key, value),
                 "日期" => date = self.date_value(key, value),
                 "文件" => documents = self.documents(value),
@@ -216,7 +219,7 @@ impl Validator<'_> {
 
     fn text_value(&mut self, path: &str, node: &Node) -> Option<String> {
         match node {
-            Node::Str(s) | Node::Num(s) => Some(s.clone()),
+            Node::Str(s) | Node::Num(s) => Some(s.to_string()),
             _ => {
                 self.error("P0502", path, "应为文字".into(), "例如 编号: 攀-企业-01".into());
                 None
@@ -226,7 +229,7 @@ impl Validator<'_> {
 
     fn date_value(&mut self, path: &str, node: &Node) -> Option<Date> {
         let text = match node {
-            Node::Str(s) => s.as_str(),
+            Node::Str(s) => &**s,
             _ => {
                 self.error("P0504", path, "应为日期".into(), "日期写作 YYYY-MM-DD，例如 2023-05-10".into());
                 return None;
@@ -293,7 +296,7 @@ impl Validator<'_> {
         &mut self,
         schema: &RecordSchema,
         loc: &Loc,
-        entries: &[(String, Node)],
+        entries: &[(Cow<'_, str>, Node)],
         rec: &mut Record,
         list: Option<&ir::ListDecl>,
     ) {
@@ -379,7 +382,7 @@ impl Validator<'_> {
             },
             Ty::Num(unit) => {
                 let text = match node {
-                    Node::Num(s) => s.as_str(),
+                    Node::Num(s) => &**s,
                     _ => {
                         let u = if unit.is_none() { String::new() } else { format!("（单位：{unit}）") };
                         self.error(
@@ -410,7 +413,7 @@ impl Validator<'_> {
             }
             Ty::Date => self.date_value(&loc.show(), node).map(Value::Date),
             Ty::Text => match node {
-                Node::Str(s) | Node::Num(s) => Some(Value::Text(s.clone())),
+                Node::Str(s) | Node::Num(s) => Some(Value::Text(s.to_string())),
                 _ => {
                     self.error("P0502", &loc.show(), "应为文字".into(), "例如 项目: 一次性外出务工交通补助".into());
                     None
@@ -512,6 +515,6 @@ fn nth_member(text: &str, from: usize, index: usize) -> Option<usize> {
 }
 
 /// Parses one JSON Lines record (batch input).
-pub fn parse_json_line(text: &str) -> Result<Node, String> {
+pub fn parse_json_line(text: &str) -> Result<Node<'_>, String> {
     node::parse(text, Format::Json).map_err(|(message, _)| message)
 }

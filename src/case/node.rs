@@ -2,24 +2,41 @@
 //! from YAML or JSON so that duplicate keys are caught and numbers keep
 //! their digits.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::Format;
 
+/// Text is borrowed from the input where the parser allows it (JSON
+/// without escapes), so that reading a case copies few strings.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Node {
+pub enum Node<'a> {
     Null,
     Bool(bool),
     /// A number, as its decimal digits.
-    Num(String),
-    Str(String),
-    Seq(Vec<Node>),
-    Map(Vec<(String, Node)>),
+    Num(Cow<'a, str>),
+    Str(Cow<'a, str>),
+    Seq(Vec<Node<'a>>),
+    Map(Vec<(Cow<'a, str>, Node<'a>)>),
 }
 
-impl Node {
+impl Node<'_> {
+    /// The same tree owning its text.
+    pub fn into_owned(self) -> Node<'static> {
+        match self {
+            Node::Null => Node::Null,
+            Node::Bool(b) => Node::Bool(b),
+            Node::Num(s) => Node::Num(Cow::Owned(s.into_owned())),
+            Node::Str(s) => Node::Str(Cow::Owned(s.into_owned())),
+            Node::Seq(items) => Node::Seq(items.into_iter().map(Node::into_owned).collect()),
+            Node::Map(entries) => {
+                Node::Map(entries.into_iter().map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned())).collect())
+            }
+        }
+    }
+
     /// The value as it would be written, for messages.
     pub fn show(&self) -> String {
         match self {
@@ -37,12 +54,12 @@ impl Node {
 pub const MAX_DEPTH: usize = 32;
 
 /// Parses text; on failure, a message and the byte offset where known.
-pub fn parse(text: &str, format: Format) -> Result<Node, (String, Option<usize>)> {
-    if nesting(text) > MAX_DEPTH {
+pub fn parse(text: &str, format: Format) -> Result<Node<'_>, (String, Option<usize>)> {
+    if nesting(text, format) > MAX_DEPTH {
         return Err((format!("嵌套超过 {MAX_DEPTH} 层"), None));
     }
     match format {
-        Format::Json => serde_json::from_str::<Node>(text).map_err(|e| {
+        Format::Json => serde_json::from_str::<Node<'_>>(text).map_err(|e| {
             let offset = offset_of(text, e.line(), e.column());
             (json_message(&e), offset)
         }),
@@ -50,7 +67,7 @@ pub fn parse(text: &str, format: Format) -> Result<Node, (String, Option<usize>)
             if text.trim().is_empty() {
                 return Err(("文件为空".to_string(), None));
             }
-            serde_yaml_ng::from_str::<Node>(text).map_err(|e| {
+            serde_yaml_ng::from_str::<Node<'_>>(text).map_err(|e| {
                 let offset = e.location().map(|l| l.index());
                 (translate(&e.to_string()), offset)
             })
@@ -58,7 +75,7 @@ pub fn parse(text: &str, format: Format) -> Result<Node, (String, Option<usize>)
     }
 }
 
-fn nesting(text: &str) -> usize {
+fn nesting(text: &str, format: Format) -> usize {
     let (mut depth, mut max) = (0usize, 0usize);
     for b in text.bytes() {
         match b {
@@ -69,6 +86,9 @@ fn nesting(text: &str) -> usize {
             b']' | b'}' => depth = depth.saturating_sub(1),
             _ => {}
         }
+    }
+    if format == Format::Json {
+        return max;
     }
     // Indentation nesting in YAML: count leading spaces / 2 as a bound.
     let indent = text.lines().map(|l| l.len() - l.trim_start_matches(' ').len()).max().unwrap_or(0) / 2;
@@ -102,8 +122,8 @@ fn translate(e: &str) -> String {
     format!("格式错误（{e}）")
 }
 
-impl<'de> Deserialize<'de> for Node {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Node, D::Error> {
+impl<'de> Deserialize<'de> for Node<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Node<'de>, D::Error> {
         d.deserialize_any(NodeVisitor)
     }
 }
@@ -111,61 +131,64 @@ impl<'de> Deserialize<'de> for Node {
 struct NodeVisitor;
 
 impl<'de> Visitor<'de> for NodeVisitor {
-    type Value = Node;
+    type Value = Node<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a case value")
     }
-    fn visit_unit<E>(self) -> Result<Node, E> {
+    fn visit_unit<E>(self) -> Result<Node<'de>, E> {
         Ok(Node::Null)
     }
-    fn visit_none<E>(self) -> Result<Node, E> {
+    fn visit_none<E>(self) -> Result<Node<'de>, E> {
         Ok(Node::Null)
     }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Node<'de>, D::Error> {
         Node::deserialize(d)
     }
-    fn visit_bool<E>(self, b: bool) -> Result<Node, E> {
+    fn visit_bool<E>(self, b: bool) -> Result<Node<'de>, E> {
         Ok(Node::Bool(b))
     }
-    fn visit_i64<E>(self, n: i64) -> Result<Node, E> {
-        Ok(Node::Num(n.to_string()))
+    fn visit_i64<E>(self, n: i64) -> Result<Node<'de>, E> {
+        Ok(Node::Num(Cow::Owned(n.to_string())))
     }
-    fn visit_u64<E>(self, n: u64) -> Result<Node, E> {
-        Ok(Node::Num(n.to_string()))
+    fn visit_u64<E>(self, n: u64) -> Result<Node<'de>, E> {
+        Ok(Node::Num(Cow::Owned(n.to_string())))
     }
-    fn visit_i128<E>(self, n: i128) -> Result<Node, E> {
-        Ok(Node::Num(n.to_string()))
+    fn visit_i128<E>(self, n: i128) -> Result<Node<'de>, E> {
+        Ok(Node::Num(Cow::Owned(n.to_string())))
     }
-    fn visit_u128<E>(self, n: u128) -> Result<Node, E> {
-        Ok(Node::Num(n.to_string()))
+    fn visit_u128<E>(self, n: u128) -> Result<Node<'de>, E> {
+        Ok(Node::Num(Cow::Owned(n.to_string())))
     }
-    fn visit_f64<E>(self, n: f64) -> Result<Node, E> {
+    fn visit_f64<E>(self, n: f64) -> Result<Node<'de>, E> {
         // The shortest text that reads back as the same double: what was written.
-        Ok(Node::Num(format!("{n}")))
+        Ok(Node::Num(Cow::Owned(format!("{n}"))))
     }
-    fn visit_str<E>(self, s: &str) -> Result<Node, E> {
-        Ok(Node::Str(s.to_string()))
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Node<'de>, E> {
+        Ok(Node::Str(Cow::Borrowed(s)))
     }
-    fn visit_string<E>(self, s: String) -> Result<Node, E> {
-        Ok(Node::Str(s))
+    fn visit_str<E>(self, s: &str) -> Result<Node<'de>, E> {
+        Ok(Node::Str(Cow::Owned(s.to_string())))
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+    fn visit_string<E>(self, s: String) -> Result<Node<'de>, E> {
+        Ok(Node::Str(Cow::Owned(s)))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'de>, A::Error> {
         let mut items = Vec::new();
-        while let Some(n) = seq.next_element::<Node>()? {
+        while let Some(n) = seq.next_element::<Node<'de>>()? {
             items.push(n);
         }
         Ok(Node::Seq(items))
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
-        let mut entries: Vec<(String, Node)> = Vec::new();
-        while let Some(key) = map.next_key::<Node>()? {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
+        let mut entries: Vec<(Cow<'de, str>, Node<'de>)> = Vec::new();
+        while let Some(key) = map.next_key::<Node<'de>>()? {
             let key = match key {
                 Node::Str(s) | Node::Num(s) => s,
-                Node::Bool(b) => b.to_string(),
+                Node::Bool(b) => Cow::Owned(b.to_string()),
                 other => return Err(de::Error::custom(format!("键「{}」不是文字", other.show()))),
             };
-            let value = map.next_value::<Node>()?;
+            let value = map.next_value::<Node<'de>>()?;
             if entries.iter().any(|(k, _)| *k == key) {
                 return Err(de::Error::custom(format!("重复的键「{key}」")));
             }
