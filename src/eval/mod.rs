@@ -116,7 +116,7 @@ mod opt_decimal {
     use rust_decimal::Decimal;
     pub fn serialize<S: serde::Serializer>(d: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
         match d {
-            Some(d) => s.collect_str(&d.normalize()),
+            Some(d) => super::decimal::serialize(d, s),
             None => s.serialize_none(),
         }
     }
@@ -533,8 +533,8 @@ impl DocEval<'_> {
                 self.ruling(clause, b, Outcome::Pending, None, None, reasons)
             }
             Amount::Ceiling { expr, text } => {
-                let ceiling = match env.eval(expr) {
-                    Ok(v) => round_money(money(&v)),
+                let ceiling = match env.number(expr) {
+                    Ok(v) => round_money(v),
                     Err(f) => return fail(f, self, reasons),
                 };
                 self.note(&mut reasons, || {
@@ -547,15 +547,15 @@ impl DocEval<'_> {
                 self.ruling(clause, b, Outcome::Pending, None, Some(ceiling), reasons)
             }
             Amount::Fixed { expr, text, cap } => {
-                let raw = match env.eval(expr) {
-                    Ok(v) => money(&v),
+                let raw = match env.number(expr) {
+                    Ok(v) => v,
                     Err(f) => return fail(f, self, reasons),
                 };
                 let mut amount = round_money(raw.max(Decimal::ZERO));
                 self.note(&mut reasons, || format!("金额：{text} = {} = {amount}元", env.render(expr)));
                 if let Some((cap_expr, cap_text)) = cap {
-                    let cap_value = match env.eval(cap_expr) {
-                        Ok(v) => round_money(money(&v)),
+                    let cap_value = match env.number(cap_expr) {
+                        Ok(v) => round_money(v),
                         Err(f) => return fail(f, self, reasons),
                     };
                     if amount > cap_value {
@@ -627,12 +627,12 @@ impl DocEval<'_> {
                 t.push(format!(
                     "金额 {} = {}",
                     env.render(expr),
-                    env.eval(expr).map(|v| show_number(money(&v), ir::Unit::YUAN)).unwrap_or_else(|f| fail_words(&f))
+                    env.number(expr).map(|v| show_number(v, ir::Unit::YUAN)).unwrap_or_else(|f| fail_words(&f))
                 ));
                 if let Some((c, text)) = cap {
                     t.push(format!(
                         "最高限额 {text} = {}",
-                        env.eval(c).map(|v| show_number(money(&v), ir::Unit::YUAN)).unwrap_or_else(|f| fail_words(&f))
+                        env.number(c).map(|v| show_number(v, ir::Unit::YUAN)).unwrap_or_else(|f| fail_words(&f))
                     ));
                 }
             }
@@ -641,13 +641,6 @@ impl DocEval<'_> {
         }
         r.trace = t;
         r
-    }
-}
-
-fn money(v: &Value) -> Decimal {
-    match v {
-        Value::Num(n) => *n,
-        _ => Decimal::ZERO,
     }
 }
 

@@ -242,7 +242,7 @@ impl Env<'_> {
     }
 
     /// A number's value, read straight from the case where it can be.
-    fn number(&self, e: &Expr) -> Result<Decimal, Fail> {
+    pub fn number(&self, e: &Expr) -> Result<Decimal, Fail> {
         match &e.kind {
             K::Const(Value::Num(n), _) => Ok(*n),
             K::Slot(_) | K::ItemSlot(_) | K::Local(_) => Ok(num(self.read(e)?)),
