@@ -263,10 +263,8 @@ impl Validator<'_> {
             match self.program.documents.iter().find(|d| fold(&d.id) == folded) {
                 Some(d) => out.push(d.id.to_string()),
                 None => {
-                    let help = match crate::check::closest(id, known.iter().copied()) {
-                        Some(s) => format!("是否应为「{s}」？可用的文件：{}", known.join("、")),
-                        None => format!("可用的文件：{}", known.join("、")),
-                    };
+                    let listing = format!("可用的文件：{}", known.join("、"));
+                    let help = crate::check::help_with(id, known.iter().copied(), &listing);
                     self.error("P0506", &path, format!("未知的文件「{id}」"), help);
                 }
             }
@@ -429,10 +427,8 @@ impl Validator<'_> {
                     Some(i) => Some(Value::Enum(i as u32)),
                     None => {
                         let shown = node.show();
-                        let help = match crate::check::closest(&shown, values.iter().map(String::as_str)) {
-                            Some(s) => format!("是否应为「{s}」？可选：{}", values.join("、")),
-                            None => format!("可选：{}", values.join("、")),
-                        };
+                        let listing = format!("可选：{}", values.join("、"));
+                        let help = crate::check::help_with(&shown, values.iter().map(String::as_str), &listing);
                         self.error("P0503", &loc.show(), format!("「{shown}」不是可选的取值"), help);
                         None
                     }

@@ -285,10 +285,8 @@ impl<'a> Lower<'a> {
         if let Some(i) = values.iter().position(|v| *v == value.node) {
             return Some(i as u32);
         }
-        let help = match suggest::closest(&value.node, values.iter().map(String::as_str)) {
-            Some(s) => format!("是否应为「{s}」？可选：{}", values.join("、")),
-            None => format!("可选：{}", values.join("、")),
-        };
+        let listing = format!("可选：{}", values.join("、"));
+        let help = suggest::help_with(&value.node, values.iter().map(String::as_str), &listing);
         self.error("P0103", value.span, format!("「{}」不是可选的取值", value.node), "未知取值".into(), &help);
         None
     }
@@ -466,10 +464,8 @@ impl<'a> Lower<'a> {
                 Some(ex(K::MonthsBetween(Box::new(a), Box::new(b)), Ty::Num(Unit::MONTH)))
             }
             other => {
-                let help = match suggest::closest(other, FUNCTIONS) {
-                    Some(s) => format!("是否应为「{s}」？可用的函数：{}", FUNCTIONS.join("、")),
-                    None => format!("可用的函数：{}", FUNCTIONS.join("、")),
-                };
+                let listing = format!("可用的函数：{}", FUNCTIONS.join("、"));
+                let help = suggest::help_with(other, FUNCTIONS, &listing);
                 self.error("P0101", f.span, format!("未知的函数「{other}」"), "未知函数".into(), &help);
                 None
             }

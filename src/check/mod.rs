@@ -19,7 +19,7 @@ use crate::diag::{self, Diagnostic, FileId, SourceMap, Span};
 use crate::ir;
 use crate::syntax::ast;
 use expr::Lower;
-pub use suggest::closest;
+pub use suggest::{closest, help_with};
 use text::Normalized;
 pub use vocab::VocabScope;
 

@@ -27,6 +27,15 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .map(|(_, c)| c)
 }
 
+/// A help line: the closest candidate, if any, then `listing` (what is
+/// allowed): `是否应为「企业」？可选：企业、…`.
+pub fn help_with<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>, listing: &str) -> String {
+    match closest(name, candidates) {
+        Some(s) => format!("是否应为「{s}」？{listing}"),
+        None => listing.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
