@@ -2,7 +2,8 @@
 //!
 //! - `check_*`: parse + check policy source, reported as bytes/s; the
 //!   generated sizes show that checking grows linearly.
-//! - `eval_*`: one case through the evaluator, with and without trace.
+//! - `eval_*`: one case through the evaluator, rulings with reasons, with
+//!   and without trace; `decide_*`: outcomes and amounts only.
 //! - `batch`: JSON Lines in, ruling lines out, end to end.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
@@ -11,7 +12,7 @@ use std::path::PathBuf;
 use divan::counter::{BytesCount, ItemsCount};
 use divan::Bencher;
 use policyc::diag::SourceMap;
-use policyc::eval::{self, Options};
+use policyc::eval::{Evaluator, Options};
 use policyc::ir::Program;
 use policyc::{batch, case, workspace};
 
@@ -97,29 +98,44 @@ fn enterprise(n: usize) -> String {
     s
 }
 
-#[divan::bench(args = [false, true])]
-fn eval_enterprise_25(b: Bencher, trace: bool) {
+/// Rulings with their reasons (and the trace), as `eval` and `batch` write them.
+fn bench_evaluate(b: Bencher, yaml: &str, trace: bool) {
     let program = program();
-    let case = load_case(&program, &enterprise(25));
-    b.counter(ItemsCount::new(1usize))
-        .bench(|| eval::evaluate(&program, &case, Options { trace, ..Default::default() }).unwrap());
+    let case = load_case(&program, yaml);
+    let mut evaluator = Evaluator::new(&program);
+    b.counter(ItemsCount::new(1usize)).bench_local(|| evaluator.evaluate(&case, Options { trace }).unwrap());
 }
 
 /// Outcomes and amounts only, as `batch --summary-only` evaluates.
-#[divan::bench]
-fn eval_enterprise_25_without_reasons(b: Bencher) {
+fn bench_decide(b: Bencher, yaml: &str) {
     let program = program();
-    let case = load_case(&program, &enterprise(25));
-    let options = Options { without_reasons: true, ..Default::default() };
-    b.counter(ItemsCount::new(1usize)).bench(|| eval::evaluate(&program, &case, options).unwrap());
+    let case = load_case(&program, yaml);
+    let mut evaluator = Evaluator::new(&program);
+    let mut out = Vec::new();
+    b.counter(ItemsCount::new(1usize)).bench_local(|| {
+        out.clear();
+        evaluator.decide(&case, &mut out).unwrap()
+    });
+}
+
+#[divan::bench(args = [false, true])]
+fn eval_enterprise_25(b: Bencher, trace: bool) {
+    bench_evaluate(b, &enterprise(25), trace);
+}
+
+#[divan::bench]
+fn decide_enterprise_25(b: Bencher) {
+    bench_decide(b, &enterprise(25));
 }
 
 #[divan::bench(args = [false, true])]
 fn eval_person(b: Bencher, trace: bool) {
-    let program = program();
-    let case = load_case(&program, PERSON);
-    b.counter(ItemsCount::new(1usize))
-        .bench(|| eval::evaluate(&program, &case, Options { trace, ..Default::default() }).unwrap());
+    bench_evaluate(b, PERSON, trace);
+}
+
+#[divan::bench]
+fn decide_person(b: Bencher) {
+    bench_decide(b, PERSON);
 }
 
 /// JSON Lines like benches/population.py writes, without Python.
@@ -158,7 +174,6 @@ fn batch_end_to_end(b: Bencher, workers: usize) {
 fn batch_summary_only(b: Bencher, workers: usize) {
     let program = program();
     let input = population(2_000);
-    let options = Options { without_reasons: true, ..Default::default() };
     b.counter(ItemsCount::new(2_000usize))
-        .bench(|| batch::run(&program, input.as_bytes(), None, workers, options, &|_| {}).unwrap());
+        .bench(|| batch::run(&program, input.as_bytes(), None, workers, Options::default(), &|_| {}).unwrap());
 }

@@ -14,8 +14,8 @@ use serde::Serialize;
 
 use crate::case::{self, Node};
 use crate::diag::FileId;
-use crate::eval::{self, Evaluation, Outcome};
-use crate::ir::{Program, Text};
+use crate::eval::{self, Decision, Evaluator, Outcome, RuleId};
+use crate::ir::{self, Program, Text};
 use crate::report;
 
 /// Lines read and evaluated at a time.
@@ -41,16 +41,16 @@ pub struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, r: &eval::Ruling) {
-        match r.outcome {
+    fn add(&mut self, outcome: Outcome, amount: Option<Decimal>, ceiling: Option<Decimal>) {
+        match outcome {
             Outcome::Granted => {
                 self.granted += 1;
-                self.amount = self.amount.saturating_add(r.amount.unwrap_or_default());
+                self.amount = self.amount.saturating_add(amount.unwrap_or_default());
             }
             Outcome::Refused => self.refused += 1,
             Outcome::Pending => {
                 self.pending += 1;
-                self.pending_ceiling = self.pending_ceiling.saturating_add(r.ceiling.unwrap_or_default());
+                self.pending_ceiling = self.pending_ceiling.saturating_add(ceiling.unwrap_or_default());
             }
         }
     }
@@ -111,21 +111,6 @@ pub struct Summary {
 }
 
 impl Summary {
-    fn add(&mut self, e: &Evaluation) {
-        self.cases += 1;
-        self.total = self.total.saturating_add(e.total);
-        for r in &e.rulings {
-            self.outcomes.add(r);
-            let (doc, clause, benefit) = (&r.document, Some(r.clause.clone()), Some(r.benefit.clone()));
-            self.by_document.entry((doc.clone(), None, None)).or_default().add(r);
-            self.by_clause.entry((doc.clone(), clause.clone(), None)).or_default().add(r);
-            self.by_benefit.entry((doc.clone(), clause, benefit)).or_default().add(r);
-            if let Some(f) = &r.funding {
-                self.by_funding.entry((f.clone(), None, None)).or_default().add(r);
-            }
-        }
-    }
-
     fn merge(&mut self, other: Summary) {
         self.cases += other.cases;
         self.total = self.total.saturating_add(other.total);
@@ -144,12 +129,90 @@ impl Summary {
     }
 }
 
-/// Evaluates one JSON line: the ruling JSON, or the problems with it.
-pub fn eval_line(program: &Program, text: &str, options: eval::Options) -> Result<Evaluation, Vec<String>> {
+/// Totals while cases are being counted: one tally per rule of the
+/// program, found by index, so counting a ruling neither hashes nor
+/// compares names. Turned into a [`Summary`] by name at the end of a chunk.
+struct Totals<'p> {
+    program: &'p Program,
+    /// For each document, where each clause's rules start in `rules`.
+    first_rule: &'p [Vec<u32>],
+    rules: Vec<Tally>,
+    cases: u64,
+    total: Decimal,
+    errors: Vec<LineError>,
+}
+
+/// For each document, where each clause's rules start in a flat table of
+/// every rule of the program; and the table's length.
+fn rule_table(program: &Program) -> (Vec<Vec<u32>>, usize) {
+    let mut next = 0u32;
+    let starts = program
+        .documents
+        .iter()
+        .map(|d| {
+            d.clauses
+                .iter()
+                .map(|c| {
+                    let first = next;
+                    next = next.saturating_add(c.benefits.len() as u32);
+                    first
+                })
+                .collect()
+        })
+        .collect();
+    (starts, next as usize)
+}
+
+impl<'p> Totals<'p> {
+    fn new(program: &'p Program, (first_rule, rules): &'p (Vec<Vec<u32>>, usize)) -> Self {
+        Totals {
+            program,
+            first_rule,
+            rules: vec![Tally::default(); *rules],
+            cases: 0,
+            total: Decimal::ZERO,
+            errors: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, rule: RuleId, outcome: Outcome, amount: Option<Decimal>, ceiling: Option<Decimal>) {
+        let first = self.first_rule.get(rule.document as usize).and_then(|d| d.get(rule.clause as usize));
+        if let Some(t) = first.and_then(|f| self.rules.get_mut((*f + rule.benefit) as usize)) {
+            t.add(outcome, amount, ceiling);
+        }
+    }
+
+    /// The totals by name.
+    fn summary(self) -> Summary {
+        let mut s = Summary { cases: self.cases, total: self.total, errors: self.errors, ..Summary::default() };
+        let mut rules = self.rules.iter();
+        for doc in &self.program.documents {
+            for clause in &doc.clauses {
+                for b in &clause.benefits {
+                    let Some(t) = rules.next() else { continue };
+                    if *t == Tally::default() {
+                        continue;
+                    }
+                    let (d, c, n) = (&doc.id, Some(clause.id.clone()), Some(b.name.clone()));
+                    s.outcomes.merge(t);
+                    s.by_document.entry((d.clone(), None, None)).or_default().merge(t);
+                    s.by_clause.entry((d.clone(), c.clone(), None)).or_default().merge(t);
+                    s.by_benefit.entry((d.clone(), c, n)).or_default().merge(t);
+                    if let Some(f) = &b.funding {
+                        s.by_funding.entry((f.clone(), None, None)).or_default().merge(t);
+                    }
+                }
+            }
+        }
+        s
+    }
+}
+
+/// Reads one JSON line into a case, or the problems with it.
+fn read_line(program: &Program, text: &str) -> Result<ir::Case, Vec<String>> {
     let node: Node = case::parse_json_line(text).map_err(|e| vec![e])?;
-    let case = case::validate(program, &node, (FileId(0), "输入"), text)
-        .map_err(|diags| diags.into_iter().map(|d| format!("[{}] {}", d.code, d.message)).collect::<Vec<_>>())?;
-    eval::evaluate(program, &case, options).map_err(|e| vec![e.to_string()])
+    case::validate(program, &node, (FileId(0), "输入"), text)
+        .map_err(|diags| diags.into_iter().map(|d| format!("[{}] {}", d.code, d.message)).collect())
 }
 
 /// What one worker made of its share of a chunk.
@@ -158,32 +221,58 @@ struct Part {
     summary: Summary,
 }
 
-fn work(program: &Program, lines: &[(u64, String)], options: eval::Options, write: bool) -> Part {
-    let mut out = Vec::with_capacity(lines.len());
-    let mut summary = Summary::default();
+/// Evaluates a share of a chunk: with `write`, every ruling with its
+/// reasons, one JSON line per case; without, outcomes and amounts only.
+fn work(
+    program: &Program,
+    rule_table: &(Vec<Vec<u32>>, usize),
+    lines: &[(u64, String)],
+    options: eval::Options,
+    write: bool,
+) -> Part {
+    let mut evaluator = Evaluator::new(program);
+    let mut totals = Totals::new(program, rule_table);
+    let mut out = Vec::with_capacity(if write { lines.len() } else { 0 });
+    let mut decisions: Vec<Decision> = Vec::new();
     for (n, text) in lines {
-        match eval_line(program, text, options) {
-            Ok(e) => {
-                summary.add(&e);
-                if write {
-                    out.push(report::json_line(&e));
+        let result = read_line(program, text).and_then(|case| {
+            if write {
+                let e = evaluator.evaluate(&case, options).map_err(|e| vec![e.to_string()])?;
+                for r in &e.rulings {
+                    totals.add(r.rule, r.outcome, r.amount, r.ceiling);
                 }
+                out.push(report::json_line(&e));
+                Ok(e.total)
+            } else {
+                decisions.clear();
+                let total = evaluator.decide(&case, &mut decisions).map_err(|e| vec![e.to_string()])?;
+                for d in &decisions {
+                    totals.add(d.rule, d.outcome, d.amount, d.ceiling);
+                }
+                Ok(total)
+            }
+        });
+        match result {
+            Ok(total) => {
+                totals.cases += 1;
+                totals.total = totals.total.saturating_add(total);
             }
             Err(messages) => {
                 let err = LineError { line: *n, messages };
                 if write {
                     out.push(serde_json::to_string(&err).unwrap_or_default());
                 }
-                summary.errors.push(err);
+                totals.errors.push(err);
             }
         }
     }
-    Part { lines: out, summary }
+    Part { lines: out, summary: totals.summary() }
 }
 
 /// Runs every case of `input` and writes one line per input line to
 /// `output` (a ruling, or `{"行":…,"错误":[…]}` for a line that could not be
-/// evaluated); with no output, only the summary is made. Blank lines are
+/// evaluated); with no output, only the summary is made, from outcomes and
+/// amounts without reasons. Blank lines are
 /// skipped. `progress` is told the number of
 /// lines done after each chunk.
 pub fn run(
@@ -195,6 +284,8 @@ pub fn run(
     progress: &dyn Fn(u64),
 ) -> io::Result<Summary> {
     let workers = workers.max(1);
+    let rule_table = rule_table(program);
+    let rule_table = &rule_table;
     let mut summary = Summary::default();
     let mut chunk: Vec<(u64, String)> = Vec::with_capacity(CHUNK);
     let mut done = 0u64;
@@ -225,7 +316,7 @@ pub fn run(
         }
         let per = chunk.len().div_ceil(workers);
         let parts: Vec<Part> = if workers == 1 || chunk.len() < 64 {
-            vec![work(program, &chunk, options, output.is_some())]
+            vec![work(program, rule_table, &chunk, options, output.is_some())]
         } else {
             std::thread::scope(|s| -> io::Result<Vec<Part>> {
                 let mut handles = Vec::new();
@@ -233,7 +324,7 @@ pub fn run(
                 for slice in chunk.chunks(per) {
                     // Deeply nested rules recurse: workers get a main thread's stack.
                     let worker = std::thread::Builder::new().stack_size(WORKER_STACK);
-                    handles.push(worker.spawn_scoped(s, move || work(program, slice, options, write))?);
+                    handles.push(worker.spawn_scoped(s, move || work(program, rule_table, slice, options, write))?);
                 }
                 Ok(handles
                     .into_iter()

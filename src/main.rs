@@ -362,7 +362,7 @@ fn main() -> ExitCode {
                     b.set_message(format!("已裁定 {n} 个案例"));
                 }
             };
-            let options = eval::Options { without_reasons: summary_only, ..Default::default() };
+            let options = eval::Options::default();
             let rulings: Option<&mut dyn std::io::Write> = if summary_only { None } else { Some(&mut writer) };
             let summary = match policyc::batch::run(&program, reader, rulings, workers, options, &progress) {
                 Ok(s) => s,
@@ -435,7 +435,7 @@ fn main() -> ExitCode {
                     return ExitCode::from(if e.unreadable { exit::IO } else { exit::CASE });
                 }
             };
-            match eval::evaluate(&program, &case, eval::Options { trace, ..Default::default() }) {
+            match eval::evaluate(&program, &case, eval::Options { trace }) {
                 Ok(e) => {
                     match format {
                         OutputFormat::Table => print!("{}", report::table(&e)),

@@ -41,7 +41,7 @@ fn eval_regressions() {
         let file = sources.add(path.display().to_string(), text);
         for format in [case::Format::Json, case::Format::Yaml] {
             if let Ok((c, _)) = case::load(&program, &sources, file, format) {
-                let _ = eval::evaluate(&program, &c, eval::Options { trace: true, ..Default::default() });
+                let _ = eval::evaluate(&program, &c, eval::Options { trace: true });
             }
         }
     }

@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
     let file = sources.add("case", text);
     for format in [policyc::case::Format::Json, policyc::case::Format::Yaml] {
         if let Ok((case, _)) = policyc::case::load(program(), &sources, file, format) {
-            if let Ok(e) = policyc::eval::evaluate(program(), &case, policyc::eval::Options { trace: true, ..Default::default() }) {
+            if let Ok(e) = policyc::eval::evaluate(program(), &case, policyc::eval::Options { trace: true }) {
                 let _ = policyc::report::json(&e);
                 let _ = policyc::report::table(&e);
             }

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::date::Date;
 use crate::ir::{self, Amount, Benefit, Clause, Cond, Document, Frequency, Program, Record, Text, Value};
-pub use value::{round_money, show_number, show_value, Env, Fail};
+pub use value::{round_money, show_number, show_value, Env, Fail, FailKind, Local};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Outcome {
@@ -32,9 +32,31 @@ impl Outcome {
     }
 }
 
+/// Which rule a ruling comes from: indices into [`Program::documents`],
+/// [`Document::clauses`] and [`Clause::benefits`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct RuleId {
+    pub document: u32,
+    pub clause: u32,
+    pub benefit: u32,
+}
+
+/// A ruling without words: what [`Evaluator::decide`] gives, for totals
+/// over a population.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Decision {
+    pub rule: RuleId,
+    pub outcome: Outcome,
+    pub amount: Option<Decimal>,
+    pub ceiling: Option<Decimal>,
+}
+
 /// One ruling, in the shape of CASES.md.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Ruling {
+    /// The rule, for totals; not part of the ruling JSON.
+    #[serde(skip)]
+    pub rule: RuleId,
     #[serde(rename = "文件")]
     pub document: Text,
     #[serde(rename = "条款")]
@@ -139,82 +161,188 @@ impl std::fmt::Display for EvalError {
     }
 }
 
+fn total_overflow() -> EvalError {
+    EvalError::Overflow { document: String::new(), clause: String::new(), expr: "合计".into() }
+}
+
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
     /// Record every condition, definition and cap in each ruling's 追踪.
     pub trace: bool,
-    /// Decide outcomes and amounts only, with empty 理由: for totals over a
-    /// population, where no ruling is read.
-    pub without_reasons: bool,
 }
 
-/// Evaluates a case against the documents it names.
+/// Evaluates a case against the documents it names, with reasons.
 pub fn evaluate(program: &Program, case: &ir::Case, options: Options) -> Result<Evaluation, EvalError> {
-    let history = History::of(program, &case.subject);
-    let mut out = Evaluation {
-        id: case.id.clone(),
-        date: case.date,
-        rulings: Vec::with_capacity(
-            case.documents.iter().filter_map(|id| program.document(id)).map(|d| d.groups.len()).sum(),
-        ),
-        statuses: Vec::new(),
-        notices: Vec::new(),
-        total: Decimal::ZERO,
-    };
-    // A clause adopted by a lower-level document in force replaces its
-    // parent's clause when both documents are asked for.
-    let superseded: Vec<(&str, &str)> = case
-        .documents
-        .iter()
-        .filter_map(|id| program.document(id))
-        .filter(|d| d.window.contains(case.date))
-        .flat_map(|d| d.clauses.iter().filter_map(|c| c.adopts.as_ref()))
-        .map(|(d, c)| (&**d, &**c))
-        .collect();
-    for doc_id in &case.documents {
-        let Some(doc) = program.document(doc_id) else { continue };
-        DocEval { program, doc, case, history: &history, options, superseded: &superseded, out: &mut out }.run()?;
+    Evaluator::new(program).evaluate(case, options)
+}
+
+/// A program made ready for many cases. Create it once, then call
+/// [`Evaluator::decide`] or [`Evaluator::evaluate`] per case: the table that
+/// holds each clause's definitions is reused, so deciding a case allocates
+/// nothing but what it appends.
+pub struct Evaluator<'p> {
+    program: &'p Program,
+    /// For each document, where each clause's definitions start in `locals`.
+    first_local: Vec<Vec<u32>>,
+    locals: Vec<Local<'p>>,
+}
+
+/// A rule group's outcome, with the words for it when they are wanted.
+struct Verdict {
+    decision: Decision,
+    reasons: Vec<String>,
+}
+
+impl<'p> Evaluator<'p> {
+    pub fn new(program: &'p Program) -> Self {
+        let first_local: Vec<Vec<u32>> = program
+            .documents
+            .iter()
+            .map(|d| {
+                let mut next = 0u32;
+                d.clauses
+                    .iter()
+                    .map(|c| {
+                        let first = next;
+                        next = next.saturating_add(c.lets.len() as u32);
+                        first
+                    })
+                    .collect()
+            })
+            .collect();
+        let most = program.documents.iter().map(|d| d.clauses.iter().map(|c| c.lets.len()).sum::<usize>()).max();
+        let locals = std::iter::repeat_with(Local::new).take(most.unwrap_or(0)).collect();
+        Evaluator { program, first_local, locals }
     }
-    out.total = out
-        .rulings
-        .iter()
-        .filter(|r| r.outcome == Outcome::Granted)
-        .filter_map(|r| r.amount)
-        .try_fold(Decimal::ZERO, |acc, a| acc.checked_add(a))
-        .ok_or_else(|| EvalError::Overflow { document: String::new(), clause: String::new(), expr: "合计".into() })?;
-    Ok(out)
+
+    /// Outcomes and amounts only, appended to `out`; returns the total
+    /// granted. The same decisions [`Evaluator::evaluate`] makes, without
+    /// reasons, statuses or notices.
+    pub fn decide(&mut self, case: &ir::Case, out: &mut Vec<Decision>) -> Result<Decimal, EvalError> {
+        let mut total = Decimal::ZERO;
+        self.each_document(case, false, |doc| {
+            doc.verdicts(|v| {
+                let d = v.decision;
+                if d.outcome == Outcome::Granted {
+                    total = total.checked_add(d.amount.unwrap_or_default()).ok_or_else(total_overflow)?;
+                }
+                out.push(d);
+                Ok(())
+            })
+        })?;
+        Ok(total)
+    }
+
+    /// Rulings with their reasons, statuses and notices.
+    pub fn evaluate(&mut self, case: &ir::Case, options: Options) -> Result<Evaluation, EvalError> {
+        let program = self.program;
+        let mut out = Evaluation {
+            id: case.id.clone(),
+            date: case.date,
+            rulings: Vec::with_capacity(
+                case.documents.iter().filter_map(|id| program.document(id)).map(|d| d.groups.len()).sum(),
+            ),
+            statuses: Vec::new(),
+            notices: Vec::new(),
+            total: Decimal::ZERO,
+        };
+        self.each_document(case, true, |doc| {
+            for (ci, clause) in doc.doc.clauses.iter().enumerate() {
+                doc.statuses_and_notices(ci, clause, &mut out.statuses, &mut out.notices)?;
+            }
+            doc.verdicts(|v| {
+                out.rulings.push(doc.ruling(v, options.trace));
+                Ok(())
+            })
+        })?;
+        out.total = out
+            .rulings
+            .iter()
+            .filter(|r| r.outcome == Outcome::Granted)
+            .filter_map(|r| r.amount)
+            .try_fold(Decimal::ZERO, |acc, a| acc.checked_add(a))
+            .ok_or_else(total_overflow)?;
+        Ok(out)
+    }
+
+    /// Runs `each` over the documents the case names, in its order.
+    fn each_document(
+        &mut self,
+        case: &ir::Case,
+        words: bool,
+        mut each: impl FnMut(&DocEval<'_, 'p>) -> Result<(), EvalError>,
+    ) -> Result<(), EvalError> {
+        let program = self.program;
+        let history = History::of(program, &case.subject);
+        // A clause adopted by a lower-level document in force replaces its
+        // parent's clause when both documents are asked for.
+        let superseded: Vec<(&str, &str)> = case
+            .documents
+            .iter()
+            .filter_map(|id| program.document(id))
+            .filter(|d| d.window.contains(case.date))
+            .flat_map(|d| d.clauses.iter().filter_map(|c| c.adopts.as_ref()))
+            .map(|(d, c)| (&**d, &**c))
+            .collect();
+        for doc_id in &case.documents {
+            let Some(index) = program.documents.iter().position(|d| &*d.id == doc_id) else { continue };
+            let (Some(doc), Some(first_local)) = (program.documents.get(index), self.first_local.get(index)) else {
+                continue;
+            };
+            for cell in &mut self.locals {
+                cell.take();
+            }
+            let doc_eval = DocEval {
+                program,
+                index: index as u32,
+                doc,
+                case,
+                history: &history,
+                words,
+                superseded: &superseded,
+                first_local,
+                locals: &self.locals,
+            };
+            each(&doc_eval)?;
+        }
+        Ok(())
+    }
 }
 
 /// 享受记录, folded for matching: (benefit key, date).
-struct History(Vec<(String, Date)>);
+struct History<'e>(Vec<(&'e str, Date)>);
 
-impl History {
-    fn of(program: &Program, subject: &Record) -> History {
+impl<'e> History<'e> {
+    fn of(program: &Program, subject: &'e Record) -> History<'e> {
         let Some(h) = program.vocabulary.history else { return History(Vec::new()) };
         let Value::List(items) = subject.get(h.list_slot) else { return History(Vec::new()) };
         History(
             items
                 .iter()
                 .filter_map(|r| match (r.get(h.name_slot), r.get(h.date_slot)) {
-                    (Value::Text(name), Value::Date(d)) => Some((name.clone(), *d)),
+                    (Value::Text(name), Value::Date(d)) => Some((name.as_str(), *d)),
                     _ => None,
                 })
                 .collect(),
         )
     }
     fn dates<'a>(&'a self, key: &'a str) -> impl Iterator<Item = Date> + 'a {
-        self.0.iter().filter(move |(k, _)| k == key).map(|(_, d)| *d)
+        self.0.iter().filter(move |(k, _)| *k == key).map(|(_, d)| *d)
     }
 }
 
-struct DocEval<'a> {
-    program: &'a Program,
-    doc: &'a Document,
-    case: &'a ir::Case,
-    history: &'a History,
-    options: Options,
-    superseded: &'a [(&'a str, &'a str)],
-    out: &'a mut Evaluation,
+/// One document over one case.
+struct DocEval<'e, 'p> {
+    program: &'p Program,
+    index: u32,
+    doc: &'p Document,
+    case: &'e ir::Case,
+    history: &'e History<'e>,
+    /// Whether to write reasons; off, only outcomes and amounts are made.
+    words: bool,
+    superseded: &'e [(&'p str, &'p str)],
+    first_local: &'e [u32],
+    locals: &'e [Local<'p>],
 }
 
 /// What became of checking one condition.
@@ -225,15 +353,10 @@ enum Check {
     Unknown(String),
 }
 
-impl DocEval<'_> {
-    fn run(&mut self) -> Result<(), EvalError> {
-        let locals: Vec<Vec<Result<Value, Fail>>> = self.doc.clauses.iter().map(|c| self.lets(c)).collect();
-        for (ci, clause) in self.doc.clauses.iter().enumerate() {
-            let env = self.env(locals.get(ci).map_or(&[], Vec::as_slice));
-            let (statuses, notices) = self.statuses_and_notices(clause, &env)?;
-            self.out.statuses.extend(statuses);
-            self.out.notices.extend(notices);
-        }
+impl<'e, 'p> DocEval<'e, 'p> {
+    /// The rule groups' verdicts, in the document's order; a group for
+    /// another kind of applicant, or replaced by an adopting clause, gives none.
+    fn verdicts(&self, mut emit: impl FnMut(Verdict) -> Result<(), EvalError>) -> Result<(), EvalError> {
         for group in &self.doc.groups {
             let replaced = group
                 .first()
@@ -242,36 +365,27 @@ impl DocEval<'_> {
             if replaced {
                 continue;
             }
-            let ruling = self.group(group, &locals)?;
-            if let Some(r) = ruling {
-                self.out.rulings.push(r);
+            if let Some(v) = self.group(group)? {
+                emit(v)?;
             }
         }
         Ok(())
     }
 
-    fn env<'e>(&'e self, locals: &'e [Result<Value, Fail>]) -> Env<'e> {
-        Env { program: self.program, date: self.case.date, subject: &self.case.subject, locals, item: None }
+    /// The environment of a clause: its definitions, computed when first read.
+    fn env(&self, clause: u32) -> Env<'e, 'p> {
+        let lets = self.doc.clauses.get(clause as usize).map_or(&[][..], |c| c.lets.as_slice());
+        let first = self.first_local.get(clause as usize).map_or(0, |f| *f as usize);
+        let locals = self.locals.get(first..first + lets.len()).unwrap_or_default();
+        Env { program: self.program, date: self.case.date, subject: &self.case.subject, lets, locals, item: None }
     }
 
-    fn lets(&self, clause: &Clause) -> Vec<Result<Value, Fail>> {
-        let mut values: Vec<Result<Value, Fail>> = Vec::with_capacity(clause.lets.len());
-        for l in &clause.lets {
-            let v = self.env(&values).eval(&l.expr);
-            values.push(v);
-        }
-        values
-    }
-
-    fn overflow(&self, clause: &Clause, f: &Fail) -> Option<EvalError> {
-        match f {
-            Fail::Overflow(expr) => Some(EvalError::Overflow {
-                document: self.doc.id.to_string(),
-                clause: clause.id.to_string(),
-                expr: expr.clone(),
-            }),
-            _ => None,
-        }
+    fn overflow(&self, clause: &Clause, env: &Env, f: &Fail) -> Option<EvalError> {
+        (f.kind == FailKind::Overflow).then(|| EvalError::Overflow {
+            document: self.doc.id.to_string(),
+            clause: clause.id.to_string(),
+            expr: env.describe(f.expr, f.item),
+        })
     }
 
     /// The values a condition reads, as `合格人数 = 25人`; a value the case
@@ -282,12 +396,16 @@ impl DocEval<'_> {
             .iter()
             .map(|r| {
                 let (value, defaulted) = match r.access {
-                    ir::Access::Slot(s) => (self.case.subject.get(s).clone(), self.case.subject.is_defaulted(s)),
-                    ir::Access::Local(i) => {
-                        (env.locals.get(i as usize).and_then(|v| v.clone().ok()).unwrap_or(Value::Missing), false)
-                    }
+                    ir::Access::Slot(s) => (self.case.subject.get(s), self.case.subject.is_defaulted(s)),
+                    ir::Access::Local(i) => (
+                        match env.local(i) {
+                            Some(Ok(v)) => v,
+                            _ => &Value::Missing,
+                        },
+                        false,
+                    ),
                 };
-                let shown = show_value(self.program, &value, r.ty);
+                let shown = show_value(self.program, value, r.ty);
                 if defaulted {
                     format!("{} = {shown}（案例未提供，按默认值）", r.name)
                 } else {
@@ -298,7 +416,7 @@ impl DocEval<'_> {
         parts.join("，")
     }
 
-    fn check(&self, clause: &Clause, cond: &Cond, env: &Env, expect: bool) -> Result<Check, EvalError> {
+    fn check(&self, clause: &Clause, cond: &'p Cond, env: &Env<'e, 'p>, expect: bool) -> Result<Check, EvalError> {
         let truth = env.truth(&cond.expr);
         self.describe(clause, cond, env, truth, expect)
     }
@@ -329,22 +447,27 @@ impl DocEval<'_> {
             }
             Ok(_) => Ok(Check::Fail(with_refs(if expect { "不符合：" } else { "属于除外情形：" }))),
             Err(f) => {
-                if let Some(e) = self.overflow(clause, &f) {
+                if let Some(e) = self.overflow(clause, env, &f) {
                     return Err(e);
                 }
-                Ok(Check::Unknown(self.say(|| format!("无法判定：{}，{}", cond.text, fail_words(&f)))))
+                Ok(Check::Unknown(self.say(|| format!("无法判定：{}，{}", cond.text, env.fail_words(&f)))))
             }
         }
     }
 
-    fn statuses_and_notices(&self, clause: &Clause, env: &Env) -> Result<(Vec<StatusRuling>, Vec<Notice>), EvalError> {
-        let mut statuses = Vec::new();
-        let mut notices = Vec::new();
+    fn statuses_and_notices(
+        &self,
+        ci: usize,
+        clause: &'p Clause,
+        statuses: &mut Vec<StatusRuling>,
+        notices: &mut Vec<Notice>,
+    ) -> Result<(), EvalError> {
         if !clause.window.contains(self.case.date) || !self.doc.window.contains(self.case.date) {
-            return Ok((statuses, notices));
+            return Ok(());
         }
+        let env = self.env(ci as u32);
         for s in &clause.statuses {
-            if let Check::Pass(reason) = self.check(clause, &s.cond, env, true)? {
+            if let Check::Pass(reason) = self.check(clause, &s.cond, &env, true)? {
                 statuses.push(StatusRuling {
                     document: self.doc.id.clone(),
                     clause: clause.id.clone(),
@@ -356,7 +479,7 @@ impl DocEval<'_> {
         for c in &clause.constraints {
             // A constraint is only reported when the facts show it broken.
             if matches!(env.truth(&c.cond.expr), Ok(false)) {
-                if let Check::Fail(reason) | Check::Unknown(reason) = self.check(clause, &c.cond, env, true)? {
+                if let Check::Fail(reason) | Check::Unknown(reason) = self.check(clause, &c.cond, &env, true)? {
                     notices.push(Notice {
                         document: self.doc.id.clone(),
                         clause: clause.id.clone(),
@@ -366,127 +489,146 @@ impl DocEval<'_> {
                 }
             }
         }
-        Ok((statuses, notices))
+        Ok(())
     }
 
     /// Eligibility of one rule: its window, the clause's 适用 and its 条件.
-    /// Returns the reasons, and whether everything held.
-    fn eligible(&self, clause: &Clause, b: &Benefit, env: &Env) -> Result<(bool, Vec<String>), EvalError> {
+    /// Returns whether everything held, and the reasons.
+    fn eligible(
+        &self,
+        clause: &'p Clause,
+        b: &'p Benefit,
+        env: &Env<'e, 'p>,
+    ) -> Result<(bool, Vec<String>), EvalError> {
         let date = self.case.date;
         if !self.doc.window.contains(date) {
-            return Ok((
-                false,
-                vec![self.say(|| format!("文件有效期为 {}，裁定日期 {date} 不在有效期内", self.doc.window.describe()))],
-            ));
+            let why = self.say(|| format!("文件有效期为 {}，裁定日期 {date} 不在有效期内", self.doc.window.describe()));
+            return Ok((false, self.one(why)));
         }
         if !b.window.contains(date) {
-            return Ok((
-                false,
-                vec![self.say(|| format!("本项政策执行期限为 {}，裁定日期 {date} 不在期限内", b.window.describe()))],
-            ));
+            let why = self.say(|| format!("本项政策执行期限为 {}，裁定日期 {date} 不在期限内", b.window.describe()));
+            return Ok((false, self.one(why)));
         }
         let conds = || clause.applies.iter().chain(b.conditions.iter());
-        if self.options.without_reasons {
-            let mut eligible = true;
-            for c in conds() {
-                match env.truth(&c.expr) {
-                    Ok(v) => eligible &= v,
-                    Err(f) => match self.overflow(clause, &f) {
-                        Some(e) => return Err(e),
-                        None => eligible = false,
-                    },
+        let (mut failed, mut unknown) = (false, false);
+        for c in conds() {
+            match env.truth(&c.expr) {
+                Ok(v) => failed |= !v,
+                Err(f) => match self.overflow(clause, env, &f) {
+                    Some(e) => return Err(e),
+                    None => unknown = true,
+                },
+            }
+        }
+        let mut reasons = Vec::new();
+        if self.words {
+            // A refusal lists what failed; a missing fact matters only when
+            // nothing else already decides.
+            for cond in conds() {
+                let truth = env.truth(&cond.expr);
+                let cited = match (failed, unknown) {
+                    (true, _) => matches!(truth, Ok(false)),
+                    (false, true) => truth.is_err(),
+                    (false, false) => true,
+                };
+                if cited {
+                    let (Check::Pass(r) | Check::Fail(r) | Check::Unknown(r)) =
+                        self.describe(clause, cond, env, truth, true)?;
+                    reasons.push(r);
                 }
             }
-            return Ok((eligible, Vec::new()));
-        }
-        // Values first, then words only for the conditions the ruling will
-        // cite: a refusal lists what failed, and a missing fact matters only
-        // when nothing else already decides.
-        let values: Vec<(&Cond, Result<bool, Fail>)> = conds().map(|c| (c, env.truth(&c.expr))).collect();
-        if let Some(e) = values.iter().find_map(|(_, t)| t.as_ref().err().and_then(|f| self.overflow(clause, f))) {
-            return Err(e);
-        }
-        let failed = values.iter().any(|(_, t)| matches!(t, Ok(false)));
-        let unknown = values.iter().any(|(_, t)| t.is_err());
-        let cited = |t: &Result<bool, Fail>| match (failed, unknown) {
-            (true, _) => matches!(t, Ok(false)),
-            (false, true) => t.is_err(),
-            (false, false) => true,
-        };
-        let mut reasons = Vec::new();
-        for (cond, truth) in values.into_iter().filter(|(_, t)| cited(t)) {
-            let (Check::Pass(r) | Check::Fail(r) | Check::Unknown(r)) =
-                self.describe(clause, cond, env, truth, true)?;
-            reasons.push(r);
         }
         Ok((!failed && !unknown, reasons))
     }
 
-    fn group(&self, group: &[(u32, u32)], locals: &[Vec<Result<Value, Fail>>]) -> Result<Option<Ruling>, EvalError> {
+    /// The verdict of a group of rules of one name: the first (highest
+    /// priority) whose conditions hold decides.
+    fn group(&self, group: &[(u32, u32)]) -> Result<Option<Verdict>, EvalError> {
         let lookup = |&(c, b): &(u32, u32)| {
             let clause = self.doc.clauses.get(c as usize)?;
-            Some((clause, clause.benefits.get(b as usize)?, locals.get(c as usize).map_or(&[][..], Vec::as_slice)))
+            Some((c, b, clause, clause.benefits.get(b as usize)?))
         };
         // A benefit for another kind of applicant gets no ruling at all.
         let for_someone_else = group
             .iter()
             .filter_map(lookup)
-            .all(|(_, b, loc)| b.audience.as_ref().is_some_and(|a| matches!(self.env(loc).truth(a), Ok(false))));
+            .all(|(c, _, _, b)| b.audience.as_ref().is_some_and(|a| matches!(self.env(c).truth(a), Ok(false))));
         if for_someone_else {
             return Ok(None);
         }
         let mut fallback = None;
         for member in group {
-            let Some((clause, b, loc)) = lookup(member) else { continue };
-            let env = self.env(loc);
+            let Some((c, bi, clause, b)) = lookup(member) else { continue };
+            let env = self.env(c);
             let (ok, reasons) = self.eligible(clause, b, &env)?;
+            let rule = RuleId { document: self.index, clause: c, benefit: bi };
             if ok {
-                return self.decide(clause, b, &env, reasons).map(Some);
+                return self.decide(rule, clause, b, &env, reasons).map(Some);
             }
             // The base rule (lowest priority, last) explains a refusal.
-            fallback = Some((clause, b, reasons));
+            fallback = Some((rule, reasons));
         }
-        Ok(fallback.map(|(clause, b, reasons)| self.ruling(clause, b, Outcome::Refused, None, None, reasons)))
+        Ok(fallback.map(|(rule, reasons)| self.verdict(rule, Outcome::Refused, None, None, reasons)))
     }
 
-    fn ruling(
+    fn verdict(
         &self,
-        clause: &Clause,
-        b: &Benefit,
+        rule: RuleId,
         outcome: Outcome,
         amount: Option<Decimal>,
         ceiling: Option<Decimal>,
         mut reasons: Vec<String>,
-    ) -> Ruling {
-        if self.options.without_reasons {
-            reasons.clear();
-        } else if let Some((doc, id)) = &clause.adopts {
+    ) -> Verdict {
+        let adopts = self.doc.clauses.get(rule.clause as usize).and_then(|c| c.adopts.as_ref());
+        if let (true, Some((doc, id))) = (self.words, adopts) {
             reasons.push(format!("本条采纳上级文件 {doc} 条款 {id}，同时适用时取代之"));
         }
+        Verdict { decision: Decision { rule, outcome, amount, ceiling }, reasons }
+    }
+
+    /// A verdict in the shape of CASES.md, with its trace when asked for.
+    fn ruling(&self, v: Verdict, trace: bool) -> Ruling {
+        let RuleId { clause: c, benefit: bi, .. } = v.decision.rule;
+        let clause = self.doc.clauses.get(c as usize);
+        let b = clause.and_then(|clause| clause.benefits.get(bi as usize));
+        let trace = match (trace, clause, b) {
+            (true, Some(clause), Some(b)) => self.trace(clause, b, &self.env(c)),
+            _ => Vec::new(),
+        };
         Ruling {
+            rule: v.decision.rule,
             document: self.doc.id.clone(),
-            clause: clause.id.clone(),
-            benefit: b.name.clone(),
-            outcome,
-            amount,
-            ceiling,
-            funding: b.funding.clone(),
-            payer: b.payer.clone(),
-            lead: b.departments.first().cloned(),
-            reasons,
-            trace: Vec::new(),
+            clause: clause.map(|c| c.id.clone()).unwrap_or_else(|| Text::from("")),
+            benefit: b.map(|b| b.name.clone()).unwrap_or_else(|| Text::from("")),
+            outcome: v.decision.outcome,
+            amount: v.decision.amount,
+            ceiling: v.decision.ceiling,
+            funding: b.and_then(|b| b.funding.clone()),
+            payer: b.and_then(|b| b.payer.clone()),
+            lead: b.and_then(|b| b.departments.first().cloned()),
+            reasons: v.reasons,
+            trace,
         }
     }
 
     /// An eligible rule: exclusions, history, then the amount.
-    fn decide(&self, clause: &Clause, b: &Benefit, env: &Env, mut reasons: Vec<String>) -> Result<Ruling, EvalError> {
+    fn decide(
+        &self,
+        rule: RuleId,
+        clause: &'p Clause,
+        b: &'p Benefit,
+        env: &Env<'e, 'p>,
+        mut reasons: Vec<String>,
+    ) -> Result<Verdict, EvalError> {
         let refuse = |mut reasons: Vec<String>, why: String| {
-            reasons.push(why);
-            Ok(self.with_trace(self.ruling(clause, b, Outcome::Refused, None, None, reasons), clause, b, env))
+            if self.words {
+                reasons.push(why);
+            }
+            Ok(self.verdict(rule, Outcome::Refused, None, None, reasons))
         };
         for cond in &b.exclusions {
             match self.check(clause, cond, env, false)? {
-                Check::Pass(r) => reasons.push(r),
+                Check::Pass(r) => self.note(&mut reasons, || r),
                 Check::Fail(r) | Check::Unknown(r) => return refuse(reasons, r),
             }
         }
@@ -494,18 +636,25 @@ impl DocEval<'_> {
         match b.frequency {
             Frequency::Unlimited => {}
             Frequency::PerYear(n) => {
-                let taken: Vec<Date> = self.history.dates(&b.key).filter(|d| d.year() == date.year()).collect();
-                if taken.len() >= n as usize {
-                    let when: Vec<String> = taken.iter().map(Date::to_string).collect();
+                let taken = self.history.dates(&b.key).filter(|d| d.year() == date.year()).count();
+                if taken >= n as usize {
                     return refuse(
                         reasons,
-                        format!("{}年已享受{}次（{}），每年限{n}次", date.year(), taken.len(), when.join("、")),
+                        self.say(|| {
+                            let when: Vec<String> = self
+                                .history
+                                .dates(&b.key)
+                                .filter(|d| d.year() == date.year())
+                                .map(|d| d.to_string())
+                                .collect();
+                            format!("{}年已享受{taken}次（{}），每年限{n}次", date.year(), when.join("、"))
+                        }),
                     );
                 }
             }
             Frequency::Once => {
                 if let Some(d) = self.history.dates(&b.key).next() {
-                    return refuse(reasons, format!("已于 {d} 享受过，一次性待遇不重复给予"));
+                    return refuse(reasons, self.say(|| format!("已于 {d} 享受过，一次性待遇不重复给予")));
                 }
             }
         }
@@ -515,27 +664,32 @@ impl DocEval<'_> {
                 continue;
             }
             if let Some(d) = self.history.dates(&x.key).find(|d| in_period(*d)) {
-                let period = x.year.map_or(String::new(), |y| format!("{y}年内"));
-                return refuse(reasons, format!("已于 {d} 享受「{}」，{period}两者不能同时享受", x.other));
+                return refuse(
+                    reasons,
+                    self.say(|| {
+                        let period = x.year.map_or(String::new(), |y| format!("{y}年内"));
+                        format!("已于 {d} 享受「{}」，{period}两者不能同时享受", x.other)
+                    }),
+                );
             }
         }
-        let fail = |f: Fail, this: &Self, mut r: Vec<String>| -> Result<Ruling, EvalError> {
-            if let Some(e) = this.overflow(clause, &f) {
+        let cannot = |f: Fail, mut reasons: Vec<String>| -> Result<Verdict, EvalError> {
+            if let Some(e) = self.overflow(clause, env, &f) {
                 return Err(e);
             }
-            r.push(format!("无法计算金额：{}", fail_words(&f)));
-            Ok(this.with_trace(this.ruling(clause, b, Outcome::Refused, None, None, r), clause, b, env))
+            self.note(&mut reasons, || format!("无法计算金额：{}", env.fail_words(&f)));
+            Ok(self.verdict(rule, Outcome::Refused, None, None, reasons))
         };
-        let ruling = match &b.amount {
+        Ok(match &b.amount {
             Amount::Deferred => {
                 self.note(&mut reasons, || "符合条件；金额按有关规定确定，本文件未规定标准".to_string());
                 self.notes(&mut reasons, b);
-                self.ruling(clause, b, Outcome::Pending, None, None, reasons)
+                self.verdict(rule, Outcome::Pending, None, None, reasons)
             }
             Amount::Ceiling { expr, text } => {
                 let ceiling = match env.number(expr) {
                     Ok(v) => round_money(v),
-                    Err(f) => return fail(f, self, reasons),
+                    Err(f) => return cannot(f, reasons),
                 };
                 self.note(&mut reasons, || {
                     format!(
@@ -544,19 +698,19 @@ impl DocEval<'_> {
                     )
                 });
                 self.notes(&mut reasons, b);
-                self.ruling(clause, b, Outcome::Pending, None, Some(ceiling), reasons)
+                self.verdict(rule, Outcome::Pending, None, Some(ceiling), reasons)
             }
             Amount::Fixed { expr, text, cap } => {
                 let raw = match env.number(expr) {
                     Ok(v) => v,
-                    Err(f) => return fail(f, self, reasons),
+                    Err(f) => return cannot(f, reasons),
                 };
                 let mut amount = round_money(raw.max(Decimal::ZERO));
                 self.note(&mut reasons, || format!("金额：{text} = {} = {amount}元", env.render(expr)));
                 if let Some((cap_expr, cap_text)) = cap {
                     let cap_value = match env.number(cap_expr) {
                         Ok(v) => round_money(v),
-                        Err(f) => return fail(f, self, reasons),
+                        Err(f) => return cannot(f, reasons),
                     };
                     if amount > cap_value {
                         self.note(&mut reasons, || format!("超过最高限额 {cap_text}，按 {cap_value}元 给予"));
@@ -566,51 +720,58 @@ impl DocEval<'_> {
                 self.notes(&mut reasons, b);
                 if amount.is_zero() {
                     self.note(&mut reasons, || "按标准计算金额为 0元".to_string());
-                    self.ruling(clause, b, Outcome::Refused, None, None, reasons)
+                    self.verdict(rule, Outcome::Refused, None, None, reasons)
                 } else {
-                    self.ruling(clause, b, Outcome::Granted, Some(amount), None, reasons)
+                    self.verdict(rule, Outcome::Granted, Some(amount), None, reasons)
                 }
             }
-        };
-        Ok(self.with_trace(ruling, clause, b, env))
+        })
     }
 
     /// Adds a reason, unless reasons are not wanted.
     fn note(&self, reasons: &mut Vec<String>, words: impl FnOnce() -> String) {
-        if !self.options.without_reasons {
+        if self.words {
             reasons.push(words());
         }
     }
 
     /// Adds the rule's 说明.
     fn notes(&self, reasons: &mut Vec<String>, b: &Benefit) {
-        if !self.options.without_reasons {
+        if self.words {
             reasons.extend(b.notes.iter().cloned());
         }
     }
 
     /// Words for a reason, unless reasons are not wanted.
     fn say(&self, words: impl FnOnce() -> String) -> String {
-        if self.options.without_reasons {
-            String::new()
-        } else {
+        if self.words {
             words()
+        } else {
+            String::new()
         }
     }
 
-    fn with_trace(&self, mut r: Ruling, clause: &Clause, b: &Benefit, env: &Env) -> Ruling {
-        if !self.options.trace {
-            return r;
+    /// A single reason, or none when reasons are not wanted.
+    fn one(&self, why: String) -> Vec<String> {
+        if self.words {
+            vec![why]
+        } else {
+            Vec::new()
         }
+    }
+
+    /// Every definition, condition and amount of a rule with its value.
+    fn trace(&self, clause: &'p Clause, b: &'p Benefit, env: &Env<'e, 'p>) -> Vec<String> {
         let mut t = Vec::new();
         t.push(format!("条款 {}「{}」，规则「{}」（优先级 {}）", clause.id, clause.title, b.name, b.priority));
         if b.priority > 0 {
             t.push(format!("适用例外规则（优先级 {}），优先于同名的基本规则", b.priority));
         }
-        for (l, v) in clause.lets.iter().zip(env.locals.iter()) {
-            let shown = match v {
-                Ok(v) => show_value(self.program, v, l.expr.ty),
-                Err(f) => fail_words(f),
+        for (i, l) in clause.lets.iter().enumerate() {
+            let shown = match env.local(i as u32) {
+                Some(Ok(v)) => show_value(self.program, v, l.expr.ty),
+                Some(Err(f)) => env.fail_words(f),
+                None => String::new(),
             };
             t.push(format!("设 {} = {shown}", l.name));
         }
@@ -618,37 +779,23 @@ impl DocEval<'_> {
             let v = match env.truth(&cond.expr) {
                 Ok(true) => "成立".to_string(),
                 Ok(false) => "不成立".to_string(),
-                Err(f) => fail_words(&f),
+                Err(f) => env.fail_words(&f),
             };
             t.push(format!("{} → {v}", cond.text));
         }
+        let yuan = |e: &'p ir::Expr| {
+            env.number(e).map(|v| show_number(v, ir::Unit::YUAN)).unwrap_or_else(|f| env.fail_words(&f))
+        };
         match &b.amount {
             Amount::Fixed { expr, cap, .. } => {
-                t.push(format!(
-                    "金额 {} = {}",
-                    env.render(expr),
-                    env.number(expr).map(|v| show_number(v, ir::Unit::YUAN)).unwrap_or_else(|f| fail_words(&f))
-                ));
+                t.push(format!("金额 {} = {}", env.render(expr), yuan(expr)));
                 if let Some((c, text)) = cap {
-                    t.push(format!(
-                        "最高限额 {text} = {}",
-                        env.number(c).map(|v| show_number(v, ir::Unit::YUAN)).unwrap_or_else(|f| fail_words(&f))
-                    ));
+                    t.push(format!("最高限额 {text} = {}", yuan(c)));
                 }
             }
             Amount::Ceiling { expr, .. } => t.push(format!("金额上限 {}", env.render(expr))),
             Amount::Deferred => t.push("金额按规定".to_string()),
         }
-        r.trace = t;
-        r
-    }
-}
-
-fn fail_words(f: &Fail) -> String {
-    match f {
-        Fail::Missing(path) => format!("缺少事实「{path}」"),
-        Fail::NoTier(what) => format!("{what}，本条未规定该档标准"),
-        Fail::Overflow(e) => format!("「{e}」计算溢出"),
-        Fail::DivideByZero(e) => format!("「{e}」除数为零"),
+        t
     }
 }

@@ -1,32 +1,53 @@
 //! Evaluating expressions over one case.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::date::Date;
-use crate::ir::{ArithOp, CmpOp, Expr, ExprKind as K, Program, Record, Ty, Unit, Value};
+use crate::ir::{ArithOp, CmpOp, Expr, ExprKind as K, Let, Program, Record, Ty, Unit, Value};
 
-/// Why an expression has no value.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Fail {
-    /// A fact the case did not give and that has no default (a slot path).
-    Missing(String),
-    /// A tier key whose value has no tier (研究生 where only 本科/大专/中专 are set).
-    NoTier(String),
-    /// Decimal overflow or an impossible date, naming the expression.
-    Overflow(String),
-    /// Division by zero, naming the expression.
-    DivideByZero(String),
+/// Why an expression has no value: what went wrong, at which expression of
+/// the program, and for which list member. Kept as data (no strings) so that
+/// a failing condition costs nothing until a message is wanted; see
+/// [`Env::fail_words`].
+#[derive(Debug, Clone, Copy)]
+pub struct Fail<'p> {
+    pub kind: FailKind,
+    pub expr: &'p Expr,
+    /// The list member in scope: (list slot, index).
+    pub item: Option<(u32, u32)>,
 }
 
-pub struct Env<'a> {
-    pub program: &'a Program,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailKind {
+    /// A fact the case did not give and that has no default.
+    Missing,
+    /// A tier key whose value (the enum index) has no tier (研究生 where
+    /// only 本科/大专/中专 are set).
+    NoTier(u32),
+    /// Decimal overflow or an impossible date.
+    Overflow,
+    /// Division by zero.
+    DivideByZero,
+}
+
+/// A clause's `设`, computed the first time a rule reads it.
+pub type Local<'p> = OnceCell<Result<Value, Fail<'p>>>;
+
+/// What an expression is evaluated against. `'p` is the program, `'e` the
+/// case and the clause's computed definitions.
+#[derive(Clone, Copy)]
+pub struct Env<'e, 'p> {
+    pub program: &'p Program,
     pub date: Date,
-    pub subject: &'a Record,
-    pub locals: &'a [Result<Value, Fail>],
+    pub subject: &'e Record,
+    /// The clause's definitions and, index for index, their values.
+    pub lets: &'p [Let],
+    pub locals: &'e [Local<'p>],
     /// The list member in scope inside 计数/合计: (member, list slot, index).
-    pub item: Option<(&'a Record, u32, usize)>,
+    pub item: Option<(&'e Record, u32, u32)>,
 }
 
 fn num(v: &Value) -> Decimal {
@@ -49,13 +70,18 @@ pub fn round_money(d: Decimal) -> Decimal {
     d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero).normalize()
 }
 
-impl Env<'_> {
+impl<'e, 'p> Env<'e, 'p> {
+    fn fail(&self, kind: FailKind, expr: &'p Expr) -> Fail<'p> {
+        Fail { kind, expr, item: self.item.map(|(_, list, index)| (list, index)) }
+    }
+
     fn slot_path(&self, slot: u32) -> String {
         self.program.vocabulary.slot_paths.get(slot as usize).cloned().unwrap_or_default()
     }
 
-    fn item_path(&self, slot: u32) -> String {
-        let Some((_, list_slot, index)) = self.item else { return String::new() };
+    /// `主体.吸纳人员[3].劳动合同月数` for a member's slot.
+    fn item_path(&self, slot: u32, item: Option<(u32, u32)>) -> String {
+        let Some((list_slot, index)) = item else { return String::new() };
         let list = self.program.vocabulary.subject.fields.iter().find_map(|f| match f.kind {
             crate::ir::FieldKind::List { slot, list } if slot == list_slot => Some(list),
             _ => None,
@@ -65,11 +91,40 @@ impl Env<'_> {
             .and_then(|l| l.slot_paths.get(slot as usize))
             .cloned()
             .unwrap_or_default();
-        // `主体.吸纳人员[].劳动合同月数` → `主体.吸纳人员[3].劳动合同月数`
         field.replacen("[]", &format!("[{index}]"), 1)
     }
 
-    pub fn eval(&self, e: &Expr) -> Result<Value, Fail> {
+    /// Words for a failure: `缺少事实「主体.年龄」`.
+    pub fn fail_words(&self, f: &Fail) -> String {
+        match f.kind {
+            FailKind::Missing => {
+                let what = match f.expr.kind {
+                    K::Slot(s) => self.slot_path(s),
+                    K::ItemSlot(s) => self.item_path(s, f.item),
+                    _ => self.describe(f.expr, f.item),
+                };
+                format!("缺少事实「{what}」")
+            }
+            FailKind::NoTier(value) => {
+                let name = match f.expr.ty {
+                    Ty::Enum(id) => self
+                        .program
+                        .vocabulary
+                        .enums
+                        .get(id as usize)
+                        .and_then(|en| en.values.get(value as usize))
+                        .cloned()
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                };
+                format!("{}为「{name}」，本条未规定该档标准", self.describe(f.expr, f.item))
+            }
+            FailKind::Overflow => format!("「{}」计算溢出", self.describe(f.expr, f.item)),
+            FailKind::DivideByZero => format!("「{}」除数为零", self.describe(f.expr, f.item)),
+        }
+    }
+
+    pub fn eval(&self, e: &'p Expr) -> Result<Value, Fail<'p>> {
         Ok(match &e.kind {
             K::Const(v, _) => v.clone(),
             K::Slot(_) | K::ItemSlot(_) | K::Local(_) => self.read(e)?.clone(),
@@ -77,127 +132,68 @@ impl Env<'_> {
             K::Not(x) => Value::Bool(!self.truth(x)?),
             K::And(xs) => Value::Bool(self.junction(xs, false)?),
             K::Or(xs) => Value::Bool(self.junction(xs, true)?),
-            K::Arith(op, a, b) => {
-                let (x, y) = (self.number(a)?, self.number(b)?);
-                let r = match op {
-                    ArithOp::Add => x.checked_add(y),
-                    ArithOp::Sub => x.checked_sub(y),
-                    ArithOp::Mul => x.checked_mul(y),
-                    ArithOp::Div => {
-                        if y.is_zero() {
-                            return Err(Fail::DivideByZero(self.describe(e)));
-                        }
-                        x.checked_div(y)
-                    }
-                };
-                Value::Num(r.ok_or_else(|| Fail::Overflow(self.describe(e)))?)
+            K::Arith(..) | K::Floor(_) | K::Min(_) | K::Max(_) | K::Count { .. } | K::Sum { .. } => {
+                Value::Num(self.number(e)?)
             }
             K::Compare(..) | K::EnumIn { .. } => Value::Bool(self.truth(e)?),
-            K::Floor(x) => Value::Num(num(&self.eval(x)?).floor()),
-            K::Min(xs) | K::Max(xs) => {
-                let mut best: Option<Decimal> = None;
-                for x in xs {
-                    let v = num(&self.eval(x)?);
-                    best = Some(match (best, matches!(e.kind, K::Min(_))) {
-                        (None, _) => v,
-                        (Some(b), true) => b.min(v),
-                        (Some(b), false) => b.max(v),
-                    });
-                }
-                Value::Num(best.unwrap_or_default())
-            }
             K::MonthsBetween(a, b) => {
                 let (x, y) = (date(&self.eval(a)?), date(&self.eval(b)?));
                 match (x, y) {
                     (Some(x), Some(y)) => Value::Num(Decimal::from(x.whole_months_until(y))),
-                    _ => return Err(Fail::Missing(self.describe(e))),
+                    _ => return Err(self.fail(FailKind::Missing, e)),
                 }
             }
             K::AddMonths(a, n) | K::AddDays(a, n) => {
-                let d = date(&self.eval(a)?).ok_or_else(|| Fail::Missing(self.describe(e)))?;
-                let n = num(&self.eval(n)?);
+                let d = date(&self.eval(a)?).ok_or_else(|| self.fail(FailKind::Missing, e))?;
+                let n = self.number(n)?;
                 let whole = i64::try_from(n.trunc().mantissa() / 10i128.pow(n.trunc().scale())).ok();
                 let r = match (whole, matches!(e.kind, K::AddMonths(..))) {
                     (Some(n), true) => d.add_months(n),
                     (Some(n), false) => d.add_days(n),
                     (None, _) => None,
                 };
-                Value::Date(r.ok_or_else(|| Fail::Overflow(self.describe(e)))?)
+                Value::Date(r.ok_or_else(|| self.fail(FailKind::Overflow, e))?)
             }
-            K::Count { list, filter } => {
-                let mut n = 0u64;
-                for (i, member) in self.members(*list).iter().enumerate() {
-                    let keep = match filter {
-                        None => true,
-                        Some(f) => self.with_item(member, *list, i).truth(f)?,
-                    };
-                    n += u64::from(keep);
-                }
-                Value::Num(Decimal::from(n))
-            }
-            K::Sum { list, body, filter } => {
-                let mut total = Decimal::ZERO;
-                for (i, member) in self.members(*list).iter().enumerate() {
-                    let env = self.with_item(member, *list, i);
-                    if let Some(f) = filter {
-                        if !env.truth(f)? {
-                            continue;
-                        }
-                    }
-                    total = total.checked_add(num(&env.eval(body)?)).ok_or_else(|| Fail::Overflow(self.describe(e)))?;
-                }
-                Value::Num(total)
-            }
-            K::Tier { key, arms } => {
-                let k = self.eval(key)?;
-                let Value::Enum(i) = k else { return Err(Fail::Missing(self.describe(key))) };
-                match arms.iter().find(|(v, _)| *v == i) {
-                    Some((_, x)) => self.eval(x)?,
-                    None => {
-                        let name = match key.ty {
-                            Ty::Enum(id) => self
-                                .program
-                                .vocabulary
-                                .enums
-                                .get(id as usize)
-                                .and_then(|en| en.values.get(i as usize))
-                                .cloned()
-                                .unwrap_or_default(),
-                            _ => String::new(),
-                        };
-                        return Err(Fail::NoTier(format!("{}为「{name}」", self.describe(key))));
-                    }
-                }
-            }
+            K::Tier { key, arms } => self.eval(self.tier(key, arms)?)?,
         })
     }
 
+    /// The arm of a tier that the key's value selects.
+    fn tier(&self, key: &'p Expr, arms: &'p [(u32, Expr)]) -> Result<&'p Expr, Fail<'p>> {
+        let Value::Enum(i) = *self.read_or_eval(key)? else { return Err(self.fail(FailKind::Missing, key)) };
+        match arms.iter().find(|(v, _)| *v == i) {
+            Some((_, x)) => Ok(x),
+            None => Err(self.fail(FailKind::NoTier(i), key)),
+        }
+    }
+
     /// A short description of an expression for messages: the field's
-    /// name, or the literal text.
-    pub fn describe(&self, e: &Expr) -> String {
+    /// name, or the literal text; `item` is the list member in scope.
+    pub fn describe(&self, e: &Expr, item: Option<(u32, u32)>) -> String {
         let slot_name =
             |path: Option<&String>| path.map(|p| p.strip_prefix("主体.").unwrap_or(p).to_string()).unwrap_or_default();
         match &e.kind {
             K::Const(_, t) => t.clone(),
             K::Slot(s) => slot_name(self.program.vocabulary.slot_paths.get(*s as usize)),
-            K::ItemSlot(s) => self.item_path(*s),
-            K::Arith(..) | K::Floor(_) | K::Min(_) | K::Max(_) => self.render_names(e),
+            K::ItemSlot(s) => self.item_path(*s, item),
+            K::Arith(op, a, b) => {
+                format!("{} {} {}", self.describe(a, item), op_symbol(*op), self.describe(b, item))
+            }
+            K::Floor(x) => format!("向下取整({})", self.describe(x, item)),
+            K::Min(xs) | K::Max(xs) => {
+                let name = if matches!(e.kind, K::Min(_)) { "最小" } else { "最大" };
+                let parts: Vec<String> = xs.iter().map(|x| self.describe(x, item)).collect();
+                format!("{name}({})", parts.join(", "))
+            }
             K::Count { .. } => "计数".to_string(),
             K::Sum { .. } => "合计".to_string(),
             _ => "表达式".to_string(),
         }
     }
 
-    fn render_names(&self, e: &Expr) -> String {
-        match &e.kind {
-            K::Arith(op, a, b) => format!("{} {} {}", self.render_names(a), op_symbol(*op), self.render_names(b)),
-            _ => self.describe(e),
-        }
-    }
-
     /// 且 (`decisive` false) or 或 (`decisive` true): a part with the
     /// decisive value settles it even when another part's fact is missing.
-    fn junction(&self, parts: &[Expr], decisive: bool) -> Result<bool, Fail> {
+    fn junction(&self, parts: &'p [Expr], decisive: bool) -> Result<bool, Fail<'p>> {
         let mut missing = None;
         for x in parts {
             match self.truth(x) {
@@ -212,11 +208,12 @@ impl Env<'_> {
         }
     }
 
-    /// A condition's value. The common shapes are read straight from the
-    /// case, without building a [`Value`].
-    pub fn truth(&self, e: &Expr) -> Result<bool, Fail> {
+    /// A condition's value, read straight from the case without building a
+    /// [`Value`].
+    pub fn truth(&self, e: &'p Expr) -> Result<bool, Fail<'p>> {
         match &e.kind {
             K::Slot(_) | K::ItemSlot(_) | K::Local(_) => Ok(matches!(self.read(e)?, Value::Bool(true))),
+            K::Const(v, _) => Ok(matches!(v, Value::Bool(true))),
             K::Not(x) => Ok(!self.truth(x)?),
             K::And(xs) => self.junction(xs, false),
             K::Or(xs) => self.junction(xs, true),
@@ -234,45 +231,116 @@ impl Env<'_> {
             }
             K::EnumIn { expr, values, negated } => {
                 let v = self.read_or_eval(expr)?;
-                let hit = matches!(v.as_ref(), Value::Enum(i) if values.contains(i));
+                let hit = matches!(*v, Value::Enum(i) if values.contains(&i));
                 Ok(hit != *negated)
             }
+            K::Tier { key, arms } => self.truth(self.tier(key, arms)?),
             _ => Ok(matches!(self.eval(e)?, Value::Bool(true))),
         }
     }
 
-    /// A number's value, read straight from the case where it can be.
-    pub fn number(&self, e: &Expr) -> Result<Decimal, Fail> {
-        match &e.kind {
-            K::Const(Value::Num(n), _) => Ok(*n),
-            K::Slot(_) | K::ItemSlot(_) | K::Local(_) => Ok(num(self.read(e)?)),
-            _ => Ok(num(&self.eval(e)?)),
-        }
+    /// A number's value, computed without building a [`Value`].
+    pub fn number(&self, e: &'p Expr) -> Result<Decimal, Fail<'p>> {
+        let overflow = || self.fail(FailKind::Overflow, e);
+        Ok(match &e.kind {
+            K::Const(v, _) => num(v),
+            K::Slot(_) | K::ItemSlot(_) | K::Local(_) => num(self.read(e)?),
+            K::Arith(op, a, b) => {
+                let (x, y) = (self.number(a)?, self.number(b)?);
+                let r = match op {
+                    ArithOp::Add => x.checked_add(y),
+                    ArithOp::Sub => x.checked_sub(y),
+                    ArithOp::Mul => x.checked_mul(y),
+                    ArithOp::Div => {
+                        if y.is_zero() {
+                            return Err(self.fail(FailKind::DivideByZero, e));
+                        }
+                        x.checked_div(y)
+                    }
+                };
+                r.ok_or_else(overflow)?
+            }
+            K::Floor(x) => self.number(x)?.floor(),
+            K::Min(xs) | K::Max(xs) => {
+                let min = matches!(e.kind, K::Min(_));
+                let mut best: Option<Decimal> = None;
+                for x in xs {
+                    let v = self.number(x)?;
+                    best = Some(match best {
+                        None => v,
+                        Some(b) if min => b.min(v),
+                        Some(b) => b.max(v),
+                    });
+                }
+                best.unwrap_or_default()
+            }
+            K::Count { list, filter } => {
+                let mut n = 0u64;
+                for (i, member) in self.members(*list).iter().enumerate() {
+                    let keep = match filter {
+                        None => true,
+                        Some(f) => self.with_item(member, *list, i).truth(f)?,
+                    };
+                    n += u64::from(keep);
+                }
+                Decimal::from(n)
+            }
+            K::Sum { list, body, filter } => {
+                let mut total = Decimal::ZERO;
+                for (i, member) in self.members(*list).iter().enumerate() {
+                    let env = self.with_item(member, *list, i);
+                    if let Some(f) = filter {
+                        if !env.truth(f)? {
+                            continue;
+                        }
+                    }
+                    total = total.checked_add(env.number(body)?).ok_or_else(overflow)?;
+                }
+                total
+            }
+            K::Tier { key, arms } => self.number(self.tier(key, arms)?)?,
+            _ => num(&self.eval(e)?),
+        })
+    }
+
+    /// A definition's value, computed on first use. A definition reads only
+    /// the ones before it, so computing it cannot come back to itself.
+    pub fn local(&self, i: u32) -> Option<&'e Result<Value, Fail<'p>>> {
+        let i = i as usize;
+        let cell = self.locals.get(i)?;
+        let expr = &self.lets.get(i)?.expr;
+        Some(cell.get_or_init(|| {
+            let before = Env {
+                program: self.program,
+                date: self.date,
+                subject: self.subject,
+                lets: self.lets.get(..i).unwrap_or_default(),
+                locals: self.locals.get(..i).unwrap_or_default(),
+                item: None,
+            };
+            before.eval(expr)
+        }))
     }
 
     /// The value in a slot or definition, borrowed; a missing fact is an error.
-    fn read(&self, e: &Expr) -> Result<&Value, Fail> {
+    fn read(&self, e: &'p Expr) -> Result<&'e Value, Fail<'p>> {
         let v = match &e.kind {
             K::Slot(s) => self.subject.get(*s),
             K::ItemSlot(s) => self.item.map_or(&Value::Missing, |(r, _, _)| r.get(*s)),
-            K::Local(i) => match self.locals.get(*i as usize) {
+            K::Local(i) => match self.local(*i) {
                 Some(Ok(v)) => v,
-                Some(Err(f)) => return Err(f.clone()),
+                Some(Err(f)) => return Err(*f),
                 None => &Value::Missing,
             },
             _ => &Value::Missing,
         };
         if matches!(v, Value::Missing) {
-            return Err(match &e.kind {
-                K::Slot(s) => Fail::Missing(self.slot_path(*s)),
-                K::ItemSlot(s) => Fail::Missing(self.item_path(*s)),
-                _ => Fail::Missing(self.describe(e)),
-            });
+            return Err(self.fail(FailKind::Missing, e));
         }
         Ok(v)
     }
 
-    fn read_or_eval(&self, e: &Expr) -> Result<Cow<'_, Value>, Fail> {
+    fn read_or_eval(&self, e: &'p Expr) -> Result<Cow<'e, Value>, Fail<'p>> {
         match &e.kind {
             K::Slot(_) | K::ItemSlot(_) | K::Local(_) => self.read(e).map(Cow::Borrowed),
             _ => self.eval(e).map(Cow::Owned),
@@ -280,12 +348,12 @@ impl Env<'_> {
     }
 
     /// How two comparable values order: numbers, dates or booleans.
-    fn ordering(&self, a: &Expr, b: &Expr) -> Result<std::cmp::Ordering, Fail> {
+    fn ordering(&self, a: &'p Expr, b: &'p Expr) -> Result<std::cmp::Ordering, Fail<'p>> {
         if matches!(a.ty, Ty::Num(_)) {
             return Ok(self.number(a)?.cmp(&self.number(b)?));
         }
         let (x, y) = (self.read_or_eval(a)?, self.read_or_eval(b)?);
-        Ok(match (x.as_ref(), y.as_ref()) {
+        Ok(match (&*x, &*y) {
             (Value::Num(p), Value::Num(q)) => p.cmp(q),
             (Value::Date(p), Value::Date(q)) => p.cmp(q),
             (Value::Bool(p), Value::Bool(q)) => p.cmp(q),
@@ -293,31 +361,25 @@ impl Env<'_> {
         })
     }
 
-    fn members(&self, list_slot: u32) -> &[Record] {
+    fn members(&self, list_slot: u32) -> &'e [Record] {
         match self.subject.get(list_slot) {
             Value::List(items) => items,
             _ => &[],
         }
     }
 
-    fn with_item<'b>(&'b self, item: &'b Record, list_slot: u32, index: usize) -> Env<'b> {
-        Env {
-            program: self.program,
-            date: self.date,
-            subject: self.subject,
-            locals: self.locals,
-            item: Some((item, list_slot, index)),
-        }
+    fn with_item(&self, item: &'e Record, list_slot: u32, index: usize) -> Env<'e, 'p> {
+        Env { item: Some((item, list_slot, index as u32)), ..*self }
     }
 
     /// The expression written out with the case's values in place of names:
     /// `1000元/人 × 合格人数` becomes `1000元/人 × 25人`.
-    pub fn render(&self, e: &Expr) -> String {
+    pub fn render(&self, e: &'p Expr) -> String {
         match &e.kind {
             K::Const(_, text) => text.clone(),
             K::Arith(op, a, b) => {
                 let sym = op_symbol(*op);
-                let side = |x: &Expr| {
+                let side = |x: &'p Expr| {
                     let s = self.render(x);
                     let low = matches!(x.kind, K::Arith(ArithOp::Add | ArithOp::Sub, ..));
                     if low && matches!(op, ArithOp::Mul | ArithOp::Div) {
