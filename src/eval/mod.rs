@@ -3,6 +3,7 @@
 //! **Architecture invariant:** no I/O and nothing but [`crate::ir`] types
 //! in; every evaluation terminates in time linear in the size of the case.
 
+mod compiled;
 mod value;
 
 use rust_decimal::Decimal;
@@ -10,6 +11,7 @@ use serde::Serialize;
 
 use crate::date::Date;
 use crate::ir::{self, Amount, Benefit, Clause, Cond, Document, Frequency, Program, Record, Text, Value};
+use compiled::Count;
 pub use value::{round_money, show_number, show_value, Env, Fail, FailKind, Local};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -184,6 +186,8 @@ pub struct Evaluator<'p> {
     program: &'p Program,
     /// For each document, where each clause's definitions start in `locals`.
     first_local: Vec<Vec<u32>>,
+    /// For each document, every definition's compiled form, where it has one.
+    compiled: Vec<Vec<Option<Count<'p>>>>,
     locals: Vec<Local<'p>>,
 }
 
@@ -212,7 +216,12 @@ impl<'p> Evaluator<'p> {
             .collect();
         let most = program.documents.iter().map(|d| d.clauses.iter().map(|c| c.lets.len()).sum::<usize>()).max();
         let locals = std::iter::repeat_with(Local::new).take(most.unwrap_or(0)).collect();
-        Evaluator { program, first_local, locals }
+        let compiled = program
+            .documents
+            .iter()
+            .map(|d| d.clauses.iter().flat_map(|c| &c.lets).map(|l| Count::compile(&l.expr)).collect())
+            .collect();
+        Evaluator { program, first_local, compiled, locals }
     }
 
     /// Outcomes and amounts only, appended to `out`; returns the total
@@ -286,7 +295,9 @@ impl<'p> Evaluator<'p> {
             .collect();
         for doc_id in &case.documents {
             let Some(index) = program.documents.iter().position(|d| &*d.id == doc_id) else { continue };
-            let (Some(doc), Some(first_local)) = (program.documents.get(index), self.first_local.get(index)) else {
+            let (Some(doc), Some(first_local), Some(compiled)) =
+                (program.documents.get(index), self.first_local.get(index), self.compiled.get(index))
+            else {
                 continue;
             };
             for cell in &mut self.locals {
@@ -302,6 +313,7 @@ impl<'p> Evaluator<'p> {
                 superseded: &superseded,
                 first_local,
                 locals: &self.locals,
+                compiled,
             };
             each(&doc_eval)?;
         }
@@ -343,6 +355,7 @@ struct DocEval<'e, 'p> {
     superseded: &'e [(&'p str, &'p str)],
     first_local: &'e [u32],
     locals: &'e [Local<'p>],
+    compiled: &'e [Option<Count<'p>>],
 }
 
 /// What became of checking one condition.
@@ -377,7 +390,16 @@ impl<'e, 'p> DocEval<'e, 'p> {
         let lets = self.doc.clauses.get(clause as usize).map_or(&[][..], |c| c.lets.as_slice());
         let first = self.first_local.get(clause as usize).map_or(0, |f| *f as usize);
         let locals = self.locals.get(first..first + lets.len()).unwrap_or_default();
-        Env { program: self.program, date: self.case.date, subject: &self.case.subject, lets, locals, item: None }
+        let compiled = self.compiled.get(first..first + lets.len()).unwrap_or_default();
+        Env {
+            program: self.program,
+            date: self.case.date,
+            subject: &self.case.subject,
+            lets,
+            locals,
+            compiled,
+            item: None,
+        }
     }
 
     fn overflow(&self, clause: &Clause, env: &Env, f: &Fail) -> Option<EvalError> {

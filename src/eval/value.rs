@@ -5,6 +5,7 @@ use std::cell::OnceCell;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use super::compiled::Count;
 use crate::date::Date;
 use crate::ir::{ArithOp, CmpOp, Expr, ExprKind as K, Let, Program, Record, Ty, Unit, Value};
 
@@ -43,9 +44,11 @@ pub struct Env<'e, 'p> {
     pub program: &'p Program,
     pub date: Date,
     pub subject: &'e Record,
-    /// The clause's definitions and, index for index, their values.
+    /// The clause's definitions and, index for index, their values and
+    /// compiled forms.
     pub lets: &'p [Let],
     pub locals: &'e [Local<'p>],
+    pub compiled: &'e [Option<Count<'p>>],
     /// The list member in scope inside 计数/合计: (member, list slot, index).
     pub item: Option<(&'e Record, u32, u32)>,
 }
@@ -310,13 +313,15 @@ impl<'e, 'p> Env<'e, 'p> {
         let cell = self.locals.get(i)?;
         let expr = &self.lets.get(i)?.expr;
         Some(cell.get_or_init(|| {
+            if let Some(Some(count)) = self.compiled.get(i) {
+                return count.run(self.subject).map(Value::Num);
+            }
             let before = Env {
-                program: self.program,
-                date: self.date,
-                subject: self.subject,
                 lets: self.lets.get(..i).unwrap_or_default(),
                 locals: self.locals.get(..i).unwrap_or_default(),
+                compiled: self.compiled.get(..i).unwrap_or_default(),
                 item: None,
+                ..*self
             };
             before.eval(expr)
         }))
