@@ -125,11 +125,7 @@ fn flatten<'p>(e: &'p Expr, tests: &mut Vec<Test<'p>>) -> Option<()> {
         },
         K::EnumIn { expr, values, negated } => match expr.kind {
             K::ItemSlot(slot) => {
-                tests.push(Test {
-                    slot,
-                    kind: TestKind::In { values: values.clone(), negated: *negated },
-                    expr: &**expr,
-                });
+                tests.push(Test { slot, kind: TestKind::In { values: values.clone(), negated: *negated }, expr });
                 Some(())
             }
             _ => None,
