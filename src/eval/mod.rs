@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::date::Date;
 use crate::ir::{self, Amount, Benefit, Clause, Cond, Document, Frequency, Program, Record, Text, Value};
-use compiled::Count;
+use compiled::{Conj, Count, On};
 pub use value::{round_money, show_number, show_value, Env, Fail, FailKind, Local};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -179,15 +179,13 @@ pub fn evaluate(program: &Program, case: &ir::Case, options: Options) -> Result<
 }
 
 /// A program made ready for many cases. Create it once, then call
-/// [`Evaluator::decide`] or [`Evaluator::evaluate`] per case: the table that
-/// holds each clause's definitions is reused, so deciding a case allocates
-/// nothing but what it appends.
+/// [`Evaluator::decide`] or [`Evaluator::evaluate`] per case: conditions
+/// are compiled where they can be, and the table that holds each clause's
+/// definitions is reused, so deciding a case allocates nothing but what it
+/// appends.
 pub struct Evaluator<'p> {
     program: &'p Program,
-    /// For each document, where each clause's definitions start in `locals`.
-    first_local: Vec<Vec<u32>>,
-    /// For each document, every definition's compiled form, where it has one.
-    compiled: Vec<Vec<Option<Count<'p>>>>,
+    plans: Vec<DocPlan<'p>>,
     locals: Vec<Local<'p>>,
 }
 
@@ -197,31 +195,67 @@ struct Verdict {
     reasons: Vec<String>,
 }
 
+/// One document, compiled.
+struct DocPlan<'p> {
+    /// Where each clause's definitions start in the definition tables.
+    first_local: Vec<u32>,
+    /// Every definition's compiled form, where it has one.
+    counts: Vec<Option<Count<'p>>>,
+    /// [`Document::groups`], each rule with what it needs at hand.
+    groups: Vec<Vec<RulePlan<'p>>>,
+}
+
+/// One rule, compiled: its applicant check, and its clause's 适用 followed
+/// by its 条件, where they are plain tests on the subject's fields.
+struct RulePlan<'p> {
+    id: RuleId,
+    clause: &'p Clause,
+    benefit: &'p Benefit,
+    audience: Option<Conj<'p>>,
+    conditions: Vec<Option<Conj<'p>>>,
+}
+
+/// Where each clause's definitions start in a flat table of them.
+fn first_locals(clauses: &[Clause]) -> Vec<u32> {
+    let mut next = 0u32;
+    clauses
+        .iter()
+        .map(|c| {
+            let first = next;
+            next = next.saturating_add(c.lets.len() as u32);
+            first
+        })
+        .collect()
+}
+
+impl<'p> DocPlan<'p> {
+    fn new(document: u32, doc: &'p Document) -> Self {
+        let subject = |e: &'p ir::Expr| Conj::compile(e, On::Subject);
+        let rule = |&(c, b): &(u32, u32)| {
+            let clause = doc.clauses.get(c as usize)?;
+            let benefit = clause.benefits.get(b as usize)?;
+            Some(RulePlan {
+                id: RuleId { document, clause: c, benefit: b },
+                clause,
+                benefit,
+                audience: benefit.audience.as_ref().and_then(subject),
+                conditions: clause.applies.iter().chain(&benefit.conditions).map(|cond| subject(&cond.expr)).collect(),
+            })
+        };
+        DocPlan {
+            first_local: first_locals(&doc.clauses),
+            counts: doc.clauses.iter().flat_map(|c| &c.lets).map(|l| Count::compile(&l.expr)).collect(),
+            groups: doc.groups.iter().map(|g| g.iter().filter_map(rule).collect()).collect(),
+        }
+    }
+}
+
 impl<'p> Evaluator<'p> {
     pub fn new(program: &'p Program) -> Self {
-        let first_local: Vec<Vec<u32>> = program
-            .documents
-            .iter()
-            .map(|d| {
-                let mut next = 0u32;
-                d.clauses
-                    .iter()
-                    .map(|c| {
-                        let first = next;
-                        next = next.saturating_add(c.lets.len() as u32);
-                        first
-                    })
-                    .collect()
-            })
-            .collect();
         let most = program.documents.iter().map(|d| d.clauses.iter().map(|c| c.lets.len()).sum::<usize>()).max();
         let locals = std::iter::repeat_with(Local::new).take(most.unwrap_or(0)).collect();
-        let compiled = program
-            .documents
-            .iter()
-            .map(|d| d.clauses.iter().flat_map(|c| &c.lets).map(|l| Count::compile(&l.expr)).collect())
-            .collect();
-        Evaluator { program, first_local, compiled, locals }
+        let plans = program.documents.iter().enumerate().map(|(i, d)| DocPlan::new(i as u32, d)).collect();
+        Evaluator { program, plans, locals }
     }
 
     /// Outcomes and amounts only, appended to `out`; returns the total
@@ -295,25 +329,19 @@ impl<'p> Evaluator<'p> {
             .collect();
         for doc_id in &case.documents {
             let Some(index) = program.documents.iter().position(|d| &*d.id == doc_id) else { continue };
-            let (Some(doc), Some(first_local), Some(compiled)) =
-                (program.documents.get(index), self.first_local.get(index), self.compiled.get(index))
-            else {
-                continue;
-            };
+            let (Some(doc), Some(plan)) = (program.documents.get(index), self.plans.get(index)) else { continue };
             for cell in &mut self.locals {
                 cell.take();
             }
             let doc_eval = DocEval {
                 program,
-                index: index as u32,
                 doc,
                 case,
                 history: &history,
                 words,
                 superseded: &superseded,
-                first_local,
+                plan,
                 locals: &self.locals,
-                compiled,
             };
             each(&doc_eval)?;
         }
@@ -346,16 +374,14 @@ impl<'e> History<'e> {
 /// One document over one case.
 struct DocEval<'e, 'p> {
     program: &'p Program,
-    index: u32,
     doc: &'p Document,
     case: &'e ir::Case,
     history: &'e History<'e>,
     /// Whether to write reasons; off, only outcomes and amounts are made.
     words: bool,
     superseded: &'e [(&'p str, &'p str)],
-    first_local: &'e [u32],
+    plan: &'e DocPlan<'p>,
     locals: &'e [Local<'p>],
-    compiled: &'e [Option<Count<'p>>],
 }
 
 /// What became of checking one condition.
@@ -370,11 +396,8 @@ impl<'e, 'p> DocEval<'e, 'p> {
     /// The rule groups' verdicts, in the document's order; a group for
     /// another kind of applicant, or replaced by an adopting clause, gives none.
     fn verdicts(&self, mut emit: impl FnMut(Verdict) -> Result<(), EvalError>) -> Result<(), EvalError> {
-        for group in &self.doc.groups {
-            let replaced = group
-                .first()
-                .and_then(|(c, _)| self.doc.clauses.get(*c as usize))
-                .is_some_and(|c| self.superseded.contains(&(&*self.doc.id, &*c.id)));
+        for group in &self.plan.groups {
+            let replaced = group.first().is_some_and(|r| self.superseded.contains(&(&*self.doc.id, &*r.clause.id)));
             if replaced {
                 continue;
             }
@@ -388,9 +411,9 @@ impl<'e, 'p> DocEval<'e, 'p> {
     /// The environment of a clause: its definitions, computed when first read.
     fn env(&self, clause: u32) -> Env<'e, 'p> {
         let lets = self.doc.clauses.get(clause as usize).map_or(&[][..], |c| c.lets.as_slice());
-        let first = self.first_local.get(clause as usize).map_or(0, |f| *f as usize);
+        let first = self.plan.first_local.get(clause as usize).map_or(0, |f| *f as usize);
         let locals = self.locals.get(first..first + lets.len()).unwrap_or_default();
-        let compiled = self.compiled.get(first..first + lets.len()).unwrap_or_default();
+        let compiled = self.plan.counts.get(first..first + lets.len()).unwrap_or_default();
         Env {
             program: self.program,
             date: self.case.date,
@@ -516,12 +539,8 @@ impl<'e, 'p> DocEval<'e, 'p> {
 
     /// Eligibility of one rule: its window, the clause's 适用 and its 条件.
     /// Returns whether everything held, and the reasons.
-    fn eligible(
-        &self,
-        clause: &'p Clause,
-        b: &'p Benefit,
-        env: &Env<'e, 'p>,
-    ) -> Result<(bool, Vec<String>), EvalError> {
+    fn eligible(&self, rule: &RulePlan<'p>, env: &Env<'e, 'p>) -> Result<(bool, Vec<String>), EvalError> {
+        let (clause, b) = (rule.clause, rule.benefit);
         let date = self.case.date;
         if !self.doc.window.contains(date) {
             let why = self.say(|| format!("文件有效期为 {}，裁定日期 {date} 不在有效期内", self.doc.window.describe()));
@@ -533,8 +552,12 @@ impl<'e, 'p> DocEval<'e, 'p> {
         }
         let conds = || clause.applies.iter().chain(b.conditions.iter());
         let (mut failed, mut unknown) = (false, false);
-        for c in conds() {
-            match env.truth(&c.expr) {
+        for (i, c) in conds().enumerate() {
+            let truth = match rule.conditions.get(i).and_then(Option::as_ref) {
+                Some(conj) => conj.eval(&self.case.subject, None),
+                None => env.truth(&c.expr),
+            };
+            match truth {
                 Ok(v) => failed |= !v,
                 Err(f) => match self.overflow(clause, env, &f) {
                     Some(e) => return Err(e),
@@ -565,30 +588,26 @@ impl<'e, 'p> DocEval<'e, 'p> {
 
     /// The verdict of a group of rules of one name: the first (highest
     /// priority) whose conditions hold decides.
-    fn group(&self, group: &[(u32, u32)]) -> Result<Option<Verdict>, EvalError> {
-        let lookup = |&(c, b): &(u32, u32)| {
-            let clause = self.doc.clauses.get(c as usize)?;
-            Some((c, b, clause, clause.benefits.get(b as usize)?))
-        };
+    fn group(&self, group: &[RulePlan<'p>]) -> Result<Option<Verdict>, EvalError> {
         // A benefit for another kind of applicant gets no ruling at all.
-        let for_someone_else = group
-            .iter()
-            .filter_map(lookup)
-            .all(|(c, _, _, b)| b.audience.as_ref().is_some_and(|a| matches!(self.env(c).truth(a), Ok(false))));
+        let for_someone_else = group.iter().all(|r| {
+            r.benefit.audience.as_ref().is_some_and(|a| match &r.audience {
+                Some(conj) => matches!(conj.eval(&self.case.subject, None), Ok(false)),
+                None => matches!(self.env(r.id.clause).truth(a), Ok(false)),
+            })
+        });
         if for_someone_else {
             return Ok(None);
         }
         let mut fallback = None;
-        for member in group {
-            let Some((c, bi, clause, b)) = lookup(member) else { continue };
-            let env = self.env(c);
-            let (ok, reasons) = self.eligible(clause, b, &env)?;
-            let rule = RuleId { document: self.index, clause: c, benefit: bi };
+        for rule in group {
+            let env = self.env(rule.id.clause);
+            let (ok, reasons) = self.eligible(rule, &env)?;
             if ok {
-                return self.decide(rule, clause, b, &env, reasons).map(Some);
+                return self.decide(rule.id, rule.clause, rule.benefit, &env, reasons).map(Some);
             }
             // The base rule (lowest priority, last) explains a refusal.
-            fallback = Some((rule, reasons));
+            fallback = Some((rule.id, reasons));
         }
         Ok(fallback.map(|(rule, reasons)| self.verdict(rule, Outcome::Refused, None, None, reasons)))
     }
