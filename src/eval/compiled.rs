@@ -49,7 +49,9 @@ struct Test<'p> {
 #[derive(Debug)]
 enum TestKind {
     IsTrue,
-    Compare(CmpOp, Decimal),
+    /// The constant, and its mantissa and scale for comparing values of
+    /// the same scale as integers.
+    Compare(CmpOp, Decimal, i128, u32),
     /// The enum values as bits (values 0–63).
     In {
         values: u64,
@@ -117,12 +119,12 @@ impl Test<'_> {
         }
         Some(match &self.kind {
             TestKind::IsTrue => matches!(v, Value::Bool(true)),
-            TestKind::Compare(op, c) => {
+            TestKind::Compare(op, c, mantissa, scale) => {
                 let n = match v {
                     Value::Num(n) => *n,
                     _ => Decimal::ZERO,
                 };
-                let ord = n.cmp(c);
+                let ord = if n.scale() == *scale { n.mantissa().cmp(mantissa) } else { n.cmp(c) };
                 match op {
                     CmpOp::Ge => ord != Ordering::Less,
                     CmpOp::Le => ord != Ordering::Greater,
@@ -159,7 +161,8 @@ fn flatten<'p>(e: &'p Expr, on: On, tests: &mut Vec<Test<'p>>) -> Option<()> {
         }
         K::Compare(op, a, b) => match &b.kind {
             K::Const(Value::Num(c), _) if matches!(a.ty, Ty::Num(_)) => {
-                tests.push(Test { slot: field(a, on)?, kind: TestKind::Compare(*op, *c), expr: a });
+                let kind = TestKind::Compare(*op, *c, c.mantissa(), c.scale());
+                tests.push(Test { slot: field(a, on)?, kind, expr: a });
                 Some(())
             }
             _ => None,
