@@ -208,8 +208,12 @@ impl<'p> Totals<'p> {
     }
 }
 
-/// Reads one JSON line into a case, or the problems with it.
-fn read_line(program: &Program, text: &str) -> Result<ir::Case, Vec<String>> {
+/// Reads one JSON line into a case, or the problems with it: straight into
+/// slots where the line is plain, else through the ordinary reader.
+fn read_line(program: &Program, reader: &case::Reader, text: &str) -> Result<ir::Case, Vec<String>> {
+    if let Some(case) = reader.read(text) {
+        return Ok(case);
+    }
     let node: Node = case::parse_json_line(text).map_err(|e| vec![e])?;
     case::validate(program, &node, (FileId(0), "输入"), text)
         .map_err(|diags| diags.into_iter().map(|d| format!("[{}] {}", d.code, d.message)).collect())
@@ -231,11 +235,12 @@ fn work(
     write: bool,
 ) -> Part {
     let mut evaluator = Evaluator::new(program);
+    let reader = case::Reader::new(program);
     let mut totals = Totals::new(program, rule_table);
     let mut out = Vec::with_capacity(if write { lines.len() } else { 0 });
     let mut decisions: Vec<Decision> = Vec::new();
     for (n, text) in lines {
-        let result = read_line(program, text).and_then(|case| {
+        let result = read_line(program, &reader, text).and_then(|case| {
             if write {
                 let e = evaluator.evaluate(&case, options).map_err(|e| vec![e.to_string()])?;
                 for r in &e.rulings {

@@ -85,3 +85,60 @@ fn summary_only_gives_the_same_totals() {
     assert_eq!(full, quick);
     assert_eq!(full.total, rust_decimal::Decimal::from(2000));
 }
+
+/// The ordinary reading of one JSON line.
+fn ordinary(program: &policyc::ir::Program, line: &str) -> Option<policyc::ir::Case> {
+    let node = case::parse_json_line(line).ok()?;
+    case::validate(program, &node, (policyc::diag::FileId(0), "输入"), line).ok()
+}
+
+#[test]
+fn the_fast_reader_gives_the_ordinary_case_or_none() {
+    let program = workspace::load(&[PathBuf::from("policies")]).program.unwrap();
+    let reader = case::Reader::new(&program);
+    let files = testing::case_files(&[PathBuf::from("tests/cases")]).unwrap();
+    let mut sources = SourceMap::default();
+    let mut plain = 0;
+    for f in &files {
+        let (c, node) = case::load_file(&program, &mut sources, f).unwrap();
+        let line = node_json(&node);
+        if let Some(fast) = reader.read(&line) {
+            assert_eq!(fast, c, "{}", f.display());
+            plain += 1;
+        }
+    }
+    // Every shipped case is plain JSON once written as a line.
+    assert_eq!(plain, files.len());
+
+    let person = r#""类型":"个人","脱贫人口":true,"就业地":"省外","参加培训天数":10"#;
+    let line = |subject: &str| {
+        format!(r#"{{"编号":"P1","日期":"2023-05-10","文件":["攀人社发〔2022〕143号"],"主体":{{{subject}}}}}"#)
+    };
+    // Lines the fast reader must take, giving the ordinary case.
+    for subject in [
+        person.to_string(),
+        format!("{person},\"首次创业\":\"是\""),
+        r#""类型":"单位","单位性质":"企业","吸纳人员":null"#.to_string(),
+        r#""类型":"单位","单位性质":"企业","吸纳人员":[{"脱贫人口":true,"劳动合同月数":12},{}]"#.to_string(),
+        r#""类型":"个人","享受记录":[{"项目":"一次性 求职创业补贴","日期":"2023-01-02"}]"#.to_string(),
+    ] {
+        let text = line(&subject);
+        let fast = reader.read(&text).unwrap_or_else(|| panic!("not taken: {text}"));
+        assert_eq!(Some(fast), ordinary(&program, &text), "{text}");
+    }
+    // Lines it must leave to the ordinary reader: escapes, fractions,
+    // negative numbers, duplicate keys, unknown fields, folded ids, trailing text.
+    for text in [
+        line(r#""类型":"个人","享受记录":[{"项目":"\u4e00次性求职创业补贴","日期":"2023-01-02"}]"#),
+        line(r#""类型":"个人","参加培训天数":10.0"#),
+        line(r#""类型":"个人","参加培训天数":-1"#),
+        line(r#""类型":"个人","类型":"个人""#),
+        line(r#""类型":"个人","不存在":1"#),
+        r#"{"日期":"2023-05-10","文件":"攀人社发[2022]143号","主体":{"类型":"个人"}}"#.to_string(),
+        r#"{"日期":"2023-05-10","文件":[],"主体":{"类型":"个人"}}"#.to_string(),
+        r#"{"日期":"2023-05-10","文件":"县实施办法","主体":{"类型":"个人"},"期望":{"a":1,"a":2}}"#.to_string(),
+        format!("{} x", line(person)),
+    ] {
+        assert_eq!(reader.read(&text), None, "{text}");
+    }
+}

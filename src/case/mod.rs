@@ -2,6 +2,7 @@
 //! vocabulary. Every problem names the file and the field path
 //! (`主体.吸纳人员[3].劳动合同月数`); several are reported at once.
 
+mod fast;
 mod node;
 
 use std::borrow::Cow;
@@ -12,6 +13,7 @@ use crate::check::text::fold;
 use crate::date::Date;
 use crate::diag::{Diagnostic, FileId, SourceMap, Span};
 use crate::ir::{self, FieldKind, Program, Record, RecordSchema, Ty, Value};
+pub use fast::Reader;
 pub use node::Node;
 
 /// The syntax of a case file.

@@ -55,7 +55,7 @@ pub const MAX_DEPTH: usize = 32;
 
 /// Parses text; on failure, a message and the byte offset where known.
 pub fn parse(text: &str, format: Format) -> Result<Node<'_>, (String, Option<usize>)> {
-    if nesting(text, format) > MAX_DEPTH {
+    if too_deep(text, format) {
         return Err((format!("嵌套超过 {MAX_DEPTH} 层"), None));
     }
     match format {
@@ -73,6 +73,12 @@ pub fn parse(text: &str, format: Format) -> Result<Node<'_>, (String, Option<usi
             })
         }
     }
+}
+
+/// Whether the text nests deeper than [`MAX_DEPTH`] (counting brackets,
+/// and indentation in YAML).
+pub(super) fn too_deep(text: &str, format: Format) -> bool {
+    nesting(text, format) > MAX_DEPTH
 }
 
 fn nesting(text: &str, format: Format) -> usize {

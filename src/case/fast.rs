@@ -1,0 +1,350 @@
+//! A JSON case read straight into slots, for population runs: no tree, no
+//! copied keys, field names found through tables built once per program.
+//!
+//! It takes only the plain shape of a valid case — strings without escapes,
+//! whole non-negative numbers, exact enum values and document ids — and
+//! gives up on anything else, unknown fields and duplicate keys included.
+//! The caller then reads the line the ordinary way, which either accepts
+//! it or says what is wrong with it. Whenever this reader accepts a line it
+//! gives the same case as the ordinary reader; `tests/batch.rs` checks that
+//! on every shipped case and on lines it must take or leave.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+
+use crate::check::text::fold;
+use crate::date::Date;
+use crate::ir::{self, FieldKind, Program, Record, RecordSchema, Ty, Value};
+
+/// Deeper values (inside `期望`) are left to the ordinary reader.
+const MAX_DEPTH: usize = 32;
+
+/// The vocabulary as lookup tables: compile once, read many lines.
+pub struct Reader<'p> {
+    program: &'p Program,
+    /// Field tables: the subject's first, then every nested record's and
+    /// list member's.
+    tables: Vec<Table<'p>>,
+    /// For each list of the vocabulary, its members' table.
+    lists: Vec<usize>,
+}
+
+/// One record's fields by name, each with its position for spotting
+/// duplicate keys.
+type Table<'p> = HashMap<&'p str, (u32, Field)>;
+
+#[derive(Clone, Copy)]
+enum Field {
+    Scalar {
+        slot: u32,
+        ty: Ty,
+    },
+    /// A nested record, filling the same slots: its table.
+    Record(usize),
+    List {
+        slot: u32,
+        list: u32,
+    },
+}
+
+/// Adds the table of `schema` (and of its nested records) to `tables`;
+/// returns its index.
+fn table<'p>(schema: &'p RecordSchema, tables: &mut Vec<Table<'p>>) -> usize {
+    let index = tables.len();
+    tables.push(HashMap::new());
+    let mut fields = HashMap::new();
+    for (i, f) in schema.fields.iter().enumerate() {
+        let field = match &f.kind {
+            FieldKind::Scalar { slot, ty, .. } => Field::Scalar { slot: *slot, ty: *ty },
+            FieldKind::Record(inner) => Field::Record(table(inner, tables)),
+            FieldKind::List { slot, list } => Field::List { slot: *slot, list: *list },
+        };
+        fields.insert(f.name.as_str(), (i as u32, field));
+    }
+    if let Some(t) = tables.get_mut(index) {
+        *t = fields;
+    }
+    index
+}
+
+/// Which record is being read: its slots, its defaults, and whether it is
+/// a 享受记录 (whose 项目 is folded for matching).
+#[derive(Clone, Copy)]
+struct Target<'p> {
+    schema: &'p RecordSchema,
+    slot_count: usize,
+    history: bool,
+}
+
+impl<'p> Reader<'p> {
+    pub fn new(program: &'p Program) -> Self {
+        let v = &program.vocabulary;
+        let mut tables = Vec::new();
+        table(&v.subject, &mut tables);
+        let lists = v.lists.iter().map(|l| table(&l.item, &mut tables)).collect();
+        Reader { program, tables, lists }
+    }
+
+    /// The case on this line, or `None` when the line is not of the plain
+    /// shape this reader takes (read it the ordinary way then).
+    pub fn read(&self, line: &str) -> Option<ir::Case> {
+        if super::node::too_deep(line, super::Format::Json) {
+            return None;
+        }
+        let mut p = Parser { text: line.as_bytes(), src: line, at: 0 };
+        let case = self.case(&mut p)?;
+        p.ws();
+        (p.at == p.text.len()).then_some(case)
+    }
+
+    fn case(&self, p: &mut Parser) -> Option<ir::Case> {
+        let (mut id, mut date, mut documents, mut subject) = (None, None, None, None);
+        let mut expected = false;
+        p.object(|p, key| {
+            match key {
+                "编号" if id.is_none() => {
+                    id = Some(match p.peek()? {
+                        b'"' => p.string()?.to_string(),
+                        _ => p.integer()?.to_string(),
+                    })
+                }
+                "日期" if date.is_none() => date = Some(Date::parse_iso(p.string()?)?),
+                "文件" if documents.is_none() => documents = Some(self.documents(p)?),
+                "主体" if subject.is_none() => {
+                    let v = &self.program.vocabulary;
+                    let target = Target { schema: &v.subject, slot_count: v.slot_count, history: false };
+                    subject = Some(self.record(p, target, 0, 0)?);
+                }
+                "期望" if !expected => {
+                    expected = true;
+                    p.skip(0)?;
+                }
+                _ => return None,
+            }
+            Some(())
+        })?;
+        let documents = documents.filter(|d: &Vec<String>| !d.is_empty())?;
+        Some(ir::Case { id, date: date?, documents, subject: subject? })
+    }
+
+    fn documents(&self, p: &mut Parser) -> Option<Vec<String>> {
+        let known = |id: &str| self.program.documents.iter().find(|d| &*d.id == id).map(|d| d.id.to_string());
+        if p.peek()? == b'"' {
+            return Some(vec![known(p.string()?)?]);
+        }
+        let mut out = Vec::new();
+        p.array(|p| {
+            out.push(known(p.string()?)?);
+            Some(())
+        })?;
+        Some(out)
+    }
+
+    /// A record read with field table `table`.
+    fn record(&self, p: &mut Parser, target: Target, table: usize, depth: usize) -> Option<Record> {
+        let n = target.slot_count;
+        let mut rec = Record { values: vec![Value::Missing; n], defaulted: vec![false; n] };
+        self.fill(p, target, table, &mut rec, depth)?;
+        super::fill_defaults(target.schema, &mut rec);
+        Some(rec)
+    }
+
+    fn fill(&self, p: &mut Parser, target: Target, table: usize, rec: &mut Record, depth: usize) -> Option<()> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let fields = self.tables.get(table)?;
+        // Keys seen, to give up on duplicates as the ordinary reader refuses them.
+        let mut seen = 0u128;
+        p.object(|p, key| {
+            let &(position, field) = fields.get(key)?;
+            let bit = 1u128.checked_shl(position)?;
+            if seen & bit != 0 {
+                return None;
+            }
+            seen |= bit;
+            if p.peek()? == b'n' {
+                p.literal(b"null")?;
+                // A list given as null is an empty list the case gave.
+                if let Field::List { slot, .. } = field {
+                    *rec.values.get_mut(slot as usize)? = Value::List(Vec::new());
+                }
+                return Some(());
+            }
+            match field {
+                Field::Scalar { slot, ty } => {
+                    let v = self.scalar(p, ty, target.history && key == "项目")?;
+                    *rec.values.get_mut(slot as usize)? = v;
+                }
+                Field::Record(inner) => self.fill(p, target, inner, rec, depth + 1)?,
+                Field::List { slot, list } => {
+                    let decl = self.program.vocabulary.lists.get(list as usize)?;
+                    let member =
+                        Target {
+                            schema: &decl.item, slot_count: decl.slot_count, history: decl.name == "享受记录"
+                        };
+                    let table = *self.lists.get(list as usize)?;
+                    let mut members = Vec::new();
+                    p.array(|p| {
+                        members.push(self.record(p, member, table, depth + 1)?);
+                        Some(())
+                    })?;
+                    *rec.values.get_mut(slot as usize)? = Value::List(members);
+                }
+            }
+            Some(())
+        })
+    }
+
+    fn scalar(&self, p: &mut Parser, ty: Ty, history_name: bool) -> Option<Value> {
+        Some(match ty {
+            Ty::Bool => match p.peek()? {
+                b't' => p.literal(b"true").map(|_| Value::Bool(true))?,
+                b'f' => p.literal(b"false").map(|_| Value::Bool(false))?,
+                _ => match p.string()? {
+                    "是" => Value::Bool(true),
+                    "否" => Value::Bool(false),
+                    _ => return None,
+                },
+            },
+            Ty::Num(_) => Value::Num(Decimal::from(p.integer()?)),
+            Ty::Date => Value::Date(Date::parse_iso(p.string()?)?),
+            Ty::Text => {
+                let text = match p.peek()? {
+                    b'"' => p.string()?.to_string(),
+                    _ => p.integer()?.to_string(),
+                };
+                Value::Text(if history_name { fold(&text) } else { text })
+            }
+            Ty::Enum(id) => {
+                let s = p.string()?;
+                let values = &self.program.vocabulary.enums.get(id as usize)?.values;
+                Value::Enum(values.iter().position(|v| v == s)? as u32)
+            }
+        })
+    }
+}
+
+/// A cursor over one line of JSON.
+struct Parser<'a> {
+    text: &'a [u8],
+    src: &'a str,
+    at: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.text.get(self.at) {
+            self.at += 1;
+        }
+    }
+
+    fn peek(&mut self) -> Option<u8> {
+        self.ws();
+        self.text.get(self.at).copied()
+    }
+
+    fn eat(&mut self, b: u8) -> Option<()> {
+        (self.peek()? == b).then(|| self.at += 1)
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        self.ws();
+        let end = self.at + word.len();
+        (self.text.get(self.at..end)? == word).then(|| self.at = end)
+    }
+
+    /// A string without escapes, borrowed from the line.
+    fn string(&mut self) -> Option<&'a str> {
+        self.eat(b'"')?;
+        let start = self.at;
+        let len = self.text.get(start..)?.iter().position(|b| matches!(b, b'"' | b'\\' | 0..=0x1f))?;
+        self.at = start + len;
+        self.eat(b'"')?;
+        self.src.get(start..start + len)
+    }
+
+    /// A whole non-negative number of at most 18 digits, without a leading zero.
+    fn integer(&mut self) -> Option<u64> {
+        self.ws();
+        let start = self.at;
+        let len = self.text.get(start..)?.iter().take_while(|b| b.is_ascii_digit()).count();
+        let digits = self.text.get(start..start + len)?;
+        if len == 0 || len > 18 || (len > 1 && digits.first() == Some(&b'0')) {
+            return None;
+        }
+        if matches!(self.text.get(start + len), Some(b'.' | b'e' | b'E')) {
+            return None;
+        }
+        self.at = start + len;
+        Some(digits.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0')))
+    }
+
+    /// `{ "key": value, … }`, calling `each` with the parser at each value.
+    fn object(&mut self, mut each: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+        self.eat(b'{')?;
+        if self.peek()? == b'}' {
+            self.at += 1;
+            return Some(());
+        }
+        loop {
+            let key = self.string()?;
+            self.eat(b':')?;
+            each(self, key)?;
+            match self.peek()? {
+                b',' => self.at += 1,
+                b'}' => {
+                    self.at += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// `[ value, … ]`, calling `each` with the parser at each value.
+    fn array(&mut self, mut each: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.eat(b'[')?;
+        if self.peek()? == b']' {
+            self.at += 1;
+            return Some(());
+        }
+        loop {
+            each(self)?;
+            match self.peek()? {
+                b',' => self.at += 1,
+                b']' => {
+                    self.at += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// Steps over any value of the plain shape.
+    fn skip(&mut self, depth: usize) -> Option<()> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        match self.peek()? {
+            b'{' => {
+                let mut seen: Vec<&str> = Vec::new();
+                self.object(|p, key| {
+                    if seen.contains(&key) {
+                        return None;
+                    }
+                    seen.push(key);
+                    p.skip(depth + 1)
+                })
+            }
+            b'[' => self.array(|p| p.skip(depth + 1)),
+            b'"' => self.string().map(|_| ()),
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            _ => self.integer().map(|_| ()),
+        }
+    }
+}
