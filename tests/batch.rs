@@ -138,7 +138,22 @@ fn the_fast_reader_gives_the_ordinary_case_or_none() {
         r#"{"日期":"2023-05-10","文件":[],"主体":{"类型":"个人"}}"#.to_string(),
         r#"{"日期":"2023-05-10","文件":"县实施办法","主体":{"类型":"个人"},"期望":{"a":1,"a":2}}"#.to_string(),
         format!("{} x", line(person)),
+        // Nesting past what the ordinary reader allows, counted the same way.
+        format!(
+            r#"{{"日期":"2023-05-10","文件":"县实施办法","主体":{{"类型":"个人"}},"期望":{}1{}}}"#,
+            "[".repeat(32),
+            "]".repeat(32)
+        ),
+        r#"{"编号":"A[1]","日期":"2023-05-10","文件":"县实施办法","主体":{"类型":"个人"}}"#.to_string(),
     ] {
         assert_eq!(reader.read(&text), None, "{text}");
     }
+    // Just within the nesting limit, both readers take it.
+    let deep = format!(
+        r#"{{"日期":"2023-05-10","文件":"县实施办法","主体":{{"类型":"个人"}},"期望":{}1{}}}"#,
+        "[".repeat(31),
+        "]".repeat(31)
+    );
+    assert!(ordinary(&program, &deep).is_some());
+    assert_eq!(reader.read(&deep), ordinary(&program, &deep));
 }

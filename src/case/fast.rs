@@ -10,6 +10,7 @@
 //! on every shipped case and on lines it must take or leave.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use rust_decimal::Decimal;
 
@@ -17,12 +18,15 @@ use crate::check::text::fold;
 use crate::date::Date;
 use crate::ir::{self, FieldKind, Program, Record, RecordSchema, Ty, Value};
 
-/// Deeper values (inside `期望`) are left to the ordinary reader.
-const MAX_DEPTH: usize = 32;
+/// Lines nesting deeper are left to the ordinary reader, which refuses them.
+const MAX_DEPTH: usize = super::node::MAX_DEPTH;
 
 /// The vocabulary as lookup tables: compile once, read many lines.
 pub struct Reader<'p> {
     program: &'p Program,
+    subject: Target,
+    /// For each list of the vocabulary, what its members start from.
+    members: Vec<Target>,
     /// Field tables: the subject's first, then every nested record's and
     /// list member's.
     tables: Vec<Table<'p>>,
@@ -32,7 +36,26 @@ pub struct Reader<'p> {
 
 /// One record's fields by name, each with its position for spotting
 /// duplicate keys.
-type Table<'p> = HashMap<&'p str, (u32, Field)>;
+type Table<'p> = HashMap<&'p str, (u32, Field), BuildHasherDefault<FieldHasher>>;
+
+/// A multiply-rotate hash (as in rustc's FxHasher): field names come from
+/// the program, not from an adversary, and SipHash costs more than the
+/// rest of reading a field.
+#[derive(Default)]
+struct FieldHasher(u64);
+
+impl Hasher for FieldHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word.iter_mut().zip(chunk).for_each(|(w, b)| *w = *b);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 #[derive(Clone, Copy)]
 enum Field {
@@ -52,8 +75,8 @@ enum Field {
 /// returns its index.
 fn table<'p>(schema: &'p RecordSchema, tables: &mut Vec<Table<'p>>) -> usize {
     let index = tables.len();
-    tables.push(HashMap::new());
-    let mut fields = HashMap::new();
+    tables.push(Table::default());
+    let mut fields = Table::default();
     for (i, f) in schema.fields.iter().enumerate() {
         let field = match &f.kind {
             FieldKind::Scalar { slot, ty, .. } => Field::Scalar { slot: *slot, ty: *ty },
@@ -68,13 +91,20 @@ fn table<'p>(schema: &'p RecordSchema, tables: &mut Vec<Table<'p>>) -> usize {
     index
 }
 
-/// Which record is being read: its slots, its defaults, and whether it is
-/// a 享受记录 (whose 项目 is folded for matching).
-#[derive(Clone, Copy)]
-struct Target<'p> {
-    schema: &'p RecordSchema,
-    slot_count: usize,
+/// A kind of record being read: the record of defaults it starts from
+/// (every default filled in and marked as such), and whether it is a
+/// 享受记录 (whose 项目 is folded for matching).
+struct Target {
+    blank: Record,
     history: bool,
+}
+
+impl Target {
+    fn new(schema: &RecordSchema, slot_count: usize, history: bool) -> Self {
+        let mut blank = Record { values: vec![Value::Missing; slot_count], defaulted: vec![false; slot_count] };
+        super::fill_defaults(schema, &mut blank);
+        Target { blank, history }
+    }
 }
 
 impl<'p> Reader<'p> {
@@ -83,16 +113,15 @@ impl<'p> Reader<'p> {
         let mut tables = Vec::new();
         table(&v.subject, &mut tables);
         let lists = v.lists.iter().map(|l| table(&l.item, &mut tables)).collect();
-        Reader { program, tables, lists }
+        let subject = Target::new(&v.subject, v.slot_count, false);
+        let members = v.lists.iter().map(|l| Target::new(&l.item, l.slot_count, l.name == "享受记录")).collect();
+        Reader { program, subject, members, tables, lists }
     }
 
     /// The case on this line, or `None` when the line is not of the plain
     /// shape this reader takes (read it the ordinary way then).
     pub fn read(&self, line: &str) -> Option<ir::Case> {
-        if super::node::too_deep(line, super::Format::Json) {
-            return None;
-        }
-        let mut p = Parser { text: line.as_bytes(), src: line, at: 0 };
+        let mut p = Parser { text: line.as_bytes(), src: line, at: 0, depth: 0 };
         let case = self.case(&mut p)?;
         p.ws();
         (p.at == p.text.len()).then_some(case)
@@ -111,14 +140,10 @@ impl<'p> Reader<'p> {
                 }
                 "日期" if date.is_none() => date = Some(Date::parse_iso(p.string()?)?),
                 "文件" if documents.is_none() => documents = Some(self.documents(p)?),
-                "主体" if subject.is_none() => {
-                    let v = &self.program.vocabulary;
-                    let target = Target { schema: &v.subject, slot_count: v.slot_count, history: false };
-                    subject = Some(self.record(p, target, 0, 0)?);
-                }
+                "主体" if subject.is_none() => subject = Some(self.record(p, &self.subject, 0)?),
                 "期望" if !expected => {
                     expected = true;
-                    p.skip(0)?;
+                    p.skip()?;
                 }
                 _ => return None,
             }
@@ -142,18 +167,13 @@ impl<'p> Reader<'p> {
     }
 
     /// A record read with field table `table`.
-    fn record(&self, p: &mut Parser, target: Target, table: usize, depth: usize) -> Option<Record> {
-        let n = target.slot_count;
-        let mut rec = Record { values: vec![Value::Missing; n], defaulted: vec![false; n] };
-        self.fill(p, target, table, &mut rec, depth)?;
-        super::fill_defaults(target.schema, &mut rec);
+    fn record(&self, p: &mut Parser, target: &Target, table: usize) -> Option<Record> {
+        let mut rec = target.blank.clone();
+        self.fill(p, target, table, &mut rec)?;
         Some(rec)
     }
 
-    fn fill(&self, p: &mut Parser, target: Target, table: usize, rec: &mut Record, depth: usize) -> Option<()> {
-        if depth > MAX_DEPTH {
-            return None;
-        }
+    fn fill(&self, p: &mut Parser, target: &Target, table: usize, rec: &mut Record) -> Option<()> {
         let fields = self.tables.get(table)?;
         // Keys seen, to give up on duplicates as the ordinary reader refuses them.
         let mut seen = 0u128;
@@ -168,7 +188,7 @@ impl<'p> Reader<'p> {
                 p.literal(b"null")?;
                 // A list given as null is an empty list the case gave.
                 if let Field::List { slot, .. } = field {
-                    *rec.values.get_mut(slot as usize)? = Value::List(Vec::new());
+                    *rec.defaulted.get_mut(slot as usize)? = false;
                 }
                 return Some(());
             }
@@ -176,21 +196,18 @@ impl<'p> Reader<'p> {
                 Field::Scalar { slot, ty } => {
                     let v = self.scalar(p, ty, target.history && key == "项目")?;
                     *rec.values.get_mut(slot as usize)? = v;
+                    *rec.defaulted.get_mut(slot as usize)? = false;
                 }
-                Field::Record(inner) => self.fill(p, target, inner, rec, depth + 1)?,
+                Field::Record(inner) => self.fill(p, target, inner, rec)?,
                 Field::List { slot, list } => {
-                    let decl = self.program.vocabulary.lists.get(list as usize)?;
-                    let member =
-                        Target {
-                            schema: &decl.item, slot_count: decl.slot_count, history: decl.name == "享受记录"
-                        };
-                    let table = *self.lists.get(list as usize)?;
+                    let (member, table) = (self.members.get(list as usize)?, *self.lists.get(list as usize)?);
                     let mut members = Vec::new();
                     p.array(|p| {
-                        members.push(self.record(p, member, table, depth + 1)?);
+                        members.push(self.record(p, member, table)?);
                         Some(())
                     })?;
                     *rec.values.get_mut(slot as usize)? = Value::List(members);
+                    *rec.defaulted.get_mut(slot as usize)? = false;
                 }
             }
             Some(())
@@ -231,6 +248,8 @@ struct Parser<'a> {
     text: &'a [u8],
     src: &'a str,
     at: usize,
+    /// Brackets open at `at`, counted as the ordinary reader counts them.
+    depth: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -255,14 +274,32 @@ impl<'a> Parser<'a> {
         (self.text.get(self.at..end)? == word).then(|| self.at = end)
     }
 
-    /// A string without escapes, borrowed from the line.
+    /// A string without escapes, control characters or brackets (which
+    /// the ordinary reader counts as nesting), borrowed from the line.
     fn string(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
         let start = self.at;
-        let len = self.text.get(start..)?.iter().position(|b| matches!(b, b'"' | b'\\' | 0..=0x1f))?;
-        self.at = start + len;
-        self.eat(b'"')?;
+        let len = memchr::memchr2(b'"', b'\\', self.text.get(start..)?)?;
+        let body = self.text.get(start..start + len)?;
+        if self.text.get(start + len) != Some(&b'"')
+            || body.iter().any(|b| matches!(b, 0..=0x1f | b'[' | b']' | b'{' | b'}'))
+        {
+            return None;
+        }
+        self.at = start + len + 1;
         self.src.get(start..start + len)
+    }
+
+    /// Enters a `{` or `[`; `None` past the depth the ordinary reader allows.
+    fn open(&mut self, bracket: u8) -> Option<()> {
+        self.eat(bracket)?;
+        self.depth += 1;
+        (self.depth <= MAX_DEPTH).then_some(())
+    }
+
+    fn close(&mut self) {
+        self.at += 1;
+        self.depth -= 1;
     }
 
     /// A whole non-negative number of at most 18 digits, without a leading zero.
@@ -283,9 +320,9 @@ impl<'a> Parser<'a> {
 
     /// `{ "key": value, … }`, calling `each` with the parser at each value.
     fn object(&mut self, mut each: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
-        self.eat(b'{')?;
+        self.open(b'{')?;
         if self.peek()? == b'}' {
-            self.at += 1;
+            self.close();
             return Some(());
         }
         loop {
@@ -295,7 +332,7 @@ impl<'a> Parser<'a> {
             match self.peek()? {
                 b',' => self.at += 1,
                 b'}' => {
-                    self.at += 1;
+                    self.close();
                     return Some(());
                 }
                 _ => return None,
@@ -305,9 +342,9 @@ impl<'a> Parser<'a> {
 
     /// `[ value, … ]`, calling `each` with the parser at each value.
     fn array(&mut self, mut each: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
-        self.eat(b'[')?;
+        self.open(b'[')?;
         if self.peek()? == b']' {
-            self.at += 1;
+            self.close();
             return Some(());
         }
         loop {
@@ -315,7 +352,7 @@ impl<'a> Parser<'a> {
             match self.peek()? {
                 b',' => self.at += 1,
                 b']' => {
-                    self.at += 1;
+                    self.close();
                     return Some(());
                 }
                 _ => return None,
@@ -324,10 +361,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Steps over any value of the plain shape.
-    fn skip(&mut self, depth: usize) -> Option<()> {
-        if depth > MAX_DEPTH {
-            return None;
-        }
+    fn skip(&mut self) -> Option<()> {
         match self.peek()? {
             b'{' => {
                 let mut seen: Vec<&str> = Vec::new();
@@ -336,10 +370,10 @@ impl<'a> Parser<'a> {
                         return None;
                     }
                     seen.push(key);
-                    p.skip(depth + 1)
+                    p.skip()
                 })
             }
-            b'[' => self.array(|p| p.skip(depth + 1)),
+            b'[' => self.array(Self::skip),
             b'"' => self.string().map(|_| ()),
             b't' => self.literal(b"true"),
             b'f' => self.literal(b"false"),
