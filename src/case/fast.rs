@@ -243,6 +243,12 @@ impl<'p> Reader<'p> {
     }
 }
 
+/// Whether a byte ends a plain string: its closing quote, or what this
+/// reader leaves to the ordinary one (escapes, control characters, brackets).
+fn ends_string(b: u8) -> bool {
+    matches!(b, 0..=0x1f | b'"' | b'\\' | b'[' | b']' | b'{' | b'}')
+}
+
 /// A cursor over one line of JSON.
 struct Parser<'a> {
     text: &'a [u8],
@@ -279,11 +285,8 @@ impl<'a> Parser<'a> {
     fn string(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
         let start = self.at;
-        let len = memchr::memchr2(b'"', b'\\', self.text.get(start..)?)?;
-        let body = self.text.get(start..start + len)?;
-        if self.text.get(start + len) != Some(&b'"')
-            || body.iter().any(|b| matches!(b, 0..=0x1f | b'[' | b']' | b'{' | b'}'))
-        {
+        let len = self.text.get(start..)?.iter().position(|b| ends_string(*b))?;
+        if self.text.get(start + len) != Some(&b'"') {
             return None;
         }
         self.at = start + len + 1;
