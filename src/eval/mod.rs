@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::date::Date;
 use crate::ir::{self, Amount, Benefit, Clause, Cond, Document, Frequency, Program, Record, Text, Value};
 use compiled::{Conj, Count, On};
-pub use value::{round_money, show_number, show_value, Env, Fail, FailKind, Local};
+pub use value::{round_money, show_number, show_value, write_value, Env, Fail, FailKind, Local};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Outcome {
@@ -433,32 +433,35 @@ impl<'e, 'p> DocEval<'e, 'p> {
         })
     }
 
-    /// The values a condition reads, as `合格人数 = 25人`; a value the case
-    /// did not give is marked as a default.
-    fn refs(&self, cond: &Cond, env: &Env) -> String {
-        let parts: Vec<String> = cond
-            .refs
-            .iter()
-            .map(|r| {
-                let (value, defaulted) = match r.access {
-                    ir::Access::Slot(s) => (self.case.subject.get(s), self.case.subject.is_defaulted(s)),
-                    ir::Access::Local(i) => (
-                        match env.local(i) {
-                            Some(Ok(v)) => v,
-                            _ => &Value::Missing,
-                        },
-                        false,
-                    ),
-                };
-                let shown = show_value(self.program, value, r.ty);
-                if defaulted {
-                    format!("{} = {shown}（案例未提供，按默认值）", r.name)
-                } else {
-                    format!("{} = {shown}", r.name)
-                }
-            })
-            .collect();
-        parts.join("，")
+    /// A condition in words: `prefix`, the text, and the values it reads
+    /// (`合格人数 = 25人`), a value the case did not give marked as a default.
+    fn condition_words(&self, prefix: &str, cond: &Cond, env: &Env) -> String {
+        let mut out = String::with_capacity(prefix.len() + cond.text.len() + 48 * cond.refs.len());
+        out.push_str(prefix);
+        out.push_str(&cond.text);
+        for (i, r) in cond.refs.iter().enumerate() {
+            out.push_str(if i == 0 { "（" } else { "，" });
+            let (value, defaulted) = match r.access {
+                ir::Access::Slot(s) => (self.case.subject.get(s), self.case.subject.is_defaulted(s)),
+                ir::Access::Local(i) => (
+                    match env.local(i) {
+                        Some(Ok(v)) => v,
+                        _ => &Value::Missing,
+                    },
+                    false,
+                ),
+            };
+            out.push_str(&r.name);
+            out.push_str(" = ");
+            write_value(&mut out, self.program, value, r.ty);
+            if defaulted {
+                out.push_str("（案例未提供，按默认值）");
+            }
+        }
+        if !cond.refs.is_empty() {
+            out.push('）');
+        }
+        out
     }
 
     fn check(&self, clause: &Clause, cond: &'p Cond, env: &Env<'e, 'p>, expect: bool) -> Result<Check, EvalError> {
@@ -476,16 +479,7 @@ impl<'e, 'p> DocEval<'e, 'p> {
         truth: Result<bool, Fail>,
         expect: bool,
     ) -> Result<Check, EvalError> {
-        let with_refs = |prefix: &str| {
-            self.say(|| {
-                let refs = self.refs(cond, env);
-                if refs.is_empty() {
-                    format!("{prefix}{}", cond.text)
-                } else {
-                    format!("{prefix}{}（{refs}）", cond.text)
-                }
-            })
-        };
+        let with_refs = |prefix: &str| self.say(|| self.condition_words(prefix, cond, env));
         match truth {
             Ok(v) if v == expect => {
                 Ok(Check::Pass(with_refs(if expect { "符合：" } else { "不属于除外情形：" })))

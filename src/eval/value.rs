@@ -410,31 +410,50 @@ impl<'e, 'p> Env<'e, 'p> {
 
 /// A value as an analyst reads it: `25人`, `12个月`, `是`, `2023-05-10`, `企业`.
 pub fn show_value(program: &Program, v: &Value, ty: Ty) -> String {
+    let mut out = String::new();
+    write_value(&mut out, program, v, ty);
+    out
+}
+
+/// [`show_value`], appended to `out`.
+pub fn write_value(out: &mut String, program: &Program, v: &Value, ty: Ty) {
+    use std::fmt::Write as _;
     match (v, ty) {
-        (Value::Num(n), Ty::Num(u)) => show_number(*n, u),
-        (Value::Num(n), _) => n.normalize().to_string(),
-        (Value::Bool(b), _) => if *b { "是" } else { "否" }.to_string(),
-        (Value::Date(d), _) => d.to_string(),
-        (Value::Enum(i), Ty::Enum(id)) => program
-            .vocabulary
-            .enums
-            .get(id as usize)
-            .and_then(|e| e.values.get(*i as usize))
-            .cloned()
-            .unwrap_or_default(),
-        (Value::Text(t), _) => t.clone(),
-        (Value::Missing, _) => "未提供".to_string(),
-        (Value::List(items), _) => format!("{}项", items.len()),
-        (Value::Enum(i), _) => i.to_string(),
+        (Value::Num(n), Ty::Num(u)) => write_number(out, *n, u),
+        (Value::Num(n), _) => {
+            let _ = write!(out, "{}", n.normalize());
+        }
+        (Value::Bool(b), _) => out.push_str(if *b { "是" } else { "否" }),
+        (Value::Date(d), _) => {
+            let _ = write!(out, "{d}");
+        }
+        (Value::Enum(i), Ty::Enum(id)) => {
+            let name = program.vocabulary.enums.get(id as usize).and_then(|e| e.values.get(*i as usize));
+            out.push_str(name.map_or("", String::as_str));
+        }
+        (Value::Text(t), _) => out.push_str(t),
+        (Value::Missing, _) => out.push_str("未提供"),
+        (Value::List(items), _) => {
+            let _ = write!(out, "{}项", items.len());
+        }
+        (Value::Enum(i), _) => {
+            let _ = write!(out, "{i}");
+        }
     }
 }
 
 pub fn show_number(n: Decimal, u: Unit) -> String {
+    let mut out = String::new();
+    write_number(&mut out, n, u);
+    out
+}
+
+fn write_number(out: &mut String, n: Decimal, u: Unit) {
+    use std::fmt::Write as _;
     let n = if u == Unit::YUAN { round_money(n) } else { n.round_dp(4).normalize() };
-    if u.is_none() {
-        n.to_string()
-    } else {
-        format!("{n}{u}")
+    let _ = write!(out, "{n}");
+    if !u.is_none() {
+        let _ = write!(out, "{u}");
     }
 }
 
