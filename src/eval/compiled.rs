@@ -16,8 +16,9 @@ use rust_decimal::Decimal;
 use super::value::{Fail, FailKind};
 use crate::ir::{CmpOp, Expr, ExprKind as K, Record, Ty, Value};
 
-/// `t₁ 且 t₂ 且 …` on the fields of one record.
-#[derive(Debug)]
+/// `t₁ 且 t₂ 且 …` on the fields of one record. Equal when they test the
+/// same fields the same way.
+#[derive(Debug, PartialEq)]
 pub struct Conj<'p> {
     tests: Vec<Test<'p>>,
 }
@@ -38,7 +39,7 @@ pub struct Count<'p> {
     filter: Conj<'p>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 struct Test<'p> {
     slot: u32,
     kind: TestKind,
@@ -46,7 +47,7 @@ struct Test<'p> {
     expr: &'p Expr,
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 enum TestKind {
     IsTrue,
     /// The constant, and its mantissa and scale for comparing values of
@@ -72,6 +73,14 @@ impl<'p> Conj<'p> {
     /// otherwise the first missing fact is the error. `item` is the member
     /// in scope, for the message.
     pub fn eval(&self, record: &Record, item: Option<(u32, u32)>) -> Result<bool, Fail<'p>> {
+        match self.check(record) {
+            Ok(v) => Ok(v),
+            Err(expr) => Err(Fail { kind: FailKind::Missing, expr, item }),
+        }
+    }
+
+    /// [`Conj::eval`] with the missing field only.
+    fn check(&self, record: &Record) -> Result<bool, &'p Expr> {
         let mut missing = None;
         for t in &self.tests {
             match t.holds(record) {
@@ -81,7 +90,7 @@ impl<'p> Conj<'p> {
             }
         }
         match missing {
-            Some(expr) => Err(Fail { kind: FailKind::Missing, expr, item }),
+            Some(expr) => Err(expr),
             None => Ok(true),
         }
     }
@@ -104,7 +113,10 @@ impl<'p> Count<'p> {
         let Value::List(members) = subject.get(self.list) else { return Ok(Decimal::ZERO) };
         let mut n = 0u64;
         for (i, member) in members.iter().enumerate() {
-            n += u64::from(self.filter.eval(member, Some((self.list, i as u32)))?);
+            match self.filter.check(member) {
+                Ok(keep) => n += u64::from(keep),
+                Err(expr) => return Err(Fail { kind: FailKind::Missing, expr, item: Some((self.list, i as u32)) }),
+            }
         }
         Ok(Decimal::from(n))
     }

@@ -187,6 +187,7 @@ pub struct Evaluator<'p> {
     program: &'p Program,
     plans: Vec<DocPlan<'p>>,
     locals: Vec<Local<'p>>,
+    audiences: Vec<Result<bool, Fail<'p>>>,
 }
 
 /// A rule group's outcome, with the words for it when they are wanted.
@@ -203,6 +204,9 @@ struct DocPlan<'p> {
     counts: Vec<Option<Count<'p>>>,
     /// [`Document::groups`], each rule with what it needs at hand.
     groups: Vec<Vec<RulePlan<'p>>>,
+    /// The distinct compiled applicant checks (most rules share one of
+    /// two: `类型 为 个人`, `类型 为 单位`), decided once per case.
+    audiences: Vec<Conj<'p>>,
 }
 
 /// One rule, compiled: its applicant check, and its clause's 适用 followed
@@ -211,7 +215,8 @@ struct RulePlan<'p> {
     id: RuleId,
     clause: &'p Clause,
     benefit: &'p Benefit,
-    audience: Option<Conj<'p>>,
+    /// Index into [`DocPlan::audiences`].
+    audience: Option<usize>,
     conditions: Vec<Option<Conj<'p>>>,
 }
 
@@ -231,21 +236,31 @@ fn first_locals(clauses: &[Clause]) -> Vec<u32> {
 impl<'p> DocPlan<'p> {
     fn new(document: u32, doc: &'p Document) -> Self {
         let subject = |e: &'p ir::Expr| Conj::compile(e, On::Subject);
-        let rule = |&(c, b): &(u32, u32)| {
+        let mut audiences: Vec<Conj<'p>> = Vec::new();
+        let mut audience = |e: &'p ir::Expr| {
+            let conj = subject(e)?;
+            Some(audiences.iter().position(|a| *a == conj).unwrap_or_else(|| {
+                audiences.push(conj);
+                audiences.len() - 1
+            }))
+        };
+        let mut rule = |&(c, b): &(u32, u32)| {
             let clause = doc.clauses.get(c as usize)?;
             let benefit = clause.benefits.get(b as usize)?;
             Some(RulePlan {
                 id: RuleId { document, clause: c, benefit: b },
                 clause,
                 benefit,
-                audience: benefit.audience.as_ref().and_then(subject),
+                audience: benefit.audience.as_ref().and_then(&mut audience),
                 conditions: clause.applies.iter().chain(&benefit.conditions).map(|cond| subject(&cond.expr)).collect(),
             })
         };
+        let groups = doc.groups.iter().map(|g| g.iter().filter_map(&mut rule).collect()).collect();
         DocPlan {
             first_local: first_locals(&doc.clauses),
             counts: doc.clauses.iter().flat_map(|c| &c.lets).map(|l| Count::compile(&l.expr)).collect(),
-            groups: doc.groups.iter().map(|g| g.iter().filter_map(rule).collect()).collect(),
+            groups,
+            audiences,
         }
     }
 }
@@ -255,7 +270,7 @@ impl<'p> Evaluator<'p> {
         let most = program.documents.iter().map(|d| d.clauses.iter().map(|c| c.lets.len()).sum::<usize>()).max();
         let locals = std::iter::repeat_with(Local::new).take(most.unwrap_or(0)).collect();
         let plans = program.documents.iter().enumerate().map(|(i, d)| DocPlan::new(i as u32, d)).collect();
-        Evaluator { program, plans, locals }
+        Evaluator { program, plans, locals, audiences: Vec::new() }
     }
 
     /// Outcomes and amounts only, appended to `out`; returns the total
@@ -333,6 +348,8 @@ impl<'p> Evaluator<'p> {
             for cell in &mut self.locals {
                 cell.take();
             }
+            self.audiences.clear();
+            self.audiences.extend(plan.audiences.iter().map(|a| a.eval(&case.subject, None)));
             let doc_eval = DocEval {
                 program,
                 doc,
@@ -342,6 +359,7 @@ impl<'p> Evaluator<'p> {
                 superseded: &superseded,
                 plan,
                 locals: &self.locals,
+                audiences: &self.audiences,
             };
             each(&doc_eval)?;
         }
@@ -382,6 +400,8 @@ struct DocEval<'e, 'p> {
     superseded: &'e [(&'p str, &'p str)],
     plan: &'e DocPlan<'p>,
     locals: &'e [Local<'p>],
+    /// The value of each of the plan's applicant checks for this case.
+    audiences: &'e [Result<bool, Fail<'p>>],
 }
 
 /// What became of checking one condition.
@@ -585,8 +605,8 @@ impl<'e, 'p> DocEval<'e, 'p> {
     fn group(&self, group: &[RulePlan<'p>]) -> Result<Option<Verdict>, EvalError> {
         // A benefit for another kind of applicant gets no ruling at all.
         let for_someone_else = group.iter().all(|r| {
-            r.benefit.audience.as_ref().is_some_and(|a| match &r.audience {
-                Some(conj) => matches!(conj.eval(&self.case.subject, None), Ok(false)),
+            r.benefit.audience.as_ref().is_some_and(|a| match r.audience {
+                Some(i) => matches!(self.audiences.get(i), Some(Ok(false))),
                 None => matches!(self.env(r.id.clause).truth(a), Ok(false)),
             })
         });
