@@ -230,7 +230,8 @@ struct Part {
 fn work(
     program: &Program,
     rule_table: &(Vec<Vec<u32>>, usize),
-    lines: &[(u64, String)],
+    chunk: &Chunk,
+    lines: &[Line],
     options: eval::Options,
     write: bool,
 ) -> Part {
@@ -239,7 +240,19 @@ fn work(
     let mut totals = Totals::new(program, rule_table);
     let mut out = Vec::with_capacity(if write { lines.len() } else { 0 });
     let mut decisions: Vec<Decision> = Vec::new();
-    for (n, text) in lines {
+    for line in lines {
+        let n = &line.number;
+        let Ok(text) = std::str::from_utf8(chunk.bytes.get(line.start..line.end).unwrap_or_default()) else {
+            let err = LineError { line: *n, messages: vec!["不是 UTF-8 编码".into()] };
+            if write {
+                out.push(serde_json::to_string(&err).unwrap_or_default());
+            }
+            totals.errors.push(err);
+            continue;
+        };
+        if text.trim().is_empty() {
+            continue;
+        }
         let result = read_line(program, &reader, text).and_then(|case| {
             if write {
                 let e = evaluator.evaluate(&case, options).map_err(|e| vec![e.to_string()])?;
@@ -274,15 +287,57 @@ fn work(
     Part { lines: out, summary: totals.summary() }
 }
 
+/// Lines read at a time, as one buffer: no allocation per line.
+#[derive(Default)]
+struct Chunk {
+    bytes: Vec<u8>,
+    lines: Vec<Line>,
+}
+
+/// One input line: its number (from 1) and where it sits in the chunk,
+/// without the line ending.
+struct Line {
+    number: u64,
+    start: usize,
+    end: usize,
+}
+
+impl Chunk {
+    /// Reads up to [`CHUNK`] lines; `number` is the last line number read.
+    fn fill(&mut self, input: &mut impl BufRead, number: &mut u64) -> io::Result<()> {
+        self.bytes.clear();
+        self.lines.clear();
+        while self.lines.len() < CHUNK {
+            let start = self.bytes.len();
+            if input.read_until(b'\n', &mut self.bytes)? == 0 {
+                break;
+            }
+            *number += 1;
+            let mut end = self.bytes.len();
+            if self.bytes.get(end - 1) == Some(&b'\n') {
+                end -= 1;
+                if end > start && self.bytes.get(end - 1) == Some(&b'\r') {
+                    end -= 1;
+                }
+            }
+            if self.bytes.get(start..end).is_some_and(|l| l.iter().all(u8::is_ascii_whitespace)) {
+                continue;
+            }
+            self.lines.push(Line { number: *number, start, end });
+        }
+        Ok(())
+    }
+}
+
 /// Runs every case of `input` and writes one line per input line to
 /// `output` (a ruling, or `{"行":…,"错误":[…]}` for a line that could not be
 /// evaluated); with no output, only the summary is made, from outcomes and
-/// amounts without reasons. Blank lines are
-/// skipped. `progress` is told the number of
-/// lines done after each chunk.
+/// amounts without reasons. Blank lines are skipped. While the workers
+/// evaluate one chunk of lines, the next is read. `progress` is told the
+/// number of lines done after each chunk.
 pub fn run(
     program: &Program,
-    input: impl BufRead,
+    mut input: impl BufRead,
     mut output: Option<&mut dyn Write>,
     workers: usize,
     options: eval::Options,
@@ -291,50 +346,31 @@ pub fn run(
     let workers = workers.max(1);
     let rule_table = rule_table(program);
     let rule_table = &rule_table;
+    let write = output.is_some();
     let mut summary = Summary::default();
-    let mut chunk: Vec<(u64, String)> = Vec::with_capacity(CHUNK);
-    let mut done = 0u64;
-    let mut lines = input.lines();
+    let (mut chunk, mut next) = (Chunk::default(), Chunk::default());
     let mut number = 0u64;
-    loop {
-        chunk.clear();
-        for line in lines.by_ref() {
-            number += 1;
-            let line = match line {
-                Ok(l) => l,
-                Err(e) if e.kind() == io::ErrorKind::InvalidData => {
-                    summary.errors.push(LineError { line: number, messages: vec!["不是 UTF-8 编码".into()] });
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-            if line.trim().is_empty() {
-                continue;
-            }
-            chunk.push((number, line));
-            if chunk.len() == CHUNK {
-                break;
-            }
-        }
-        if chunk.is_empty() {
-            break;
-        }
-        let per = chunk.len().div_ceil(workers);
-        let parts: Vec<Part> = if workers == 1 || chunk.len() < 64 {
-            vec![work(program, rule_table, &chunk, options, output.is_some())]
+    let mut done = 0u64;
+    chunk.fill(&mut input, &mut number)?;
+    while !chunk.lines.is_empty() {
+        let parts: Vec<Part> = if workers == 1 || chunk.lines.len() < 64 {
+            let part = work(program, rule_table, &chunk, &chunk.lines, options, write);
+            next.fill(&mut input, &mut number)?;
+            vec![part]
         } else {
+            let per = chunk.lines.len().div_ceil(workers);
+            let current = &chunk;
             std::thread::scope(|s| -> io::Result<Vec<Part>> {
                 let mut handles = Vec::new();
-                let write = output.is_some();
-                for slice in chunk.chunks(per) {
+                for lines in current.lines.chunks(per) {
                     // Deeply nested rules recurse: workers get a main thread's stack.
                     let worker = std::thread::Builder::new().stack_size(WORKER_STACK);
-                    handles.push(worker.spawn_scoped(s, move || work(program, rule_table, slice, options, write))?);
+                    let handle =
+                        worker.spawn_scoped(s, move || work(program, rule_table, current, lines, options, write))?;
+                    handles.push((lines, handle));
                 }
-                Ok(handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|_| Part { lines: Vec::new(), summary: Summary::default() }))
-                    .collect())
+                next.fill(&mut input, &mut number)?;
+                Ok(handles.into_iter().map(|(lines, h)| h.join().unwrap_or_else(|_| lost(lines, write))).collect())
             })?
         };
         for part in parts {
@@ -346,14 +382,25 @@ pub fn run(
             }
             summary.merge(part.summary);
         }
-        done += chunk.len() as u64;
+        done += chunk.lines.len() as u64;
         progress(done);
+        std::mem::swap(&mut chunk, &mut next);
     }
     if let Some(out) = output.as_mut() {
         out.flush()?;
     }
     summary.errors.sort_by_key(|e| e.line);
     Ok(summary)
+}
+
+/// What stands for the lines of a worker that failed: an error for each,
+/// so that nothing goes missing without a word.
+fn lost(lines: &[Line], write: bool) -> Part {
+    let errors: Vec<LineError> =
+        lines.iter().map(|l| LineError { line: l.number, messages: vec!["内部错误：本行未能裁定".into()] }).collect();
+    let out =
+        if write { errors.iter().map(|e| serde_json::to_string(e).unwrap_or_default()).collect() } else { Vec::new() };
+    Part { lines: out, summary: Summary { errors, ..Summary::default() } }
 }
 
 /// The summary as a Chinese table.

@@ -157,3 +157,56 @@ fn the_fast_reader_gives_the_ordinary_case_or_none() {
     assert!(ordinary(&program, &deep).is_some());
     assert_eq!(reader.read(&deep), ordinary(&program, &deep));
 }
+
+#[test]
+fn line_endings_blank_lines_and_bad_bytes() {
+    let program = workspace::load(&[PathBuf::from("policies")]).program.unwrap();
+    let good = r#"{"日期":"2023-05-10","文件":"县实施办法","主体":{"类型":"个人","脱贫人口":true,"参加培训天数":2}}"#;
+    let mut input = format!("{good}\r\n").into_bytes();
+    input.extend_from_slice(b"{\"\xff\xfe\"}\n   \n\t\n");
+    input.extend_from_slice(good.as_bytes());
+    let mut out = Vec::new();
+    let summary = batch::run(&program, input.as_slice(), Some(&mut out), 1, Options::default(), &|_| {}).unwrap();
+    let lines: Vec<&str> = std::str::from_utf8(&out).unwrap().lines().collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(lines[1].contains("\"行\":2") && lines[1].contains("UTF-8"), "{}", lines[1]);
+    assert!(lines[2].contains("\"合计\":\"100\""), "the last line, without a line ending, is read: {}", lines[2]);
+    assert_eq!(summary.cases, 2);
+    assert_eq!(summary.errors.iter().map(|e| e.line).collect::<Vec<_>>(), [2]);
+}
+
+/// More lines than one chunk: order and line numbers hold across chunks,
+/// while the next chunk is read as the workers run.
+#[test]
+fn lines_across_chunks_keep_their_order_and_numbers() {
+    let program = workspace::load(&[PathBuf::from("policies")]).program.unwrap();
+    let n = batch::CHUNK + 5;
+    let mut input = String::new();
+    for i in 1..=n {
+        if i == batch::CHUNK + 2 {
+            input.push_str("not json\n");
+        } else {
+            input.push_str(&format!(
+                r#"{{"编号":"L{i}","日期":"2023-05-10","文件":"县实施办法","主体":{{"类型":"个人","脱贫人口":true,"参加培训天数":1}}}}"#
+            ));
+            input.push('\n');
+        }
+    }
+    for workers in [1, 2] {
+        let mut out = Vec::new();
+        let summary =
+            batch::run(&program, input.as_bytes(), Some(&mut out), workers, Options::default(), &|_| {}).unwrap();
+        let lines: Vec<&str> = std::str::from_utf8(&out).unwrap().lines().collect();
+        assert_eq!(lines.len(), n);
+        for (i, l) in lines.iter().enumerate() {
+            let number = i + 1;
+            if number == batch::CHUNK + 2 {
+                assert!(l.contains(&format!("\"行\":{number}")), "{l}");
+            } else {
+                assert!(l.contains(&format!("\"编号\":\"L{number}\"")), "line {number}: {l}");
+            }
+        }
+        assert_eq!(summary.cases as usize, n - 1);
+        assert_eq!(summary.errors.iter().map(|e| e.line as usize).collect::<Vec<_>>(), [batch::CHUNK + 2]);
+    }
+}
