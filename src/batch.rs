@@ -2,9 +2,10 @@
 //! in input order, and totals per document, clause, benefit and funding
 //! source.
 //!
-//! Input is read in chunks of [`CHUNK`] lines; each chunk is evaluated on
-//! all workers and written before the next is read, so memory does not grow
-//! with the input.
+//! Input is read in chunks of at most [`CHUNK`] lines and [`CHUNK_BYTES`]
+//! bytes; each chunk is evaluated on all workers while the next is read,
+//! and written before the next is evaluated, so memory does not grow with
+//! the input.
 
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, Write};
@@ -18,8 +19,13 @@ use crate::eval::{self, Decision, Evaluator, Outcome, RuleId};
 use crate::ir::{self, Program, Text};
 use crate::report;
 
-/// Lines read and evaluated at a time.
+/// Lines read and evaluated at a time, at most.
 pub const CHUNK: usize = 16_384;
+
+/// Bytes of input read at a time, at most (a line is never split): with
+/// the chunk being read beside the one being evaluated, and the rulings
+/// written for it, this bounds memory whatever the lines' length.
+pub const CHUNK_BYTES: usize = 8 << 20;
 
 /// Stack of each worker thread.
 const WORKER_STACK: usize = 8 << 20;
@@ -303,11 +309,12 @@ struct Line {
 }
 
 impl Chunk {
-    /// Reads up to [`CHUNK`] lines; `number` is the last line number read.
+    /// Reads up to [`CHUNK`] lines or [`CHUNK_BYTES`] bytes; `number` is
+    /// the last line number read.
     fn fill(&mut self, input: &mut impl BufRead, number: &mut u64) -> io::Result<()> {
         self.bytes.clear();
         self.lines.clear();
-        while self.lines.len() < CHUNK {
+        while self.lines.len() < CHUNK && self.bytes.len() < CHUNK_BYTES {
             let start = self.bytes.len();
             if input.read_until(b'\n', &mut self.bytes)? == 0 {
                 break;
