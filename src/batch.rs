@@ -20,7 +20,7 @@ use crate::ir::{self, Program, Text};
 use crate::report;
 
 /// Lines read and evaluated at a time, at most.
-pub const CHUNK: usize = 16_384;
+pub const CHUNK: usize = 4_096;
 
 /// Bytes of input read at a time, at most (a line is never split): with
 /// the chunk being read beside the one being evaluated, and the rulings
