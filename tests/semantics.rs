@@ -232,3 +232,38 @@ fn overflow_is_an_error_naming_the_expression() {
     let err = eval::evaluate(&program, &case, eval::Options::default()).expect_err("overflow");
     assert!(err.to_string().contains("溢出") && err.to_string().contains("人数"), "{err}");
 }
+
+/// `--trace` lists, for every ruling, its definitions, each condition with
+/// its value, and the amount with its cap; without it there is no 追踪.
+#[test]
+fn the_trace_shows_definitions_conditions_and_caps() {
+    let program = workspace::load(&[std::path::PathBuf::from("policies")]).program.unwrap();
+    let mut sources = SourceMap::default();
+    let path = std::path::Path::new("tests/cases/攀枝花/攀-01-企业吸纳25人.yaml");
+    let (c, _) = case::load_file(&program, &mut sources, path).unwrap();
+    let traced = eval::evaluate(&program, &c, eval::Options { trace: true }).unwrap();
+    let find = |clause: &str, benefit: &str| {
+        traced.rulings.iter().find(|r| &*r.clause == clause && &*r.benefit == benefit).unwrap().trace.clone()
+    };
+    // 25 qualified people: 1万元 per 10 people, under the 20万元 cap.
+    let bonus = find("5", "一次性奖补");
+    for line in [
+        "设 合格人数 = 25人",
+        "单位性质 为 企业 → 成立",
+        "合格人数 >= 10人 → 成立",
+        "金额 1万元 × 向下取整(25人 ÷ 10人) = 20000元",
+        "最高限额 20万元 = 200000元",
+    ] {
+        assert!(bonus.iter().any(|l| l == line), "missing「{line}」in {bonus:#?}");
+    }
+    // A refusal is traced too: the failed condition shows why.
+    let refused = find("2", "就业创业服务补助");
+    assert!(refused.iter().any(|l| l == "输出合格人数 >= 1人 → 不成立"), "{refused:#?}");
+    // The trace changes nothing else.
+    let plain = eval::evaluate(&program, &c, eval::Options::default()).unwrap();
+    assert!(plain.rulings.iter().all(|r| r.trace.is_empty()));
+    let mut stripped = traced.clone();
+    stripped.rulings.iter_mut().for_each(|r| r.trace.clear());
+    assert_eq!(stripped, plain);
+    assert!(!policyc::report::json(&plain).contains("追踪"));
+}
