@@ -149,22 +149,31 @@ mod opt_decimal {
 /// An evaluation that cannot produce rulings at all.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EvalError {
-    /// A computation overflowed: the document, clause and expression.
-    Overflow { document: String, clause: String, expr: String },
+    /// A computation overflowed (boxed: errors are rare, and a small error
+    /// keeps every evaluation step's result small).
+    Overflow(Box<Overflow>),
+}
+
+/// Where a computation overflowed: the document, clause and expression.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overflow {
+    pub document: String,
+    pub clause: String,
+    pub expr: String,
 }
 
 impl std::fmt::Display for EvalError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            EvalError::Overflow { document, clause, expr } => {
-                write!(f, "计算溢出：{document} 条款 {clause} 的「{expr}」超出可表示的范围")
+            EvalError::Overflow(o) => {
+                write!(f, "计算溢出：{} 条款 {} 的「{}」超出可表示的范围", o.document, o.clause, o.expr)
             }
         }
     }
 }
 
 fn total_overflow() -> EvalError {
-    EvalError::Overflow { document: String::new(), clause: String::new(), expr: "合计".into() }
+    EvalError::Overflow(Box::new(Overflow { document: String::new(), clause: String::new(), expr: "合计".into() }))
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -446,10 +455,12 @@ impl<'e, 'p> DocEval<'e, 'p> {
     }
 
     fn overflow(&self, clause: &Clause, env: &Env, f: &Fail) -> Option<EvalError> {
-        (f.kind == FailKind::Overflow).then(|| EvalError::Overflow {
-            document: self.doc.id.to_string(),
-            clause: clause.id.to_string(),
-            expr: env.describe(f.expr, f.item),
+        (f.kind == FailKind::Overflow).then(|| {
+            EvalError::Overflow(Box::new(Overflow {
+                document: self.doc.id.to_string(),
+                clause: clause.id.to_string(),
+                expr: env.describe(f.expr, f.item),
+            }))
         })
     }
 
