@@ -118,22 +118,22 @@ fn bench_decide(b: Bencher, yaml: &str) {
     });
 }
 
-#[divan::bench(args = [false, true])]
+#[divan::bench(args = [false, true], sample_size = 100)]
 fn eval_enterprise_25(b: Bencher, trace: bool) {
     bench_evaluate(b, &enterprise(25), trace);
 }
 
-#[divan::bench]
+#[divan::bench(sample_size = 100)]
 fn decide_enterprise_25(b: Bencher) {
     bench_decide(b, &enterprise(25));
 }
 
-#[divan::bench(args = [false, true])]
+#[divan::bench(args = [false, true], sample_size = 100)]
 fn eval_person(b: Bencher, trace: bool) {
     bench_evaluate(b, PERSON, trace);
 }
 
-#[divan::bench]
+#[divan::bench(sample_size = 100)]
 fn decide_person(b: Bencher) {
     bench_decide(b, PERSON);
 }
