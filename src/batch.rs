@@ -136,54 +136,34 @@ impl Summary {
 }
 
 /// Totals while cases are being counted: one tally per rule of the
-/// program, found by index, so counting a ruling neither hashes nor
-/// compares names. Turned into a [`Summary`] by name at the end of a chunk.
+/// program, found by index ([document][clause][benefit]), so counting a
+/// ruling neither hashes nor compares names. Turned into a [`Summary`] by
+/// name at the end of a chunk.
 struct Totals<'p> {
     program: &'p Program,
-    /// For each document, where each clause's rules start in `rules`.
-    first_rule: &'p [Vec<u32>],
-    rules: Vec<Tally>,
+    rules: Vec<Vec<Vec<Tally>>>,
     cases: u64,
     total: Decimal,
     errors: Vec<LineError>,
 }
 
-/// For each document, where each clause's rules start in a flat table of
-/// every rule of the program; and the table's length.
-fn rule_table(program: &Program) -> (Vec<Vec<u32>>, usize) {
-    let mut next = 0u32;
-    let starts = program
-        .documents
-        .iter()
-        .map(|d| {
-            d.clauses
-                .iter()
-                .map(|c| {
-                    let first = next;
-                    next = next.saturating_add(c.benefits.len() as u32);
-                    first
-                })
-                .collect()
-        })
-        .collect();
-    (starts, next as usize)
-}
-
 impl<'p> Totals<'p> {
-    fn new(program: &'p Program, (first_rule, rules): &'p (Vec<Vec<u32>>, usize)) -> Self {
-        Totals {
-            program,
-            first_rule,
-            rules: vec![Tally::default(); *rules],
-            cases: 0,
-            total: Decimal::ZERO,
-            errors: Vec::new(),
-        }
+    fn new(program: &'p Program) -> Self {
+        let rules = program
+            .documents
+            .iter()
+            .map(|d| d.clauses.iter().map(|c| vec![Tally::default(); c.benefits.len()]).collect())
+            .collect();
+        Totals { program, rules, cases: 0, total: Decimal::ZERO, errors: Vec::new() }
     }
 
     fn add(&mut self, rule: RuleId, outcome: Outcome, amount: Option<Decimal>, ceiling: Option<Decimal>) {
-        let first = self.first_rule.get(rule.document as usize).and_then(|d| d.get(rule.clause as usize));
-        if let Some(t) = first.and_then(|f| self.rules.get_mut((*f + rule.benefit) as usize)) {
+        let tally = self
+            .rules
+            .get_mut(rule.document as usize)
+            .and_then(|d| d.get_mut(rule.clause as usize))
+            .and_then(|c| c.get_mut(rule.benefit as usize));
+        if let Some(t) = tally {
             t.add(outcome, amount, ceiling);
         }
     }
@@ -191,11 +171,9 @@ impl<'p> Totals<'p> {
     /// The totals by name.
     fn summary(self) -> Summary {
         let mut s = Summary { cases: self.cases, total: self.total, errors: self.errors, ..Summary::default() };
-        let mut rules = self.rules.iter();
-        for doc in &self.program.documents {
-            for clause in &doc.clauses {
-                for b in &clause.benefits {
-                    let Some(t) = rules.next() else { continue };
+        for (doc, tallies) in self.program.documents.iter().zip(&self.rules) {
+            for (clause, tallies) in doc.clauses.iter().zip(tallies) {
+                for (b, t) in clause.benefits.iter().zip(tallies) {
                     if *t == Tally::default() {
                         continue;
                     }
@@ -233,17 +211,10 @@ struct Part {
 
 /// Evaluates a share of a chunk: with `write`, every ruling with its
 /// reasons, one JSON line per case; without, outcomes and amounts only.
-fn work(
-    program: &Program,
-    rule_table: &(Vec<Vec<u32>>, usize),
-    chunk: &Chunk,
-    lines: &[Line],
-    options: eval::Options,
-    write: bool,
-) -> Part {
+fn work(program: &Program, chunk: &Chunk, lines: &[Line], options: eval::Options, write: bool) -> Part {
     let mut evaluator = Evaluator::new(program);
     let reader = case::Reader::new(program);
-    let mut totals = Totals::new(program, rule_table);
+    let mut totals = Totals::new(program);
     let mut out = Vec::with_capacity(if write { lines.len() } else { 0 });
     let mut decisions: Vec<Decision> = Vec::new();
     for line in lines {
@@ -351,8 +322,6 @@ pub fn run(
     progress: &dyn Fn(u64),
 ) -> io::Result<Summary> {
     let workers = workers.max(1);
-    let rule_table = rule_table(program);
-    let rule_table = &rule_table;
     let write = output.is_some();
     let mut summary = Summary::default();
     let (mut chunk, mut next) = (Chunk::default(), Chunk::default());
@@ -361,7 +330,7 @@ pub fn run(
     chunk.fill(&mut input, &mut number)?;
     while !chunk.lines.is_empty() {
         let parts: Vec<Part> = if workers == 1 || chunk.lines.len() < 64 {
-            let part = work(program, rule_table, &chunk, &chunk.lines, options, write);
+            let part = work(program, &chunk, &chunk.lines, options, write);
             next.fill(&mut input, &mut number)?;
             vec![part]
         } else {
@@ -372,8 +341,7 @@ pub fn run(
                 for lines in current.lines.chunks(per) {
                     // Deeply nested rules recurse: workers get a main thread's stack.
                     let worker = std::thread::Builder::new().stack_size(WORKER_STACK);
-                    let handle =
-                        worker.spawn_scoped(s, move || work(program, rule_table, current, lines, options, write))?;
+                    let handle = worker.spawn_scoped(s, move || work(program, current, lines, options, write))?;
                     handles.push((lines, handle));
                 }
                 next.fill(&mut input, &mut number)?;

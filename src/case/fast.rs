@@ -323,30 +323,22 @@ impl<'a> Parser<'a> {
 
     /// `{ "key": value, … }`, calling `each` with the parser at each value.
     fn object(&mut self, mut each: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
-        self.open(b'{')?;
-        if self.peek()? == b'}' {
-            self.close();
-            return Some(());
-        }
-        loop {
-            let key = self.string()?;
-            self.eat(b':')?;
-            each(self, key)?;
-            match self.peek()? {
-                b',' => self.at += 1,
-                b'}' => {
-                    self.close();
-                    return Some(());
-                }
-                _ => return None,
-            }
-        }
+        self.items(b'{', b'}', |p| {
+            let key = p.string()?;
+            p.eat(b':')?;
+            each(p, key)
+        })
     }
 
     /// `[ value, … ]`, calling `each` with the parser at each value.
-    fn array(&mut self, mut each: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
-        self.open(b'[')?;
-        if self.peek()? == b']' {
+    fn array(&mut self, each: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.items(b'[', b']', each)
+    }
+
+    /// Items separated by commas between `open` and `close`.
+    fn items(&mut self, open: u8, close: u8, mut each: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.open(open)?;
+        if self.peek()? == close {
             self.close();
             return Some(());
         }
@@ -354,7 +346,7 @@ impl<'a> Parser<'a> {
             each(self)?;
             match self.peek()? {
                 b',' => self.at += 1,
-                b']' => {
+                b if b == close => {
                     self.close();
                     return Some(());
                 }
