@@ -172,8 +172,18 @@ impl std::fmt::Display for EvalError {
     }
 }
 
-fn total_overflow() -> EvalError {
-    EvalError::Overflow(Box::new(Overflow { document: String::new(), clause: String::new(), expr: "合计".into() }))
+/// Adds a granted amount to the case's 合计.
+fn add_granted(total: &mut Decimal, d: &Decision) -> Result<(), EvalError> {
+    if d.outcome == Outcome::Granted {
+        *total = total.checked_add(d.amount.unwrap_or_default()).ok_or_else(|| {
+            EvalError::Overflow(Box::new(Overflow {
+                document: String::new(),
+                clause: String::new(),
+                expr: "合计".into(),
+            }))
+        })?;
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -289,11 +299,8 @@ impl<'p> Evaluator<'p> {
         let mut total = Decimal::ZERO;
         self.each_document(case, false, |doc| {
             doc.verdicts(|v| {
-                let d = v.decision;
-                if d.outcome == Outcome::Granted {
-                    total = total.checked_add(d.amount.unwrap_or_default()).ok_or_else(total_overflow)?;
-                }
-                out.push(d);
+                add_granted(&mut total, &v.decision)?;
+                out.push(v.decision);
                 Ok(())
             })
         })?;
@@ -318,17 +325,11 @@ impl<'p> Evaluator<'p> {
                 doc.statuses_and_notices(ci, clause, &mut out.statuses, &mut out.notices)?;
             }
             doc.verdicts(|v| {
+                add_granted(&mut out.total, &v.decision)?;
                 out.rulings.push(doc.ruling(v, options.trace));
                 Ok(())
             })
         })?;
-        out.total = out
-            .rulings
-            .iter()
-            .filter(|r| r.outcome == Outcome::Granted)
-            .filter_map(|r| r.amount)
-            .try_fold(Decimal::ZERO, |acc, a| acc.checked_add(a))
-            .ok_or_else(total_overflow)?;
         Ok(out)
     }
 
@@ -352,8 +353,9 @@ impl<'p> Evaluator<'p> {
             .map(|(d, c)| (&**d, &**c))
             .collect();
         for doc_id in &case.documents {
-            let Some(index) = program.documents.iter().position(|d| &*d.id == doc_id) else { continue };
-            let (Some(doc), Some(plan)) = (program.documents.get(index), self.plans.get(index)) else { continue };
+            let Some((doc, plan)) = program.documents.iter().zip(&self.plans).find(|(d, _)| &*d.id == doc_id) else {
+                continue;
+            };
             for cell in &mut self.locals {
                 cell.take();
             }
