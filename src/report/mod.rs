@@ -1,6 +1,8 @@
 //! Rendering rulings and coverage: a Chinese table for people, JSON for
 //! systems (the shape of CASES.md).
 
+mod line;
+
 use std::fmt::Write as _;
 
 use crate::check::{CoverageStatus, DocumentCoverage};
@@ -11,9 +13,12 @@ pub fn json(e: &Evaluation) -> String {
     serde_json::to_string_pretty(e).unwrap_or_else(|_| "{}".to_string())
 }
 
-/// One line of JSON (for batch output).
+/// One line of JSON (for batch output): the same text as [`json`] without
+/// the line breaks and indentation.
 pub fn json_line(e: &Evaluation) -> String {
-    serde_json::to_string(e).unwrap_or_else(|_| "{}".to_string())
+    let mut out = String::with_capacity(1024 + 512 * e.rulings.len());
+    line::write(&mut out, e);
+    out
 }
 
 fn width(s: &str) -> usize {
