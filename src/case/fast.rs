@@ -149,12 +149,12 @@ impl<'p> Reader<'p> {
             }
             Some(())
         })?;
-        let documents = documents.filter(|d: &Vec<String>| !d.is_empty())?;
+        let documents = documents.filter(|d: &Vec<u32>| !d.is_empty())?;
         Some(ir::Case { id, date: date?, documents, subject: subject? })
     }
 
-    fn documents(&self, p: &mut Parser) -> Option<Vec<String>> {
-        let known = |id: &str| self.program.documents.iter().find(|d| &*d.id == id).map(|d| d.id.to_string());
+    fn documents(&self, p: &mut Parser) -> Option<Vec<u32>> {
+        let known = |id: &str| self.program.documents.iter().position(|d| &*d.id == id).map(|i| i as u32);
         if p.peek()? == b'"' {
             return Some(vec![known(p.string()?)?]);
         }

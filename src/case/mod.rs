@@ -249,7 +249,7 @@ impl Validator<'_> {
         d
     }
 
-    fn documents(&mut self, node: &Node) -> Vec<String> {
+    fn documents(&mut self, node: &Node) -> Vec<u32> {
         let items: Vec<(String, &Node)> = match node {
             Node::Seq(items) => items.iter().enumerate().map(|(i, n)| (format!("文件[{i}]"), n)).collect(),
             other => vec![("文件".to_string(), other)],
@@ -262,8 +262,8 @@ impl Validator<'_> {
                 continue;
             };
             let folded = fold(id);
-            match self.program.documents.iter().find(|d| fold(&d.id) == folded) {
-                Some(d) => out.push(d.id.to_string()),
+            match self.program.documents.iter().position(|d| fold(&d.id) == folded) {
+                Some(i) => out.push(i as u32),
                 None => {
                     let listing = format!("可用的文件：{}", known.join("、"));
                     let help = crate::check::help_with(id, known.iter().copied(), &listing);

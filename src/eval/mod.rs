@@ -314,7 +314,7 @@ impl<'p> Evaluator<'p> {
             id: case.id.clone(),
             date: case.date,
             rulings: Vec::with_capacity(
-                case.documents.iter().filter_map(|id| program.document(id)).map(|d| d.groups.len()).sum(),
+                case.documents.iter().filter_map(|&i| program.documents.get(i as usize)).map(|d| d.groups.len()).sum(),
             ),
             statuses: Vec::new(),
             notices: Vec::new(),
@@ -347,13 +347,14 @@ impl<'p> Evaluator<'p> {
         let superseded: Vec<(&str, &str)> = case
             .documents
             .iter()
-            .filter_map(|id| program.document(id))
+            .filter_map(|&i| program.documents.get(i as usize))
             .filter(|d| d.window.contains(case.date))
             .flat_map(|d| d.clauses.iter().filter_map(|c| c.adopts.as_ref()))
             .map(|(d, c)| (&**d, &**c))
             .collect();
-        for doc_id in &case.documents {
-            let Some((doc, plan)) = program.documents.iter().zip(&self.plans).find(|(d, _)| &*d.id == doc_id) else {
+        for &index in &case.documents {
+            let (Some(doc), Some(plan)) = (program.documents.get(index as usize), self.plans.get(index as usize))
+            else {
                 continue;
             };
             for cell in &mut self.locals {

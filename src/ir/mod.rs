@@ -23,12 +23,6 @@ pub struct Program {
     pub documents: Vec<Document>,
 }
 
-impl Program {
-    pub fn document(&self, id: &str) -> Option<&Document> {
-        self.documents.iter().find(|d| &*d.id == id)
-    }
-}
-
 // ------------------------------------------------------------ vocabulary
 
 /// The case vocabulary as a tree (for reading cases) whose leaves are slots
@@ -380,6 +374,8 @@ pub enum ExprKind {
 pub struct Case {
     pub id: Option<String>,
     pub date: Date,
-    pub documents: Vec<String>,
+    /// The documents to rule under, as indices into [`Program::documents`],
+    /// in the order the case lists them.
+    pub documents: Vec<u32>,
     pub subject: Record,
 }
