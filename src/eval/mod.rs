@@ -6,6 +6,8 @@
 mod compiled;
 mod value;
 
+use std::fmt::Write as _;
+
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -775,7 +777,15 @@ impl<'e, 'p> DocEval<'e, 'p> {
                     Err(f) => return cannot(f, reasons),
                 };
                 let mut amount = round_money(raw.max(Decimal::ZERO));
-                self.note(&mut reasons, || format!("金额：{text} = {} = {amount}元", env.render(expr)));
+                self.note(&mut reasons, || {
+                    let mut words = String::with_capacity(128);
+                    words.push_str("金额：");
+                    words.push_str(text);
+                    words.push_str(" = ");
+                    env.render_into(&mut words, expr);
+                    let _ = write!(words, " = {amount}元");
+                    words
+                });
                 if let Some((cap_expr, cap_text)) = cap {
                     let cap_value = match env.number(cap_expr) {
                         Ok(v) => round_money(v),

@@ -380,29 +380,51 @@ impl<'e, 'p> Env<'e, 'p> {
     /// The expression written out with the case's values in place of names:
     /// `1000元/人 × 合格人数` becomes `1000元/人 × 25人`.
     pub fn render(&self, e: &'p Expr) -> String {
+        let mut out = String::with_capacity(64);
+        self.render_into(&mut out, e);
+        out
+    }
+
+    /// [`Env::render`], appended to `out`.
+    pub fn render_into(&self, out: &mut String, e: &'p Expr) {
         match &e.kind {
-            K::Const(_, text) => text.clone(),
+            K::Const(_, text) => out.push_str(text),
             K::Arith(op, a, b) => {
-                let sym = op_symbol(*op);
-                let side = |x: &'p Expr| {
-                    let s = self.render(x);
-                    let low = matches!(x.kind, K::Arith(ArithOp::Add | ArithOp::Sub, ..));
-                    if low && matches!(op, ArithOp::Mul | ArithOp::Div) {
-                        format!("({s})")
-                    } else {
-                        s
+                for (i, x) in [a, b].into_iter().enumerate() {
+                    if i == 1 {
+                        out.push(' ');
+                        out.push_str(op_symbol(*op));
+                        out.push(' ');
                     }
-                };
-                format!("{} {sym} {}", side(a), side(b))
+                    let low = matches!(x.kind, K::Arith(ArithOp::Add | ArithOp::Sub, ..));
+                    let bracket = low && matches!(op, ArithOp::Mul | ArithOp::Div);
+                    if bracket {
+                        out.push('(');
+                    }
+                    self.render_into(out, x);
+                    if bracket {
+                        out.push(')');
+                    }
+                }
             }
-            K::Floor(x) => format!("向下取整({})", self.render(x)),
+            K::Floor(x) => {
+                out.push_str("向下取整(");
+                self.render_into(out, x);
+                out.push(')');
+            }
             K::Min(xs) | K::Max(xs) => {
-                let name = if matches!(e.kind, K::Min(_)) { "最小" } else { "最大" };
-                format!("{name}({})", xs.iter().map(|x| self.render(x)).collect::<Vec<_>>().join(", "))
+                out.push_str(if matches!(e.kind, K::Min(_)) { "最小(" } else { "最大(" });
+                for (i, x) in xs.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    self.render_into(out, x);
+                }
+                out.push(')');
             }
             _ => match self.eval(e) {
-                Ok(v) => show_value(self.program, &v, e.ty),
-                Err(_) => "？".to_string(),
+                Ok(v) => write_value(out, self.program, &v, e.ty),
+                Err(_) => out.push('？'),
             },
         }
     }
