@@ -203,7 +203,7 @@ pub fn evaluate(program: &Program, case: &ir::Case, options: Options) -> Result<
 /// [`Evaluator::decide`] or [`Evaluator::evaluate`] per case: conditions
 /// are compiled where they can be, and the table that holds each clause's
 /// definitions is reused, so deciding a case allocates nothing but what it
-/// appends.
+/// appends (and an index of its 享受记录, when it has any).
 pub struct Evaluator<'p> {
     program: &'p Program,
     plans: Vec<DocPlan<'p>>,
