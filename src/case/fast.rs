@@ -246,8 +246,21 @@ impl<'p> Reader<'p> {
 /// Whether a byte ends a plain string: its closing quote, or what this
 /// reader leaves to the ordinary one (escapes, control characters, brackets).
 fn ends_string(b: u8) -> bool {
-    matches!(b, 0..=0x1f | b'"' | b'\\' | b'[' | b']' | b'{' | b'}')
+    ENDS_STRING.get(usize::from(b)).copied().unwrap_or(true)
 }
+
+/// [`ends_string`] as a table: one load per byte of every string read.
+// Indexing in a constant is checked when compiling: it cannot panic.
+#[allow(clippy::indexing_slicing)]
+const ENDS_STRING: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = matches!(b as u8, 0..=0x1f | b'"' | b'\\' | b'[' | b']' | b'{' | b'}');
+        b += 1;
+    }
+    table
+};
 
 /// A cursor over one line of JSON.
 struct Parser<'a> {
