@@ -193,3 +193,75 @@ proptest! {
         prop_assert_eq!(lowered(&once), lowered(&text));
     }
 }
+
+/// Lines a little off the plain shape: a valid line with pieces put in
+/// after its `{ [ , :` (where JSON may go on: extra members, duplicate
+/// keys, other kinds of values) and a few bytes replaced anywhere.
+fn edited_line() -> impl Strategy<Value = String> {
+    const LINES: [&str; 3] = [
+        r#"{"编号":"E1","日期":"2023-05-10","文件":["攀人社发〔2022〕143号"],"主体":{"类型":"单位","单位性质":"企业","吸纳人员":[{"脱贫人口":true,"劳动合同月数":12,"参加社会保险":true},{"脱贫人口":false}]}}"#,
+        r#"{"编号":7,"日期":"2023-05-10","文件":"县实施办法","主体":{"类型":"个人","脱贫人口":"是","参加培训天数":2,"享受记录":[{"项目":"培训补贴","日期":"2023-01-02"}]},"期望":{"x":[1,{"y":null}]}}"#,
+        r#"{"日期":"2023-05-10","文件":["攀人社发〔2022〕143号"],"主体":{"类型":"个人","就业地":"省外","参加培训天数":10}}"#,
+    ];
+    let inserted = prop::sample::select(vec![
+        r#""类型":"个人","#,
+        r#""脱贫人口":true,"#,
+        r#""劳动合同月数":3,"#,
+        r#""x":1,"#,
+        r#""日期":"2023-05-11","#,
+        "null,",
+        "1,",
+        "1.5,",
+        "-1,",
+        "\"a\\\"b\",",
+        "{},",
+        "[],",
+        " ",
+        "",
+    ]);
+    let replaced = prop::sample::select(vec!["", "\"", "\\", "{", "}", "[", "]", ",", ":", "\u{0}", "0", "e", "."]);
+    (
+        prop::sample::select(LINES.to_vec()),
+        prop::collection::vec((any::<prop::sample::Index>(), inserted), 0..3),
+        prop::collection::vec((any::<prop::sample::Index>(), replaced), 0..2),
+    )
+        .prop_map(|(line, inserts, replaces)| {
+            let mut text = line.to_string();
+            for (at, piece) in inserts {
+                let points: Vec<usize> = text
+                    .char_indices()
+                    .filter(|(_, c)| matches!(c, '{' | '[' | ',' | ':'))
+                    .map(|(i, _)| i + 1)
+                    .collect();
+                let point = points[at.index(points.len())];
+                text.insert_str(point, piece);
+            }
+            for (at, piece) in replaces {
+                let mut start = at.index(text.len());
+                while !text.is_char_boundary(start) {
+                    start -= 1;
+                }
+                let end = text[start..].chars().next().map_or(start, |c| start + c.len_utf8());
+                text.replace_range(start..end, piece);
+            }
+            text
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    /// The fast reader never panics, and whatever it accepts, the ordinary
+    /// reader accepts as the same case.
+    #[test]
+    fn the_fast_reader_is_a_subset_of_the_ordinary_one(line in edited_line()) {
+        let program = program();
+        let reader = case::Reader::new(program);
+        if let Some(fast) = reader.read(&line) {
+            let node = case::parse_json_line(&line);
+            prop_assert!(node.is_ok(), "fast accepted what JSON refuses: {line}");
+            let ordinary = case::validate(program, &node.unwrap(), (policyc::diag::FileId(0), "输入"), &line);
+            prop_assert_eq!(Some(fast), ordinary.ok(), "{}", line);
+        }
+    }
+}
