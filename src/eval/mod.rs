@@ -14,7 +14,8 @@ use serde::Serialize;
 use crate::date::Date;
 use crate::ir::{self, Amount, Benefit, Clause, Cond, Document, Frequency, Program, Record, Text, Value};
 use compiled::{Conj, Count, On};
-pub use value::{round_money, show_number, show_value, write_value, Env, Fail, FailKind, Local};
+use value::write_value;
+pub use value::{round_money, show_number, show_value, Env, Fail, FailKind, Local};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Outcome {
