@@ -210,3 +210,21 @@ fn lines_across_chunks_keep_their_order_and_numbers() {
         assert_eq!(summary.errors.iter().map(|e| e.line as usize).collect::<Vec<_>>(), [batch::CHUNK + 2]);
     }
 }
+
+/// JSON syntax errors are told in Chinese, at a character (not byte) position.
+#[test]
+fn json_syntax_errors_are_told_in_chinese() {
+    let program = workspace::load(&[PathBuf::from("policies")]).program.unwrap();
+    for (line, words) in [
+        (r#"{"主体":"攀" x}"#, "键值对之间应为逗号，末尾应为「}」（第 1 行第 11 个字符处）"),
+        (r#"{"日期":"2023-05-10",}"#, "最后一项之后多了逗号"),
+        ("not json", "此处应为一个值"),
+        (r#"{"a":1} {"b":2}"#, "一个案例之后还有多余的内容"),
+    ] {
+        let mut out = Vec::new();
+        let summary = batch::run(&program, line.as_bytes(), Some(&mut out), 1, Options::default(), &|_| {}).unwrap();
+        let message = summary.errors[0].messages.join("");
+        assert!(message.starts_with("JSON 语法错误：") && message.contains(words), "{line}: {message}");
+        assert!(!message.is_ascii() && !message.contains("expected"), "{message}");
+    }
+}

@@ -61,7 +61,7 @@ pub fn parse(text: &str, format: Format) -> Result<Node<'_>, (String, Option<usi
     match format {
         Format::Json => serde_json::from_str::<Node<'_>>(text).map_err(|e| {
             let offset = offset_of(text, e.line(), e.column());
-            (json_message(&e), offset)
+            (json_message(&e, text), offset)
         }),
         Format::Yaml => {
             if text.trim().is_empty() {
@@ -111,14 +111,47 @@ fn offset_of(text: &str, line: usize, column: usize) -> Option<usize> {
     Some(start + column.saturating_sub(1).min(line_text.len()))
 }
 
-fn json_message(e: &serde_json::Error) -> String {
+fn json_message(e: &serde_json::Error, text: &str) -> String {
     use serde_json::error::Category;
     match e.classify() {
         Category::Eof => "文件意外结束（可能被截断）".to_string(),
-        Category::Syntax => format!("JSON 语法错误（{e}）"),
+        Category::Syntax => {
+            // serde_json counts columns in bytes; people count characters.
+            let line = text.lines().nth(e.line().saturating_sub(1)).unwrap_or("");
+            let before = line.get(..e.column().saturating_sub(1)).map_or(0, |b| b.chars().count());
+            format!("JSON 语法错误：{}（第 {} 行第 {} 个字符处）", syntax_words(e), e.line(), before + 1)
+        }
         Category::Data => translate(&e.to_string()),
         Category::Io => format!("读取失败（{e}）"),
     }
+}
+
+/// serde_json's syntax messages in Chinese; one it does not know is kept
+/// as it is.
+fn syntax_words(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let message = text.split(" at line ").next().unwrap_or(&text);
+    let words = match message {
+        "expected value" | "expected ident" => {
+            "此处应为一个值（文字须加双引号；是否写作 true、false 或 \"是\"、\"否\"）"
+        }
+        "expected `:`" => "键之后应为冒号「:」",
+        "expected `,` or `]`" => "列表中的项之间应为逗号，末尾应为「]」",
+        "expected `,` or `}`" => "键值对之间应为逗号，末尾应为「}」",
+        "key must be a string" => "键须是双引号括起的文字",
+        "trailing comma" => "最后一项之后多了逗号",
+        "trailing characters" => "一个案例之后还有多余的内容（每行只能有一个案例）",
+        "invalid escape" => "无效的转义（\\ 之后的字符）",
+        "invalid number" => "无效的数字",
+        "number out of range" => "数字超出范围",
+        "control character (\\u0000-\\u001F) found while parsing a string" => "文字中有控制字符（如换行），须写作转义",
+        "invalid unicode code point" | "lone leading surrogate in hex escape" | "unexpected end of hex escape" => {
+            "无效的 \\u 转义"
+        }
+        "recursion limit exceeded" => "嵌套过深",
+        other => return other.to_string(),
+    };
+    words.to_string()
 }
 
 fn translate(e: &str) -> String {
