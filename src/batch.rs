@@ -218,19 +218,12 @@ fn work(program: &Program, chunk: &Chunk, lines: &[Line], options: eval::Options
     let mut out = Vec::with_capacity(if write { lines.len() } else { 0 });
     let mut decisions: Vec<Decision> = Vec::new();
     for line in lines {
-        let n = &line.number;
-        let Ok(text) = std::str::from_utf8(chunk.bytes.get(line.start..line.end).unwrap_or_default()) else {
-            let err = LineError { line: *n, messages: vec!["不是 UTF-8 编码".into()] };
-            if write {
-                out.push(serde_json::to_string(&err).unwrap_or_default());
-            }
-            totals.errors.push(err);
-            continue;
-        };
-        if text.trim().is_empty() {
+        let text = std::str::from_utf8(chunk.bytes.get(line.start..line.end).unwrap_or_default())
+            .map_err(|_| vec!["不是 UTF-8 编码".to_string()]);
+        if text.as_ref().is_ok_and(|t| t.trim().is_empty()) {
             continue;
         }
-        let result = read_line(program, &reader, text).and_then(|case| {
+        let result = text.and_then(|text| read_line(program, &reader, text)).and_then(|case| {
             if write {
                 let e = evaluator.evaluate(&case, options).map_err(|e| vec![e.to_string()])?;
                 for r in &e.rulings {
@@ -253,7 +246,7 @@ fn work(program: &Program, chunk: &Chunk, lines: &[Line], options: eval::Options
                 totals.total = totals.total.saturating_add(total);
             }
             Err(messages) => {
-                let err = LineError { line: *n, messages };
+                let err = LineError { line: line.number, messages };
                 if write {
                     out.push(serde_json::to_string(&err).unwrap_or_default());
                 }
