@@ -1,26 +1,11 @@
 //! Any case file (YAML or JSON) against the shipped 攀枝花 rules: rulings or
 //! case diagnostics, never a panic.
 #![no_main]
-use std::sync::OnceLock;
-
 use libfuzzer_sys::fuzz_target;
-use policyc::ir::Program;
 
-const VOCAB: &str = include_str!("../../policies/词汇.policy");
-const RULES: &str = include_str!("../../policies/攀人社发2022-143.policy");
-const SOURCE: &str = include_str!("../../policies/sources/004_4a4c2d037d1495bd.txt");
-
-fn program() -> &'static Program {
-    static P: OnceLock<Program> = OnceLock::new();
-    P.get_or_init(|| {
-        policyc::workspace::load_texts(
-            &[("v.policy", VOCAB), ("p.policy", RULES)],
-            &[("sources/004_4a4c2d037d1495bd.txt", SOURCE)],
-        )
-        .program
-        .expect("shipped rules check")
-    })
-}
+#[path = "common.rs"]
+mod common;
+use common::program;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = policyc::case::decode("case", data) else { return };

@@ -67,22 +67,21 @@ fn ruling(out: &mut String, r: &Ruling) {
 }
 
 fn status(out: &mut String, s: &StatusRuling) {
-    out.push('{');
-    field(out, "文件", &s.document);
-    field(out, "条款", &s.clause);
-    field(out, "认定", &s.status);
-    key(out, "理由");
-    list(out, &s.reasons, |out, s| string(out, s));
-    out.push('}');
+    finding(out, (&s.document, &s.clause), ("认定", &s.status), &s.reasons);
 }
 
 fn notice(out: &mut String, n: &Notice) {
+    finding(out, (&n.document, &n.clause), ("提示", &n.message), &n.reasons);
+}
+
+/// A status or notice: where it comes from, what it says, and why.
+fn finding(out: &mut String, (document, clause): (&str, &str), (name, value): (&str, &str), reasons: &[String]) {
     out.push('{');
-    field(out, "文件", &n.document);
-    field(out, "条款", &n.clause);
-    field(out, "提示", &n.message);
+    field(out, "文件", document);
+    field(out, "条款", clause);
+    field(out, name, value);
     key(out, "理由");
-    list(out, &n.reasons, |out, s| string(out, s));
+    list(out, reasons, |out, s| string(out, s));
     out.push('}');
 }
 
