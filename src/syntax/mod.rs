@@ -570,6 +570,26 @@ impl Builder {
     fn expr(&mut self, pair: Pair<Rule>) -> Expr {
         let span = span_of(&pair);
         let rule = pair.as_rule();
+        // Most levels of the precedence chain hold one operand: step down
+        // without collecting the children.
+        let mut children = pair.clone().into_inner().filter(is_content);
+        if let (Some(only), None) = (children.next(), children.next()) {
+            if matches!(
+                rule,
+                Rule::expr
+                    | Rule::or_expr
+                    | Rule::and_expr
+                    | Rule::not_expr
+                    | Rule::cmp_expr
+                    | Rule::add_expr
+                    | Rule::mul_expr
+            ) {
+                return match rule {
+                    Rule::add_expr | Rule::mul_expr => self.expr_primary(only),
+                    _ => self.expr(only),
+                };
+            }
+        }
         let mut inner: Vec<Pair<Rule>> = pair.clone().into_inner().filter(is_content).collect();
         match rule {
             Rule::expr => match inner.pop() {
