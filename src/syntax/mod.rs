@@ -127,20 +127,14 @@ fn expected_words(rule: Rule) -> Option<String> {
             Rule::string | Rule::str_corner | Rule::str_curly | Rule::str_plain => "用「」括起的文字",
             Rule::ident | Rule::path | Rule::name_list => "名称",
             Rule::clause_id => "条款编号，例如 5、四 或 二（八）",
-            Rule::expr
-            | Rule::or_expr
-            | Rule::and_expr
-            | Rule::not_expr
-            | Rule::cmp_expr
-            | Rule::add_expr
-            | Rule::mul_expr
-            | Rule::neg
-            | Rule::bool_lit
-            | Rule::call
-            | Rule::count
-            | Rule::sum
-            | Rule::tier
-            | Rule::case_date => "表达式，例如 合格人数 >= 10人",
+            rule if precedence_level(rule)
+                || matches!(
+                    rule,
+                    Rule::neg | Rule::bool_lit | Rule::call | Rule::count | Rule::sum | Rule::tier | Rule::case_date
+                ) =>
+            {
+                "表达式，例如 合格人数 >= 10人"
+            }
             Rule::quantity | Rule::number | Rule::half_year => "数值，例如 1000元 或 6个月",
             Rule::date | Rule::date_full | Rule::date_end | Rule::date_iso => "日期，例如 2021年12月31日",
             Rule::unit | Rule::unit_atom | Rule::percent => "单位，例如 元、元/人、个月",
@@ -574,16 +568,7 @@ impl Builder {
         // without collecting the children.
         let mut children = pair.clone().into_inner().filter(is_content);
         if let (Some(only), None) = (children.next(), children.next()) {
-            if matches!(
-                rule,
-                Rule::expr
-                    | Rule::or_expr
-                    | Rule::and_expr
-                    | Rule::not_expr
-                    | Rule::cmp_expr
-                    | Rule::add_expr
-                    | Rule::mul_expr
-            ) {
+            if precedence_level(rule) {
                 return match rule {
                     Rule::add_expr | Rule::mul_expr => self.expr_primary(only),
                     _ => self.expr(only),
@@ -597,12 +582,6 @@ impl Builder {
                 None => self.bad(span),
             },
             Rule::or_expr | Rule::and_expr => {
-                if inner.len() == 1 {
-                    return match inner.pop() {
-                        Some(p) => self.expr(p),
-                        None => self.bad(span),
-                    };
-                }
                 let parts = inner.into_iter().map(|p| self.expr(p)).collect();
                 let kind = if rule == Rule::or_expr { ExprKind::Or(parts) } else { ExprKind::And(parts) };
                 Expr { kind, span }
@@ -768,13 +747,7 @@ impl Builder {
                 }
                 ExprKind::Tier { key: Box::new(key), arms }
             }
-            Rule::expr
-            | Rule::or_expr
-            | Rule::and_expr
-            | Rule::not_expr
-            | Rule::cmp_expr
-            | Rule::add_expr
-            | Rule::mul_expr => return self.expr(pair),
+            rule if precedence_level(rule) => return self.expr(pair),
             other => {
                 self.error(span, format!("内部错误：未处理的语法成分 {other:?}"), "无法解析", "请报告此问题");
                 return self.bad(span);
@@ -795,6 +768,14 @@ fn unit_lit(pair: &Pair<Rule>) -> UnitLit {
     let percent = pair.clone().into_inner().filter(is_content).any(|p| p.as_rule() == Rule::percent);
     let numerator = atoms.next().into_iter().collect();
     UnitLit { text, numerator, denominator: atoms.collect(), percent }
+}
+
+/// The rules of the precedence chain, `expr` down to `mul_expr`.
+fn precedence_level(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::expr | Rule::or_expr | Rule::and_expr | Rule::not_expr | Rule::cmp_expr | Rule::add_expr | Rule::mul_expr
+    )
 }
 
 /// Keyword tokens carry no content: the builder skips them.
