@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::check::{self, DocumentCoverage, PolicyFile};
-use crate::diag::{self, Diagnostic, SourceMap};
+use crate::diag::{self, Diagnostic, FileId, SourceMap};
 use crate::ir::Program;
 use crate::syntax::{self, ast};
 
@@ -117,9 +117,19 @@ fn build(
 ) -> Workspace {
     let mut sources = SourceMap::default();
     let mut policy_files = Vec::new();
-    for (path, text) in texts {
-        let id = sources.add(path.display().to_string(), text);
-        let module = match syntax::parse(id, sources.text(id)) {
+    let ids: Vec<(PathBuf, FileId)> = texts
+        .into_iter()
+        .map(|(path, text)| {
+            let id = sources.add(path.display().to_string(), text);
+            (path, id)
+        })
+        .collect();
+    let parsed = {
+        let files: Vec<(FileId, &str)> = ids.iter().map(|&(_, id)| (id, sources.text(id))).collect();
+        syntax::parse_files(&files)
+    };
+    for ((path, id), module) in ids.into_iter().zip(parsed) {
+        let module = match module {
             Ok(m) => m,
             Err(errs) => {
                 diagnostics.extend(errs);

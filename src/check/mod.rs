@@ -233,7 +233,7 @@ struct DocLowerer<'a> {
     doc: &'a ast::Document,
     items: &'a [ast::Item],
     source: Option<(FileId, &'a str)>,
-    normalized: Option<Normalized>,
+    normalized: Option<Normalized<'a>>,
     scope: &'a VocabScope,
     diags: &'a mut Vec<Diagnostic>,
     src: &'a str,
@@ -480,7 +480,7 @@ impl<'a> DocLowerer<'a> {
         clauses: &[numbering::SourceClause],
         index: &HashMap<&str, usize>,
         id: &str,
-    ) -> Option<Normalized> {
+    ) -> Option<Normalized<'a>> {
         let (_, text) = self.source?;
         let i = *index.get(id)?;
         let start = clauses.get(i)?.start;

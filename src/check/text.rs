@@ -1,12 +1,14 @@
 //! Matching quotes against document texts, tolerant of line breaks, spaces
 //! and full/half-width differences.
 
-/// A text normalized for matching, with, for each byte of the normalized
-/// text, where the character it belongs to starts and ends in the original.
-pub struct Normalized {
+/// A text normalized for matching, with the original it came from, to
+/// find where a match is in the original when that is asked for.
+pub struct Normalized<'a> {
     pub text: String,
-    starts: Vec<usize>,
-    ends: Vec<usize>,
+    /// The original text that was normalized.
+    original: &'a str,
+    /// Where `original` starts in its file.
+    start: usize,
 }
 
 /// Folds one character: drops white space, maps full-width ASCII forms to
@@ -32,34 +34,37 @@ pub fn fold(text: &str) -> String {
     text.chars().filter_map(fold_char).collect()
 }
 
-impl Normalized {
-    pub fn new(original: &str) -> Normalized {
+impl<'a> Normalized<'a> {
+    pub fn new(original: &'a str) -> Normalized<'a> {
         Normalized::of_range(original, 0, original.len())
     }
 
     /// Normalizes `original[start..end]`, keeping offsets into `original`.
-    pub fn of_range(original: &str, start: usize, end: usize) -> Normalized {
+    pub fn of_range(original: &'a str, start: usize, end: usize) -> Normalized<'a> {
         let slice = original.get(start..end).unwrap_or("");
-        let mut text = String::with_capacity(slice.len());
-        let mut starts = Vec::with_capacity(slice.len());
-        let mut ends = Vec::with_capacity(slice.len());
-        for (i, c) in slice.char_indices() {
-            if let Some(f) = fold_char(c) {
-                text.push(f);
-                for _ in 0..f.len_utf8() {
-                    starts.push(start + i);
-                    ends.push(start + i + c.len_utf8());
-                }
-            }
-        }
-        Normalized { text, starts, ends }
+        Normalized { text: slice.chars().filter_map(fold_char).collect(), original: slice, start }
     }
 
-    /// Original byte range of the normalized byte range `start..end`.
+    /// Original byte range of the normalized byte range `start..end`: from
+    /// the start of the character that normalized byte `start` comes from
+    /// to the end of the one byte `end - 1` comes from.
     fn original_range(&self, start: usize, end: usize) -> (usize, usize) {
-        let s = self.starts.get(start).copied().unwrap_or(0);
-        let e = end.checked_sub(1).and_then(|i| self.ends.get(i)).copied().unwrap_or(s);
-        (s, e.max(s))
+        let mut folded = 0;
+        let mut from = None;
+        for (i, c) in self.original.char_indices() {
+            let Some(f) = fold_char(c) else { continue };
+            folded += f.len_utf8();
+            let at = self.start + i;
+            if from.is_none() && start < folded {
+                from = Some(at);
+            }
+            if end > 0 && end <= folded {
+                let s = from.unwrap_or(at);
+                return (s, at + c.len_utf8());
+            }
+        }
+        let s = from.unwrap_or(0);
+        (s, s)
     }
 
     /// Finds `needle` (already normalized); returns the original byte range.
@@ -128,6 +133,16 @@ mod tests {
         assert!(n.find(&fold("最高不超过20万元")).is_some());
         let (s, e) = n.find(&fold("给予")).unwrap();
         assert_eq!(&source[s..e], "给予");
+    }
+
+    #[test]
+    fn matches_are_placed_in_the_original_of_a_section() {
+        let source = "一、总则\n二、按1000元/人的标准\n给予（一次性）补贴";
+        let start = source.find("二").unwrap();
+        let n = Normalized::of_range(source, start, source.len());
+        let (s, e) = n.find(&fold("标准给予(一次性)")).unwrap();
+        assert_eq!(&source[s..e], "标准\n给予（一次性）");
+        assert!(n.find(&fold("总则")).is_none());
     }
 
     #[test]

@@ -26,21 +26,182 @@ pub fn parse(file: FileId, text: &str) -> Result<Module, Vec<Diagnostic>> {
     if let Some(d) = check_nesting(file, text) {
         return Err(vec![d]);
     }
-    let pairs = match PolicyParser::parse(Rule::file, text) {
-        Ok(p) => p,
-        Err(e) => return Err(vec![syntax_error(file, text, &e)]),
-    };
-    let mut builder = Builder { file, errors: Vec::new() };
-    let mut module = Module::default();
-    for pair in pairs.flatten().filter(|p| p.as_rule() == Rule::file) {
-        for item in pair.into_inner().filter(is_content) {
-            match item.as_rule() {
-                Rule::document => module.items.push(Item::Document(builder.document(item))),
-                Rule::vocabulary => module.items.push(Item::Vocabulary(builder.vocabulary(item))),
-                Rule::clause => module.items.push(Item::Clause(builder.clause(item))),
-                Rule::guidance => module.items.push(Item::Guidance(builder.guidance(item))),
-                _ => {}
+    parse_piece(file, text, 0)
+}
+
+/// Parses several files at once, on every core, large files in pieces
+/// ([`pieces`]); each result is what [`parse`] gives for that file.
+pub fn parse_files(files: &[(FileId, &str)]) -> Vec<Result<Module, Vec<Diagnostic>>> {
+    let mut nesting = Vec::with_capacity(files.len());
+    // (index of the file, the file, a piece of its text, where the piece starts)
+    let mut jobs = Vec::new();
+    for (index, &(file, text)) in files.iter().enumerate() {
+        let refused = check_nesting(file, text);
+        if refused.is_none() {
+            jobs.extend(pieces(text).into_iter().map(|r| (index, file, text.get(r.clone()).unwrap_or(""), r.start)));
+        }
+        nesting.push(refused);
+    }
+    let parsed = run_on_all_cores(&jobs, |&(_, file, piece, base)| parse_piece(file, piece, base));
+    let mut parsed = parsed.into_iter().zip(&jobs).peekable();
+    let mut results = Vec::with_capacity(files.len());
+    for (index, (&(file, text), refused)) in files.iter().zip(nesting).enumerate() {
+        if let Some(d) = refused {
+            results.push(Err(vec![d]));
+            continue;
+        }
+        let mut module = Module::default();
+        let mut errors = None;
+        let mut count = 0;
+        while let Some((piece, _)) = parsed.next_if(|(_, job)| job.0 == index) {
+            count += 1;
+            match piece {
+                Ok(m) => module.items.extend(m.items),
+                Err(e) => errors = errors.or(Some(e)),
             }
+        }
+        results.push(match errors {
+            None => Ok(module),
+            Some(e) if count == 1 => Err(e),
+            // Parsed again whole, so that the errors are worded and placed
+            // exactly as `parse` does.
+            Some(_) => parse_piece(file, text, 0),
+        });
+    }
+    results
+}
+
+/// Texts shorter than this are parsed in one piece.
+const PIECE_BYTES: usize = 32 * 1024;
+
+/// Byte ranges that together cover `text`, each about [`PIECE_BYTES`]
+/// long, split only before a line that starts an item (条款, 指导, 文件 or
+/// 词汇) outside any braces, quotes and comments. An item ends with its
+/// closing brace or quote, so parsing the pieces one by one gives the same
+/// items as parsing the whole; where the scan is wrong, a piece fails to
+/// parse and the whole file is parsed again.
+fn pieces(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    if text.len() >= 2 * PIECE_BYTES {
+        for at in item_starts(text) {
+            if at - start >= PIECE_BYTES && text.len() - at >= PIECE_BYTES {
+                ranges.push(start..at);
+                start = at;
+            }
+        }
+    }
+    ranges.push(start..text.len());
+    ranges
+}
+
+/// Offsets of the lines that start an item at the top level.
+fn item_starts(text: &str) -> Vec<usize> {
+    #[derive(PartialEq)]
+    enum In {
+        Code,
+        Comment,
+        Corner(usize),
+        Curly,
+        Plain,
+    }
+    let mut starts = Vec::new();
+    let mut state = In::Code;
+    let mut depth = 0usize;
+    let mut line_start = true;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let at_line_start = std::mem::replace(&mut line_start, c == '\n');
+        state = match (state, c) {
+            (In::Comment, '\n') => In::Code,
+            (In::Corner(n), '「') => In::Corner(n + 1),
+            (In::Corner(1), '」') | (In::Curly, '”') | (In::Plain, '"') => In::Code,
+            (In::Corner(n), '」') => In::Corner(n - 1),
+            (In::Code, '「') => In::Corner(1),
+            (In::Code, '“') => In::Curly,
+            (In::Code, '"') => In::Plain,
+            (In::Code, '/') if chars.peek().is_some_and(|&(_, next)| next == '/') => In::Comment,
+            (In::Code, '{' | '｛') => {
+                depth += 1;
+                In::Code
+            }
+            (In::Code, '}' | '｝') => {
+                depth = depth.saturating_sub(1);
+                In::Code
+            }
+            (In::Code, _) => {
+                if at_line_start
+                    && depth == 0
+                    && ["条款", "指导", "文件", "词汇"].iter().any(|k| text[i..].starts_with(k))
+                {
+                    starts.push(i);
+                }
+                In::Code
+            }
+            (other, _) => other,
+        };
+    }
+    starts
+}
+
+/// Runs `f` on every job, spread over the machine's cores; the results in
+/// the order of the jobs.
+fn run_on_all_cores<J: Sync, R: Send>(jobs: &[J], f: impl Fn(&J) -> R + Sync) -> Vec<R> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(jobs.len());
+    if workers <= 1 {
+        return jobs.iter().map(f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(job) = jobs.get(i) else { return done };
+            done.push((i, f(job)));
+        }
+    };
+    let mut done: Vec<(usize, R)> = std::thread::scope(|s| {
+        let helpers: Vec<_> = (1..workers)
+            .filter_map(|_| std::thread::Builder::new().stack_size(PARSER_STACK).spawn_scoped(s, work).ok())
+            .collect();
+        let mut done = work();
+        for h in helpers {
+            // A helper that panicked leaves its jobs undone: they are done below.
+            done.extend(h.join().unwrap_or_default());
+        }
+        done
+    });
+    done.sort_unstable_by_key(|(i, _)| *i);
+    let mut results = Vec::with_capacity(jobs.len());
+    let mut done = done.into_iter().peekable();
+    for (i, job) in jobs.iter().enumerate() {
+        match done.next_if(|(d, _)| *d == i) {
+            Some((_, r)) => results.push(r),
+            None => results.push(f(job)),
+        }
+    }
+    results
+}
+
+/// Stack of a parsing thread: as much as the main thread has, for input
+/// nested up to [`MAX_NESTING`].
+const PARSER_STACK: usize = 8 << 20;
+
+/// Parses `text`, which starts at byte `base` of its file.
+fn parse_piece(file: FileId, text: &str, base: usize) -> Result<Module, Vec<Diagnostic>> {
+    let mut pairs = match PolicyParser::parse(Rule::file, text) {
+        Ok(p) => p,
+        Err(e) => return Err(vec![syntax_error(file, text, base, &e)]),
+    };
+    let mut builder = Builder { file, base, errors: Vec::new() };
+    let mut module = Module::default();
+    for item in pairs.next().into_iter().flat_map(|file| file.into_inner()).filter(is_content) {
+        match item.as_rule() {
+            Rule::document => module.items.push(Item::Document(builder.document(item))),
+            Rule::vocabulary => module.items.push(Item::Vocabulary(builder.vocabulary(item))),
+            Rule::clause => module.items.push(Item::Clause(builder.clause(item))),
+            Rule::guidance => module.items.push(Item::Guidance(builder.guidance(item))),
+            _ => {}
         }
     }
     if builder.errors.is_empty() {
@@ -187,14 +348,14 @@ fn expected_words(rule: Rule) -> Option<String> {
     )
 }
 
-fn syntax_error(file: FileId, text: &str, e: &pest::error::Error<Rule>) -> Diagnostic {
+fn syntax_error(file: FileId, text: &str, base: usize, e: &pest::error::Error<Rule>) -> Diagnostic {
     use pest::error::{ErrorVariant, InputLocation};
     let pos = match e.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
     let width = text.get(pos..).and_then(|rest| rest.chars().next()).map_or(0, char::len_utf8);
-    let span = Span::new(pos, pos + width);
+    let span = Span::new(base + pos, base + pos + width);
     let mut words: Vec<String> = match &e.variant {
         ErrorVariant::ParsingError { positives, .. } => positives.iter().filter_map(|r| expected_words(*r)).collect(),
         ErrorVariant::CustomError { .. } => Vec::new(),
@@ -222,19 +383,23 @@ fn syntax_error(file: FileId, text: &str, e: &pest::error::Error<Rule>) -> Diagn
 
 struct Builder {
     file: FileId,
+    /// Byte offset of the parsed text in its file.
+    base: usize,
     errors: Vec<Diagnostic>,
 }
 
-fn span_of(pair: &Pair<Rule>) -> Span {
-    let s = pair.as_span();
-    Span::new(s.start(), s.end())
-}
-
-fn name(pair: Pair<Rule>) -> Name {
-    Spanned { node: pair.as_str().to_string(), span: span_of(&pair) }
-}
-
 impl Builder {
+    /// Where `pair` is in the whole file: pest's byte offsets, plus the
+    /// offset of the piece that was parsed.
+    fn span(&self, pair: &Pair<Rule>) -> Span {
+        let s = pair.as_span();
+        Span::new(self.base + s.start(), self.base + s.end())
+    }
+
+    fn name(&self, pair: Pair<Rule>) -> Name {
+        Spanned { node: pair.as_str().to_string(), span: self.span(&pair) }
+    }
+
     fn error(&mut self, span: Span, message: String, label: &str, help: &str) {
         self.errors.push(Diagnostic::error("P0002", message).at(self.file, span, label).help(help));
     }
@@ -242,13 +407,13 @@ impl Builder {
     /// The content of a quoted string, with the span of the content.
     fn string(&mut self, pair: Pair<Rule>) -> Name {
         match pair.into_inner().find(is_content) {
-            Some(inner) => name(inner),
+            Some(inner) => self.name(inner),
             None => Spanned { node: String::new(), span: Span::default() },
         }
     }
 
     fn document(&mut self, pair: Pair<Rule>) -> Document {
-        let span = span_of(&pair);
+        let span = self.span(&pair);
         let mut inner = pair.into_inner().filter(is_content);
         let id = match inner.next() {
             Some(p) => self.string(p),
@@ -270,12 +435,12 @@ impl Builder {
             let first = entry.clone().into_inner().find(is_content);
             match (rule, first) {
                 (Rule::doc_name, Some(p)) => doc.name = Some(self.string(p)),
-                (Rule::doc_level, Some(p)) => doc.level = Some(name(p)),
+                (Rule::doc_level, Some(p)) => doc.level = Some(self.name(p)),
                 (Rule::doc_region, Some(p)) => doc.region = Some(self.string(p)),
                 (Rule::doc_parent, Some(p)) => doc.parent = Some(self.string(p)),
                 (Rule::doc_source, Some(p)) => doc.source = Some(self.string(p)),
                 (Rule::doc_validity, Some(p)) => doc.validity = self.validity_range(p),
-                (Rule::doc_no_lower, _) => doc.no_lowering = Some(span_of(&entry)),
+                (Rule::doc_no_lower, _) => doc.no_lowering = Some(self.span(&entry)),
                 _ => {}
             }
         }
@@ -283,11 +448,11 @@ impl Builder {
     }
 
     fn validity_range(&mut self, pair: Pair<Rule>) -> Option<ValidityRange> {
-        let span = span_of(&pair);
+        let span = self.span(&pair);
         let mut issue = None;
         let mut dates = Vec::new();
         for p in pair.into_inner().filter(is_content) {
-            let s = span_of(&p);
+            let s = self.span(&p);
             match p.as_rule() {
                 Rule::issue_date => issue = Some(Spanned { node: ValidityStart::Issue, span: s }),
                 Rule::date => dates.push(Spanned { node: self.date(p)?, span: s }),
@@ -300,7 +465,7 @@ impl Builder {
     }
 
     fn date(&mut self, pair: Pair<Rule>) -> Option<DateLit> {
-        let span = span_of(&pair);
+        let span = self.span(&pair);
         let inner = pair.into_inner().find(is_content)?;
         let rule = inner.as_rule();
         let text = inner.as_str().to_string();
@@ -320,15 +485,17 @@ impl Builder {
     }
 
     fn vocabulary(&mut self, pair: Pair<Rule>) -> Vocabulary {
-        let span = span_of(&pair);
+        let span = self.span(&pair);
         let fields = pair.into_inner().filter(is_content).map(|p| self.field_decl(p)).collect();
         Vocabulary { fields, span }
     }
 
     fn field_decl(&mut self, pair: Pair<Rule>) -> FieldDecl {
         let mut inner = pair.into_inner().filter(is_content);
-        let field_name =
-            inner.next().map(name).unwrap_or_else(|| Spanned { node: String::new(), span: Span::default() });
+        let field_name = inner
+            .next()
+            .map(|p| self.name(p))
+            .unwrap_or_else(|| Spanned { node: String::new(), span: Span::default() });
         let mut ty = Spanned { node: TypeExpr::Text, span: Span::default() };
         let mut default = None;
         let mut doc = None;
@@ -348,7 +515,7 @@ impl Builder {
     }
 
     fn type_expr(&mut self, pair: Pair<Rule>) -> Spanned<TypeExpr> {
-        let span = span_of(&pair);
+        let span = self.span(&pair);
         let Some(inner) = pair.into_inner().find(is_content) else {
             return Spanned { node: TypeExpr::Text, span };
         };
@@ -357,7 +524,7 @@ impl Builder {
             Rule::ty_date => TypeExpr::Date,
             Rule::ty_text => TypeExpr::Text,
             Rule::ty_num => TypeExpr::Num(inner.into_inner().find(is_content).map(|u| unit_lit(&u))),
-            Rule::ty_enum => TypeExpr::Enum(inner.into_inner().filter(is_content).map(name).collect()),
+            Rule::ty_enum => TypeExpr::Enum(inner.into_inner().filter(is_content).map(|p| self.name(p)).collect()),
             Rule::ty_record => {
                 TypeExpr::Record(inner.into_inner().filter(is_content).map(|p| self.field_decl(p)).collect())
             }
@@ -378,7 +545,7 @@ impl Builder {
 
     /// The clause number and quoted title that start a clause or guidance.
     fn clause_head<'i>(&mut self, inner: &mut impl Iterator<Item = Pair<'i, Rule>>, span: Span) -> (Name, Name) {
-        let id = inner.next().map(name).unwrap_or_else(|| Spanned { node: String::new(), span });
+        let id = inner.next().map(|p| self.name(p)).unwrap_or_else(|| Spanned { node: String::new(), span });
         let title = match inner.next() {
             Some(p) => self.string(p),
             None => Spanned { node: String::new(), span },
@@ -387,14 +554,14 @@ impl Builder {
     }
 
     fn clause(&mut self, pair: Pair<Rule>) -> Clause {
-        let span = span_of(&pair);
+        let span = self.span(&pair);
         let mut inner = pair.into_inner().filter(is_content);
         let (id, title) = self.clause_head(&mut inner, span);
         let mut adopts = None;
         let mut stmts = Vec::new();
         for p in inner {
             if p.as_rule() == Rule::adopt {
-                adopts = p.into_inner().find(is_content).map(name);
+                adopts = p.into_inner().find(is_content).map(|p| self.name(p));
             } else if let Some(s) = self.clause_stmt(p) {
                 stmts.push(s);
             }
@@ -403,7 +570,7 @@ impl Builder {
     }
 
     fn guidance(&mut self, pair: Pair<Rule>) -> Guidance {
-        let span = span_of(&pair);
+        let span = self.span(&pair);
         let mut inner = pair.into_inner().filter(is_content);
         let (id, title) = self.clause_head(&mut inner, span);
         let mut quotes = Vec::new();
@@ -423,25 +590,29 @@ impl Builder {
     }
 
     fn names(&mut self, pair: Pair<Rule>) -> Vec<Name> {
-        pair.into_inner().filter(is_content).flat_map(|p| p.into_inner().filter(is_content)).map(name).collect()
+        pair.into_inner()
+            .filter(is_content)
+            .flat_map(|p| p.into_inner().filter(is_content))
+            .map(|p| self.name(p))
+            .collect()
     }
 
     fn clause_stmt(&mut self, pair: Pair<Rule>) -> Option<ClauseStmt> {
         let rule = pair.as_rule();
         Some(match rule {
             Rule::quote => ClauseStmt::Quote(self.string(pair.into_inner().find(is_content)?)),
-            Rule::audience => ClauseStmt::Audience(name(pair.into_inner().find(is_content)?)),
+            Rule::audience => ClauseStmt::Audience(self.name(pair.into_inner().find(is_content)?)),
             Rule::note => ClauseStmt::Note(self.string(pair.into_inner().find(is_content)?)),
             Rule::applies => ClauseStmt::Applies(self.expr(pair.into_inner().find(is_content)?)),
             Rule::let_stmt => {
                 let mut inner = pair.into_inner().filter(is_content);
-                let n = name(inner.next()?);
+                let n = self.name(inner.next()?);
                 ClauseStmt::Let(n, self.expr(inner.next()?))
             }
             Rule::benefit => ClauseStmt::Benefit(self.benefit(pair)),
             Rule::status => {
                 let mut inner = pair.into_inner().filter(is_content);
-                let n = name(inner.next()?);
+                let n = self.name(inner.next()?);
                 ClauseStmt::Status { name: n, condition: self.expr(inner.next()?) }
             }
             Rule::constraint => {
@@ -457,11 +628,11 @@ impl Builder {
     }
 
     fn benefit(&mut self, pair: Pair<Rule>) -> Benefit {
-        let span = span_of(&pair);
+        let span = self.span(&pair);
         let mut inner = pair.into_inner().filter(is_content);
         let benefit_name = match inner.next() {
             Some(p) if p.as_rule() == Rule::string => self.string(p),
-            Some(p) => name(p),
+            Some(p) => self.name(p),
             None => Spanned { node: String::new(), span },
         };
         let mut priority = None;
@@ -469,7 +640,7 @@ impl Builder {
         for p in inner {
             if p.as_rule() == Rule::priority {
                 if let Some(n) = p.into_inner().find(is_content) {
-                    let s = span_of(&n);
+                    let s = self.span(&n);
                     match n.as_str().parse::<u32>() {
                         Ok(v) => priority = Some(Spanned { node: v, span: s }),
                         Err(_) => self.error(s, "优先级应为不大的整数".into(), "优先级有误", "例如 优先级 2"),
@@ -483,9 +654,9 @@ impl Builder {
     }
 
     fn benefit_stmt(&mut self, pair: Pair<Rule>) -> Option<BenefitStmt> {
-        let span = span_of(&pair);
+        let span = self.span(&pair);
         Some(match pair.as_rule() {
-            Rule::audience => BenefitStmt::Audience(name(pair.into_inner().find(is_content)?)),
+            Rule::audience => BenefitStmt::Audience(self.name(pair.into_inner().find(is_content)?)),
             Rule::condition => BenefitStmt::Condition(self.expr(pair.into_inner().find(is_content)?)),
             Rule::exclusion => BenefitStmt::Exclusion(self.expr(pair.into_inner().find(is_content)?)),
             Rule::amount => {
@@ -502,19 +673,19 @@ impl Builder {
             Rule::frequency => {
                 let f = pair.into_inner().find(is_content)?;
                 match f.as_rule() {
-                    Rule::once => BenefitStmt::Once(span_of(&f)),
+                    Rule::once => BenefitStmt::Once(self.span(&f)),
                     _ => {
                         let q = f.into_inner().find(is_content)?;
-                        let s = span_of(&q);
+                        let s = self.span(&q);
                         BenefitStmt::PerYear(Spanned { node: self.quantity(q)?, span: s })
                     }
                 }
             }
             Rule::exclusive => {
                 let mut inner = pair.into_inner().filter(is_content);
-                let other = name(inner.next()?);
+                let other = self.name(inner.next()?);
                 let year = inner.next().and_then(|y| {
-                    let s = span_of(&y);
+                    let s = self.span(&y);
                     y.as_str().parse().ok().map(|v| Spanned { node: v, span: s })
                 });
                 BenefitStmt::Exclusive { other, year }
@@ -529,7 +700,7 @@ impl Builder {
     }
 
     fn quantity(&mut self, pair: Pair<Rule>) -> Option<Quantity> {
-        let span = span_of(&pair);
+        let span = self.span(&pair);
         let text = pair.as_str().to_string();
         let mut value = None;
         let mut wan = false;
@@ -562,7 +733,7 @@ impl Builder {
     }
 
     fn expr(&mut self, pair: Pair<Rule>) -> Expr {
-        let span = span_of(&pair);
+        let span = self.span(&pair);
         let rule = pair.as_rule();
         // Most levels of the precedence chain hold one operand: step down
         // without collecting the children.
@@ -613,7 +784,7 @@ impl Builder {
                     if length > MAX_NESTING {
                         self.errors.push(
                             Diagnostic::error("P0003", format!("一个算式中的运算超过 {MAX_NESTING} 个"))
-                                .at(self.file, span_of(&op), "算式过长")
+                                .at(self.file, self.span(&op), "算式过长")
                                 .help("把长算式拆成几个「设」定义，每个只做一步"),
                         );
                         return self.bad(span);
@@ -665,7 +836,7 @@ impl Builder {
             },
             Rule::in_op => {
                 let negated = op.clone().into_inner().find(is_content).is_some_and(|p| p.as_rule() == Rule::not_in);
-                ExprKind::In { expr: Box::new(lhs), values: iter.map(name).collect(), negated }
+                ExprKind::In { expr: Box::new(lhs), values: iter.map(|p| self.name(p)).collect(), negated }
             }
             _ => {
                 let cmp = match op.as_str() {
@@ -691,7 +862,7 @@ impl Builder {
     }
 
     fn expr_primary(&mut self, pair: Pair<Rule>) -> Expr {
-        let span = span_of(&pair);
+        let span = self.span(&pair);
         let rule = pair.as_rule();
         let kind = match rule {
             Rule::quantity => match self.quantity(pair) {
@@ -715,22 +886,22 @@ impl Builder {
             },
             Rule::bool_lit => ExprKind::Bool(pair.as_str().starts_with('是')),
             Rule::case_date => ExprKind::CaseDate,
-            Rule::path => ExprKind::Path(pair.into_inner().filter(is_content).map(name).collect()),
-            Rule::ident => ExprKind::Path(vec![name(pair)]),
+            Rule::path => ExprKind::Path(pair.into_inner().filter(is_content).map(|p| self.name(p)).collect()),
+            Rule::ident => ExprKind::Path(vec![self.name(pair)]),
             Rule::call => {
                 let mut inner = pair.into_inner().filter(is_content);
-                let Some(func) = inner.next().map(name) else { return self.bad(span) };
+                let Some(func) = inner.next().map(|p| self.name(p)) else { return self.bad(span) };
                 ExprKind::Call(func, inner.map(|p| self.expr(p)).collect())
             }
             Rule::count => {
                 let mut inner = pair.into_inner().filter(is_content);
-                let Some(list) = inner.next().map(name) else { return self.bad(span) };
+                let Some(list) = inner.next().map(|p| self.name(p)) else { return self.bad(span) };
                 let filter = inner.next().map(|p| Box::new(self.expr(p)));
                 ExprKind::Count { list, filter }
             }
             Rule::sum => {
                 let mut inner = pair.into_inner().filter(is_content);
-                let Some(list) = inner.next().map(name) else { return self.bad(span) };
+                let Some(list) = inner.next().map(|p| self.name(p)) else { return self.bad(span) };
                 let Some(body) = inner.next().map(|p| Box::new(self.expr(p))) else { return self.bad(span) };
                 let filter = inner.next().map(|p| Box::new(self.expr(p)));
                 ExprKind::Sum { list, body, filter }
@@ -742,7 +913,7 @@ impl Builder {
                 for arm in inner {
                     let mut parts = arm.into_inner().filter(is_content);
                     if let (Some(n), Some(e)) = (parts.next(), parts.next()) {
-                        arms.push((name(n), self.expr(e)));
+                        arms.push((self.name(n), self.expr(e)));
                     }
                 }
                 ExprKind::Tier { key: Box::new(key), arms }
@@ -781,4 +952,63 @@ fn precedence_level(rule: Rule) -> bool {
 /// Keyword tokens carry no content: the builder skips them.
 fn is_content(p: &Pair<Rule>) -> bool {
     keywords::keyword_text(p.as_rule()).is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use super::{item_starts, parse, parse_files, pieces, PIECE_BYTES};
+    use crate::diag::SourceMap;
+
+    /// The 攀枝花 rule file many times over, with item keywords at the
+    /// start of lines inside strings and comments, where no piece may start.
+    fn large() -> String {
+        let shipped = std::fs::read_to_string("policies/攀人社发2022-143.policy").unwrap();
+        let tricky = "指导 90「引文」{\n  说明「第一行\n条款 91「不是条款」{\n」\n  说明“第一行\n指导 92「也不是」\n”\n}\n// 条款 93 {\n条款 94「真的」{\n  说明\"x\n词汇 {\n\"\n}\n";
+        let mut text = String::new();
+        while text.len() < 8 * PIECE_BYTES {
+            text.push_str(&shipped);
+            text.push_str(tricky);
+        }
+        text
+    }
+
+    #[test]
+    fn pieces_parse_like_the_whole_file() {
+        let text = large();
+        let pieces = pieces(&text);
+        assert!(pieces.len() >= 4, "{} pieces", pieces.len());
+        for p in pieces.iter().skip(1) {
+            assert!(["条款", "指导", "文件", "词汇"].iter().any(|k| text[p.clone()].starts_with(k)));
+            assert!(!text[p.clone()].starts_with("条款 91") && !text[p.clone()].starts_with("指导 92"));
+        }
+        let mut sources = SourceMap::default();
+        let id = sources.add("large.policy", text.clone());
+        let whole = parse(id, &text);
+        assert!(whole.is_ok());
+        // Debug shows the spans, which equality leaves out.
+        assert_eq!(format!("{:?}", parse_files(&[(id, &text)])[0]), format!("{whole:?}"));
+    }
+
+    #[test]
+    fn a_piece_with_an_error_gives_the_errors_of_the_whole_file() {
+        let mut text = large();
+        let at = text.len() / 2 + text[text.len() / 2..].find("金额").unwrap();
+        text.replace_range(at..at + "金额".len(), "金额 金额");
+        let mut sources = SourceMap::default();
+        let id = sources.add("large.policy", text.clone());
+        let whole = parse(id, &text);
+        assert!(whole.is_err());
+        assert_eq!(format!("{:?}", parse_files(&[(id, &text)])[0]), format!("{whole:?}"));
+    }
+
+    #[test]
+    fn items_start_only_outside_braces_quotes_and_comments() {
+        let text = "条款 1「a」{\n条款 x\n}\n指导 2「b\n条款」\n// {\n文件「c」{\n  名称“d\n词汇”\n}\n词汇 {\n}\n";
+        let starts: Vec<&str> = item_starts(text).into_iter().map(|i| &text[i..i + 6]).collect();
+        assert_eq!(starts, ["条款", "指导", "文件", "词汇"]);
+        assert_eq!(item_starts(text).len(), 4);
+        assert_eq!(item_starts(text)[2], text.find("文件").unwrap());
+    }
 }
