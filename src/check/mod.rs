@@ -437,7 +437,7 @@ impl<'a> DocLowerer<'a> {
         let needle = text::fold(&quote.node);
         // A quote is looked for in its own clause first, so that checking
         // stays linear in the size of the document.
-        if needle.is_empty() || section.is_some_and(|s| s.find(&needle).is_some()) || norm.find(&needle).is_some() {
+        if needle.is_empty() || section.is_some_and(|s| s.text.contains(&needle)) || norm.text.contains(&needle) {
             return None;
         }
         let mut d =
@@ -747,8 +747,14 @@ impl<'a> DocLowerer<'a> {
     /// space folded.
     fn snippet(&self, span: Span) -> String {
         let text = self.src.get(span.start..span.end).unwrap_or("");
-        let code = text.lines().map(|l| l.split("//").next().unwrap_or("")).collect::<Vec<_>>().join(" ");
-        code.split_whitespace().collect::<Vec<_>>().join(" ")
+        let mut code = String::with_capacity(text.len());
+        for word in text.lines().flat_map(|l| l.split("//").next().unwrap_or("").split_whitespace()) {
+            if !code.is_empty() {
+                code.push(' ');
+            }
+            code.push_str(word);
+        }
+        code
     }
 
     fn money(&mut self, locals: &[(String, ir::Ty)], e: &ast::Expr, what: &str) -> Option<(ir::Expr, String)> {

@@ -68,6 +68,7 @@ impl<'a> Normalized<'a> {
     }
 
     /// Finds `needle` (already normalized); returns the original byte range.
+    #[cfg(test)]
     pub fn find(&self, needle: &str) -> Option<(usize, usize)> {
         let at = self.text.find(needle)?;
         Some(self.original_range(at, at + needle.len()))

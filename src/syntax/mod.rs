@@ -72,7 +72,7 @@ pub fn parse_files(files: &[(FileId, &str)]) -> Vec<Result<Module, Vec<Diagnosti
 }
 
 /// Texts shorter than this are parsed in one piece.
-const PIECE_BYTES: usize = 32 * 1024;
+const PIECE_BYTES: usize = 16 * 1024;
 
 /// Byte ranges that together cover `text`, each about [`PIECE_BYTES`]
 /// long, split only before a line that starts an item (条款, 指导, 文件 or
@@ -958,7 +958,7 @@ fn is_content(p: &Pair<Rule>) -> bool {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
-    use super::{item_starts, parse, parse_files, pieces, PIECE_BYTES};
+    use super::{item_starts, parse, parse_files, pieces, PolicyParser, Rule, PIECE_BYTES};
     use crate::diag::SourceMap;
 
     /// The 攀枝花 rule file many times over, with item keywords at the
@@ -1001,6 +1001,25 @@ mod tests {
         let whole = parse(id, &text);
         assert!(whole.is_err());
         assert_eq!(format!("{:?}", parse_files(&[(id, &text)])[0]), format!("{whole:?}"));
+    }
+
+    /// Every keyword is refused as a name, also one that starts with a
+    /// shorter keyword (原文件, 自印发之日); a longer name is not. 日期 is
+    /// a keyword only where a type is expected: it is also a field's name.
+    #[test]
+    fn no_keyword_is_a_name() {
+        use pest::Parser as _;
+        let words: Vec<&str> = Rule::all_rules()
+            .iter()
+            .filter(|r| **r != Rule::kw_riqi)
+            .filter_map(|r| super::keywords::keyword_text(*r))
+            .collect();
+        assert!(words.len() > 60, "{} keywords", words.len());
+        for word in words {
+            let whole = |text: &str| PolicyParser::parse(Rule::ident, text).is_ok_and(|p| p.as_str() == text);
+            assert!(!whole(word), "{word} is taken for a name");
+            assert!(whole(&format!("{word}甲")), "{word}甲 is not a name");
+        }
     }
 
     #[test]
