@@ -233,6 +233,33 @@ fn overflow_is_an_error_naming_the_expression() {
     assert!(err.to_string().contains("溢出") && err.to_string().contains("人数"), "{err}");
 }
 
+/// A rule already refused by one condition still reports an overflow in a
+/// later one, when deciding as when writing reasons: conditions are skipped
+/// after a refusal only when they cannot overflow.
+#[test]
+fn an_overflow_after_a_refusal_is_still_an_error() {
+    let body = "条款 1「补贴」{
+  原文「按每人1000元给予补贴，10人以上的再按每10人1万元给予奖补，最高不超过20万元」
+  给予 补贴 {
+    条件 人数 < 10人
+    条件 人数 × 人数 ÷ 1人 >= 10人
+    金额 1000元
+  }
+}
+";
+    let text = policy(body);
+    let ws = workspace::load_texts(&[("v.policy", VOCAB), ("p.policy", &text)], &[("source.txt", SOURCE)]);
+    let program = ws.program.expect("program");
+    let mut sources = SourceMap::default();
+    let file = sources.add("case.yaml", "文件: 测试\n日期: 2023-05-10\n主体: {人数: 10000000000000000000}\n");
+    let (case, _) = case::load(&program, &sources, file, Format::Yaml).expect("valid case");
+    let mut evaluator = eval::Evaluator::new(&program);
+    let decided = evaluator.decide(&case, &mut Vec::new()).expect_err("overflow when deciding");
+    let evaluated = evaluator.evaluate(&case, eval::Options::default()).expect_err("overflow with reasons");
+    assert_eq!(decided.to_string(), evaluated.to_string());
+    assert!(decided.to_string().contains("溢出"), "{decided}");
+}
+
 /// `--trace` lists, for every ruling, its definitions, each condition with
 /// its value, and the amount with its cap; without it there is no 追踪.
 #[test]

@@ -14,7 +14,7 @@ use std::cmp::Ordering;
 use rust_decimal::Decimal;
 
 use super::value::{Fail, FailKind};
-use crate::ir::{CmpOp, Expr, ExprKind as K, Record, Ty, Value};
+use crate::ir::{CmpOp, Expr, ExprKind as K, Let, Record, Ty, Value};
 
 /// `t₁ 且 t₂ 且 …` on the fields of one record. Equal when they test the
 /// same fields the same way.
@@ -154,6 +154,42 @@ impl Test<'_> {
     }
 }
 
+/// Whether evaluating `e` can never overflow: no arithmetic, sums or date
+/// shifts in it, nor in the definitions it reads (`safe_lets`, from
+/// [`safe_lets`]). Such a condition can be skipped once another has refused
+/// the rule, since only an overflow could still change the result.
+pub fn cannot_overflow(e: &Expr, safe_lets: &[bool]) -> bool {
+    let all = |xs: &mut dyn Iterator<Item = &Expr>| {
+        for x in xs {
+            if !cannot_overflow(x, safe_lets) {
+                return false;
+            }
+        }
+        true
+    };
+    match &e.kind {
+        K::Const(..) | K::Slot(_) | K::ItemSlot(_) | K::CaseDate => true,
+        K::Local(i) => safe_lets.get(*i as usize).is_some_and(|s| *s),
+        K::Arith(..) | K::Sum { .. } | K::AddMonths(..) | K::AddDays(..) => false,
+        K::Not(x) | K::Floor(x) | K::EnumIn { expr: x, .. } => cannot_overflow(x, safe_lets),
+        K::And(xs) | K::Or(xs) | K::Min(xs) | K::Max(xs) => all(&mut xs.iter()),
+        K::Compare(_, a, b) | K::MonthsBetween(a, b) => cannot_overflow(a, safe_lets) && cannot_overflow(b, safe_lets),
+        K::Count { filter, .. } => all(&mut filter.iter().map(|f| &**f)),
+        K::Tier { key, arms } => cannot_overflow(key, safe_lets) && all(&mut arms.iter().map(|(_, x)| x)),
+    }
+}
+
+/// [`cannot_overflow`] for each of a clause's definitions, in order: a
+/// definition reads only earlier ones.
+pub fn safe_lets(lets: &[Let]) -> Vec<bool> {
+    let mut safe = Vec::with_capacity(lets.len());
+    for l in lets {
+        let s = cannot_overflow(&l.expr, &safe);
+        safe.push(s);
+    }
+    safe
+}
+
 /// The slot a field of `on` is read from.
 fn field(e: &Expr, on: On) -> Option<u32> {
     match (&e.kind, on) {
@@ -278,6 +314,38 @@ mod tests {
             }
         }
         assert!(compiled >= 4, "the 攀枝花 counts compile");
+    }
+
+    /// Conditions that read counts and plain fields cannot overflow; one
+    /// that shifts a date or multiplies can.
+    #[test]
+    fn overflow_free_conditions_are_told_apart() {
+        let program = program();
+        let doc = program.documents.iter().find(|d| &*d.id == "攀人社发〔2022〕143号").unwrap();
+        let clause = |id: &str| doc.clauses.iter().find(|c| &*c.id == id).unwrap();
+        let safe = |id: &str, text: &str| {
+            let c = clause(id);
+            let cond = c.benefits.iter().flat_map(|b| &b.conditions).find(|x| x.text == text).unwrap();
+            super::cannot_overflow(&cond.expr, &super::safe_lets(&c.lets))
+        };
+        assert!(safe("6", "合格人数 >= 1人"));
+        assert!(safe("16", "脱贫人口 且 首次创业"));
+        assert!(!safe("16", "工商登记日期 + 6个月 <= 裁定日期"));
+        let arithmetic = Expr {
+            kind: ExprKind::Arith(crate::ir::ArithOp::Mul, Box::new(count_of(0)), Box::new(count_of(0))),
+            ty: crate::ir::Ty::Num(crate::ir::Unit::YUAN),
+        };
+        let lets = [crate::ir::Let { name: "甲".into(), expr: arithmetic }];
+        assert_eq!(super::safe_lets(&lets), [false]);
+        assert!(!super::cannot_overflow(&local(0), &super::safe_lets(&lets)));
+    }
+
+    fn count_of(list: u32) -> Expr {
+        Expr { kind: ExprKind::Count { list, filter: None }, ty: crate::ir::Ty::Num(crate::ir::Unit::PERSON) }
+    }
+
+    fn local(i: u32) -> Expr {
+        Expr { kind: ExprKind::Local(i), ty: crate::ir::Ty::Num(crate::ir::Unit::YUAN) }
     }
 
     /// Every applicant check, 适用 and 条件 of the shipped policies that

@@ -240,6 +240,9 @@ struct RulePlan<'p> {
     /// Index into [`DocPlan::audiences`].
     audience: Option<usize>,
     conditions: Vec<Option<Conj<'p>>>,
+    /// For each condition, whether it may be skipped once the rule is
+    /// refused ([`compiled::cannot_overflow`]).
+    skippable: Vec<bool>,
 }
 
 /// Where each clause's definitions start in a flat table of them.
@@ -275,6 +278,11 @@ impl<'p> DocPlan<'p> {
                 benefit,
                 audience: benefit.audience.as_ref().and_then(&mut audience),
                 conditions: clause.applies.iter().chain(&benefit.conditions).map(|cond| subject(&cond.expr)).collect(),
+                skippable: {
+                    let safe_lets = compiled::safe_lets(&clause.lets);
+                    let conds = clause.applies.iter().chain(&benefit.conditions);
+                    conds.map(|cond| compiled::cannot_overflow(&cond.expr, &safe_lets)).collect()
+                },
             })
         };
         let groups = doc.groups.iter().map(|g| g.iter().filter_map(&mut rule).collect()).collect();
@@ -584,6 +592,9 @@ impl<'e, 'p> DocEval<'e, 'p> {
         let conds = || clause.applies.iter().chain(b.conditions.iter());
         let (mut failed, mut unknown) = (false, false);
         for (i, c) in conds().enumerate() {
+            if failed && rule.skippable.get(i).is_some_and(|s| *s) {
+                continue;
+            }
             let truth = match rule.conditions.get(i).and_then(Option::as_ref) {
                 Some(conj) => conj.eval(&self.case.subject, None),
                 None => env.truth(&c.expr),
