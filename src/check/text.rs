@@ -31,7 +31,19 @@ pub fn fold_char(c: char) -> Option<char> {
 
 /// Normalizes a name for matching (享受记录.项目 against a benefit name).
 pub fn fold(text: &str) -> String {
-    text.chars().filter_map(fold_char).collect()
+    let mut out = String::with_capacity(text.len());
+    // Runs of characters that fold to themselves are copied whole.
+    let mut run = 0;
+    for (i, c) in text.char_indices() {
+        let folded = fold_char(c);
+        if folded != Some(c) {
+            out.push_str(text.get(run..i).unwrap_or(""));
+            out.extend(folded);
+            run = i + c.len_utf8();
+        }
+    }
+    out.push_str(text.get(run..).unwrap_or(""));
+    out
 }
 
 impl<'a> Normalized<'a> {
@@ -42,7 +54,7 @@ impl<'a> Normalized<'a> {
     /// Normalizes `original[start..end]`, keeping offsets into `original`.
     pub fn of_range(original: &'a str, start: usize, end: usize) -> Normalized<'a> {
         let slice = original.get(start..end).unwrap_or("");
-        Normalized { text: slice.chars().filter_map(fold_char).collect(), original: slice, start }
+        Normalized { text: fold(slice), original: slice, start }
     }
 
     /// Original byte range of the normalized byte range `start..end`: from
@@ -134,6 +146,12 @@ mod tests {
         assert!(n.find(&fold("最高不超过20万元")).is_some());
         let (s, e) = n.find(&fold("给予")).unwrap();
         assert_eq!(&source[s..e], "给予");
+    }
+
+    #[test]
+    fn folding_drops_spaces_and_unifies_widths() {
+        assert_eq!(fold(" 按（一次性）\n补贴“甲”，ＡＢ〔2022〕"), "按(一次性)补贴\"甲\",AB[2022]");
+        assert_eq!(fold(""), "");
     }
 
     #[test]
