@@ -112,11 +112,25 @@ impl<'p> Count<'p> {
     pub fn run(&self, subject: &Record) -> Result<Decimal, Fail<'p>> {
         let Value::List(members) = subject.get(self.list) else { return Ok(Decimal::ZERO) };
         let mut n = 0u64;
-        for (i, member) in members.iter().enumerate() {
-            match self.filter.check(member) {
-                Ok(keep) => n += u64::from(keep),
-                Err(expr) => return Err(Fail { kind: FailKind::Missing, expr, item: Some((self.list, i as u32)) }),
+        'members: for (i, member) in members.iter().enumerate() {
+            for t in &self.filter.tests {
+                match t.holds(member) {
+                    Some(true) => {}
+                    Some(false) => continue 'members,
+                    // A missing fact: whether a later test decides is
+                    // `check`'s business.
+                    None => match self.filter.check(member) {
+                        Ok(keep) => {
+                            n += u64::from(keep);
+                            continue 'members;
+                        }
+                        Err(expr) => {
+                            return Err(Fail { kind: FailKind::Missing, expr, item: Some((self.list, i as u32)) })
+                        }
+                    },
+                }
             }
+            n += 1;
         }
         Ok(Decimal::from(n))
     }
