@@ -265,3 +265,51 @@ proptest! {
         }
     }
 }
+
+/// The shipped 攀枝花 rule file three times over: about 50 KB, parsed in
+/// several pieces.
+fn large_policy() -> &'static str {
+    static T: OnceLock<String> = OnceLock::new();
+    T.get_or_init(|| std::fs::read_to_string("policies/攀人社发2022-143.policy").unwrap().repeat(3))
+}
+
+/// Text that opens or closes what a piece must not be split inside of, or
+/// starts an item.
+fn splice() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("\n条款 99「插入」{\n}\n".to_string()),
+        Just("\n指导 98「插入」\n".to_string()),
+        Just("「".to_string()),
+        Just("」".to_string()),
+        Just("{".to_string()),
+        Just("}".to_string()),
+        Just("//".to_string()),
+        Just("“".to_string()),
+        Just("\"".to_string()),
+        Just("\n".to_string()),
+        Just(String::new()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// Parsing a file in pieces on every core gives what parsing it whole
+    /// gives — the same items with the same spans, or the same errors — also
+    /// when the text is edited where pieces begin and end.
+    #[test]
+    fn pieces_parse_like_the_whole_file(at in 0.0f64..1.0, cut in 0usize..12, insert in splice()) {
+        let original = large_policy();
+        let mut start = (original.len() as f64 * at) as usize;
+        while !original.is_char_boundary(start) {
+            start -= 1;
+        }
+        let end = original[start..].char_indices().nth(cut).map_or(original.len(), |(i, _)| start + i);
+        let text = format!("{}{insert}{}", &original[..start], &original[end..]);
+        let mut sources = SourceMap::default();
+        let id = sources.add("large.policy", text.clone());
+        let whole = format!("{:?}", policyc::syntax::parse(id, &text));
+        let pieces = format!("{:?}", policyc::syntax::parse_files(&[(id, &text)]).pop().unwrap());
+        prop_assert!(whole == pieces, "differs after editing at byte {start}");
+    }
+}

@@ -991,16 +991,26 @@ mod tests {
         assert_eq!(format!("{:?}", parse_files(&[(id, &text)])[0]), format!("{whole:?}"));
     }
 
+    /// A statement broken in the middle, and a clause left open at the end
+    /// of the first piece.
     #[test]
     fn a_piece_with_an_error_gives_the_errors_of_the_whole_file() {
-        let mut text = large();
-        let at = text.len() / 2 + text[text.len() / 2..].find("金额").unwrap();
-        text.replace_range(at..at + "金额".len(), "金额 金额");
-        let mut sources = SourceMap::default();
-        let id = sources.add("large.policy", text.clone());
-        let whole = parse(id, &text);
-        assert!(whole.is_err());
-        assert_eq!(format!("{:?}", parse_files(&[(id, &text)])[0]), format!("{whole:?}"));
+        let edits: [(&str, &str, fn(&str) -> usize); 2] = [
+            ("金额", "金额 金额", |t| t.len() / 2 + t[t.len() / 2..].find("金额").unwrap()),
+            // The first piece then ends inside a clause: alone it ends too
+            // soon, whole the next item is where the clause should close.
+            ("}", "", |t| t[..pieces(t)[1].start].rfind('}').unwrap()),
+        ];
+        for (from, to, place) in edits {
+            let mut text = large();
+            let at = place(&text);
+            text.replace_range(at..at + from.len(), to);
+            let mut sources = SourceMap::default();
+            let id = sources.add("large.policy", text.clone());
+            let whole = parse(id, &text);
+            assert!(whole.is_err());
+            assert_eq!(format!("{:?}", parse_files(&[(id, &text)])[0]), format!("{whole:?}"), "{to}");
+        }
     }
 
     /// Every keyword is refused as a name, also one that starts with a
