@@ -995,7 +995,9 @@ mod tests {
     /// of the first piece.
     #[test]
     fn a_piece_with_an_error_gives_the_errors_of_the_whole_file() {
-        let edits: [(&str, &str, fn(&str) -> usize); 2] = [
+        // (text replaced, replacement, where)
+        type Edit = (&'static str, &'static str, fn(&str) -> usize);
+        let edits: [Edit; 2] = [
             ("金额", "金额 金额", |t| t.len() / 2 + t[t.len() / 2..].find("金额").unwrap()),
             // The first piece then ends inside a clause: alone it ends too
             // soon, whole the next item is where the clause should close.
