@@ -14,6 +14,7 @@ pub mod eval;
 pub mod explain;
 pub mod format;
 pub mod ir;
+mod parallel;
 pub mod report;
 pub mod syntax;
 pub mod testing;

@@ -200,3 +200,63 @@ fn json_diagnostics_carry_byte_span_line_and_column() {
     assert_eq!(at["行"].as_u64(), Some(line as u64));
     assert_eq!(at["列"].as_u64(), Some(8));
 }
+
+/// A document of `n` clauses, item i granting `1000 + i` 元 a person; with
+/// `edit` applied to each clause's text.
+fn long_document(n: usize, edit: impl Fn(usize, String) -> String) -> (String, String) {
+    let mut source = String::from("生成的文件\n");
+    let mut policy = String::from("文件「生成」{\n  原文件「source.txt」\n  施行 自2022年1月1日 至2025年12月31日\n}\n");
+    for i in 1..=n {
+        let standard = 1000 + i;
+        source.push_str(&format!("{i}.第{i}项。企业吸纳脱贫人口就业的，按{standard}元/人的标准给予补贴。\n"));
+        let clause = format!(
+            "条款 {i}「第{i}项」{{\n  原文「企业吸纳脱贫人口就业的，按{standard}元/人的标准给予补贴」\n  对象 单位\n  设 合格人数 = 计数 吸纳人员 其中 脱贫人口\n  给予 补贴 {{\n    条件 合格人数 >= 1人\n    金额 {standard}元/人 × 合格人数\n  }}\n}}\n"
+        );
+        policy.push_str(&edit(i, clause));
+    }
+    (policy, source)
+}
+
+/// The number of the clause a diagnostic's primary label is in.
+fn clause_of(ws: &Workspace, d: &policyc::diag::Diagnostic) -> usize {
+    let at = d.primary.as_ref().unwrap().at;
+    let before = &ws.sources.text(at.file)[..at.span.start];
+    let header = &before[before.rfind("条款 ").unwrap() + "条款 ".len()..];
+    header[..header.find('「').unwrap()].parse().unwrap()
+}
+
+/// Clauses are lowered in runs on several threads: a long document gets
+/// the diagnostics a short one would, each in its own clause, with the
+/// labels that need more than one clause's state (the other rule of a
+/// pair, the number a drifted quote no longer says).
+#[test]
+fn a_long_document_is_checked_clause_by_clause() {
+    let (good, source) = long_document(100, |_, c| c);
+    let ws = workspace::load_texts(&[("vocab.policy", VOCAB), ("rules.policy", &good)], &[("source.txt", &source)]);
+    assert!(ws.diagnostics.is_empty(), "{:?}", ws.diagnostics);
+    let program = ws.program.unwrap();
+    let doc = &program.documents[0];
+    assert_eq!(doc.clauses.len(), 100);
+    for (i, (clause, group)) in doc.clauses.iter().zip(&doc.groups).enumerate() {
+        assert_eq!(&*clause.id, (i + 1).to_string());
+        assert_eq!(group, &[(i as u32, 0)]);
+    }
+
+    let (bad, source) = long_document(100, |i, c| match i {
+        7 => c.replace("1007元/人的标准给予补贴」", "2007元/人的标准给予补贴」").replace("金额 1007元", "金额 2007元"),
+        45 => c.replace("  给予 补贴 {", "  给予 补贴 {\n    金额 1045元\n  }\n  给予 补贴 {"),
+        90 => c.replace("条件 合格人数", "条件 合格人"),
+        _ => c,
+    });
+    let ws = workspace::load_texts(&[("vocab.policy", VOCAB), ("rules.policy", &bad)], &[("source.txt", &source)]);
+    let found: Vec<(&str, usize)> = ws.diagnostics.iter().map(|d| (d.code, clause_of(&ws, d))).collect();
+    assert_eq!(found, [("P0301", 7), ("P0401", 45), ("P0101", 90)]);
+    let text = |l: &policyc::diag::Label| &ws.sources.text(l.at.file)[l.at.span.start..l.at.span.end];
+    let drifted = &ws.diagnostics[0];
+    assert!(drifted.secondary.iter().any(|l| text(l) == "2007元/人"), "{:?}", drifted.secondary);
+    let pair = &ws.diagnostics[1];
+    assert_eq!(text(pair.primary.as_ref().unwrap()), "补贴");
+    assert_eq!(text(&pair.secondary[0]), "补贴");
+    assert!(pair.secondary[0].at.span.start < pair.primary.as_ref().unwrap().at.span.start);
+    assert!(pair.secondary[0].at.span.start > bad.find("条款 45「").unwrap());
+}

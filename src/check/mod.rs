@@ -165,7 +165,8 @@ pub fn check(files: &[PolicyFile], sources: &SourceMap) -> Checked {
     if let Some(scope) = scope.as_ref() {
         for (_, f, doc) in ordered {
             let parent = doc.parent.as_ref().and_then(|p| lowered.iter().find(|l| *l.doc.id == *p.node));
-            let mut lowerer = DocLowerer::new(f, doc, sources, scope, parent, &mut diags);
+            let normalized = f.source.map(|id| Normalized::new(sources.text(id)));
+            let mut lowerer = DocLowerer::new(f, doc, sources, scope, parent, normalized.as_ref(), &mut diags);
             let (document, cov) = lowerer.run();
             let amount_spans = std::mem::take(&mut lowerer.amount_spans);
             lowered.push(Lowered { doc: document, file: f.file, amount_spans });
@@ -226,6 +227,9 @@ struct Lowered {
     amount_spans: HashMap<(String, String, u32), Span>,
 }
 
+/// Clauses lowered by one job: enough to outweigh starting a thread.
+const CLAUSES_PER_JOB: usize = 32;
+
 struct DocLowerer<'a> {
     file: FileId,
     parent: Option<&'a Lowered>,
@@ -233,7 +237,8 @@ struct DocLowerer<'a> {
     doc: &'a ast::Document,
     items: &'a [ast::Item],
     source: Option<(FileId, &'a str)>,
-    normalized: Option<Normalized<'a>>,
+    /// The whole document text, normalized for finding quotes.
+    normalized: Option<&'a Normalized<'a>>,
     scope: &'a VocabScope,
     diags: &'a mut Vec<Diagnostic>,
     src: &'a str,
@@ -252,6 +257,7 @@ impl<'a> DocLowerer<'a> {
         sources: &'a SourceMap,
         scope: &'a VocabScope,
         parent: Option<&'a Lowered>,
+        normalized: Option<&'a Normalized<'a>>,
         diags: &'a mut Vec<Diagnostic>,
     ) -> DocLowerer<'a> {
         let source = f.source.map(|id| (id, sources.text(id)));
@@ -261,11 +267,31 @@ impl<'a> DocLowerer<'a> {
             amount_spans: HashMap::new(),
             doc,
             items: &f.module.items,
-            normalized: source.map(|(_, t)| Normalized::new(t)),
+            normalized,
             source,
             scope,
             diags,
             src: sources.text(f.file),
+            benefit_spans: HashMap::new(),
+            failed_lets: Vec::new(),
+            clause_id: String::new(),
+        }
+    }
+
+    /// A lowerer for some of this document's clauses, on another thread,
+    /// with its own diagnostics and amount spans.
+    fn helper<'h>(&'h self, diags: &'h mut Vec<Diagnostic>) -> DocLowerer<'h> {
+        DocLowerer {
+            file: self.file,
+            parent: self.parent,
+            amount_spans: HashMap::new(),
+            doc: self.doc,
+            items: self.items,
+            source: self.source,
+            normalized: self.normalized,
+            scope: self.scope,
+            diags,
+            src: self.src,
             benefit_spans: HashMap::new(),
             failed_lets: Vec::new(),
             clause_id: String::new(),
@@ -287,6 +313,8 @@ impl<'a> DocLowerer<'a> {
             source_clauses.iter().enumerate().map(|(i, c)| (c.id.as_str(), i)).collect();
         let mut accounted: HashMap<String, (CoverageStatus, Span)> = HashMap::new();
         let mut clauses = Vec::new();
+        // The clauses and guidance to lower, each once.
+        let mut work = Vec::new();
         for item in self.items {
             let (id, status) = match item {
                 ast::Item::Clause(c) => (&c.id, CoverageStatus::Encoded),
@@ -320,22 +348,41 @@ impl<'a> DocLowerer<'a> {
                         .help(help),
                 );
             }
-            match item {
-                ast::Item::Clause(c) => {
-                    let section = self.section(&source_clauses, &known_ids, &c.id.node);
-                    let (clause, spans) = self.clause(c, window, section.as_ref());
-                    for (bi, span) in spans.into_iter().enumerate() {
-                        self.benefit_spans.insert((clauses.len() as u32, bi as u32), span);
+            work.push(item);
+        }
+        // Clauses are lowered on every core, a run of them per helper
+        // lowerer with its own diagnostics, then put together in order.
+        let runs: Vec<&[&ast::Item]> = work.chunks(CLAUSES_PER_JOB).collect();
+        let lowered = crate::parallel::map(&runs, |run| {
+            let mut diags = Vec::new();
+            let mut helper = self.helper(&mut diags);
+            let mut clauses = Vec::new();
+            for item in *run {
+                match item {
+                    ast::Item::Clause(c) => {
+                        let section = helper.section(&source_clauses, &known_ids, &c.id.node);
+                        clauses.push(helper.clause(c, window, section.as_ref()));
                     }
-                    clauses.push(clause);
-                }
-                ast::Item::Guidance(g) => {
-                    let section = self.section(&source_clauses, &known_ids, &g.id.node);
-                    for q in &g.quotes {
-                        let _ = self.check_quote(q, section.as_ref());
+                    ast::Item::Guidance(g) => {
+                        let section = helper.section(&source_clauses, &known_ids, &g.id.node);
+                        for q in &g.quotes {
+                            let _ = helper.check_quote(q, section.as_ref());
+                        }
                     }
+                    _ => {}
                 }
-                _ => {}
+            }
+            let amount_spans = helper.amount_spans;
+            (clauses, amount_spans, diags)
+        });
+        for (run, amount_spans, diags) in lowered {
+            self.diags.extend(diags);
+            self.amount_spans.extend(amount_spans);
+            for (clause, spans) in run {
+                for (bi, span) in spans.into_iter().enumerate() {
+                    self.benefit_spans.insert((clauses.len() as u32, bi as u32), span);
+                }
+                clauses.push(clause);
             }
         }
         let coverage = DocumentCoverage {
@@ -431,7 +478,7 @@ impl<'a> DocLowerer<'a> {
     /// diagnostic (the quote and the nearest passage) and returns its index
     /// with the nearest passage, folded.
     fn check_quote(&mut self, quote: &ast::Name, section: Option<&Normalized>) -> Option<(usize, String)> {
-        let (Some((src_file, src_text)), Some(norm)) = (self.source, self.normalized.as_ref()) else {
+        let (Some((src_file, src_text)), Some(norm)) = (self.source, self.normalized) else {
             return None;
         };
         let needle = text::fold(&quote.node);

@@ -42,7 +42,7 @@ pub fn parse_files(files: &[(FileId, &str)]) -> Vec<Result<Module, Vec<Diagnosti
         }
         nesting.push(refused);
     }
-    let parsed = run_on_all_cores(&jobs, |&(_, file, piece, base)| parse_piece(file, piece, base));
+    let parsed = crate::parallel::map(&jobs, |&(_, file, piece, base)| parse_piece(file, piece, base));
     let mut parsed = parsed.into_iter().zip(&jobs).peekable();
     let mut results = Vec::with_capacity(files.len());
     for (index, (&(file, text), refused)) in files.iter().zip(nesting).enumerate() {
@@ -143,49 +143,6 @@ fn item_starts(text: &str) -> Vec<usize> {
     }
     starts
 }
-
-/// Runs `f` on every job, spread over the machine's cores; the results in
-/// the order of the jobs.
-fn run_on_all_cores<J: Sync, R: Send>(jobs: &[J], f: impl Fn(&J) -> R + Sync) -> Vec<R> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(jobs.len());
-    if workers <= 1 {
-        return jobs.iter().map(f).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(job) = jobs.get(i) else { return done };
-            done.push((i, f(job)));
-        }
-    };
-    let mut done: Vec<(usize, R)> = std::thread::scope(|s| {
-        let helpers: Vec<_> = (1..workers)
-            .filter_map(|_| std::thread::Builder::new().stack_size(PARSER_STACK).spawn_scoped(s, work).ok())
-            .collect();
-        let mut done = work();
-        for h in helpers {
-            // A helper that panicked leaves its jobs undone: they are done below.
-            done.extend(h.join().unwrap_or_default());
-        }
-        done
-    });
-    done.sort_unstable_by_key(|(i, _)| *i);
-    let mut results = Vec::with_capacity(jobs.len());
-    let mut done = done.into_iter().peekable();
-    for (i, job) in jobs.iter().enumerate() {
-        match done.next_if(|(d, _)| *d == i) {
-            Some((_, r)) => results.push(r),
-            None => results.push(f(job)),
-        }
-    }
-    results
-}
-
-/// Stack of a parsing thread: as much as the main thread has, for input
-/// nested up to [`MAX_NESTING`].
-const PARSER_STACK: usize = 8 << 20;
 
 /// Parses `text`, which starts at byte `base` of its file.
 fn parse_piece(file: FileId, text: &str, base: usize) -> Result<Module, Vec<Diagnostic>> {
