@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use policyc::diag::{self, Diagnostic, SourceMap};
 use policyc::{case, eval, report, testing, workspace};
@@ -86,48 +86,52 @@ enum Command {
     #[command(help_template = COMMAND_HELP)]
     Check {
         /// 规则文件或目录（默认 policies）
+        #[arg(value_name = "路径")]
         paths: Vec<PathBuf>,
         /// 诊断信息的格式
-        #[arg(long, value_enum, default_value = "human")]
+        #[arg(long, value_enum, default_value = "human", value_name = "格式")]
         error_format: ErrorFormat,
     },
     /// 按案例文件作出裁定
     #[command(help_template = COMMAND_HELP)]
     Eval {
         /// 案例文件（.yaml/.yml 或 .json）
+        #[arg(value_name = "案例")]
         case: PathBuf,
         /// 规则目录
-        #[arg(long, default_value = "policies")]
+        #[arg(long, default_value = "policies", value_name = "目录")]
         policies: PathBuf,
         /// 输出格式
-        #[arg(long, value_enum, default_value = "table")]
+        #[arg(long, value_enum, default_value = "table", value_name = "格式")]
         format: OutputFormat,
         /// 在每项裁定中列出求值过程：每个条件及其取值、每个定义、适用的限额
         #[arg(long)]
         trace: bool,
         /// 诊断信息的格式
-        #[arg(long, value_enum, default_value = "human")]
+        #[arg(long, value_enum, default_value = "human", value_name = "格式")]
         error_format: ErrorFormat,
     },
     /// 运行带「期望」的案例文件，比较裁定；最后一行为「N passed, M failed」
     #[command(help_template = COMMAND_HELP)]
     Test {
         /// 案例文件或目录（默认 tests/cases）
+        #[arg(value_name = "路径")]
         paths: Vec<PathBuf>,
         /// 规则目录
-        #[arg(long, default_value = "policies")]
+        #[arg(long, default_value = "policies", value_name = "目录")]
         policies: PathBuf,
         /// 报告格式
-        #[arg(long, value_enum, default_value = "human")]
+        #[arg(long, value_enum, default_value = "human", value_name = "格式")]
         format: TestFormat,
         /// 诊断信息的格式
-        #[arg(long, value_enum, default_value = "human")]
+        #[arg(long, value_enum, default_value = "human", value_name = "格式")]
         error_format: ErrorFormat,
     },
     /// 把规则文件整理为统一的格式（保留注释，不改变含义）
     #[command(help_template = COMMAND_HELP)]
     Fmt {
         /// 规则文件或目录（默认 policies）
+        #[arg(value_name = "路径")]
         paths: Vec<PathBuf>,
         /// 只检查：有文件需要整理时列出它们，退出码为 1，不改写文件
         #[arg(long)]
@@ -140,18 +144,19 @@ enum Command {
     #[command(help_template = COMMAND_HELP)]
     Batch {
         /// 输入文件（JSON Lines），或 - 表示标准输入
+        #[arg(value_name = "输入")]
         input: PathBuf,
         /// 输出文件（默认标准输出）
-        #[arg(long, short)]
+        #[arg(long, short, value_name = "输出")]
         output: Option<PathBuf>,
         /// 规则目录
-        #[arg(long, default_value = "policies")]
+        #[arg(long, default_value = "policies", value_name = "目录")]
         policies: PathBuf,
         /// 合计的格式（写到标准错误；--output 时写到标准输出）
-        #[arg(long, value_enum, default_value = "table")]
+        #[arg(long, value_enum, default_value = "table", value_name = "格式")]
         summary_format: OutputFormat,
         /// 并行的线程数（默认为全部核心）
-        #[arg(long)]
+        #[arg(long, value_name = "线程数")]
         jobs: Option<usize>,
         /// 只给出合计，不输出逐案裁定（不生成理由，最快）
         #[arg(long, conflicts_with = "output")]
@@ -161,15 +166,17 @@ enum Command {
     #[command(help_template = COMMAND_HELP)]
     Explain {
         /// 诊断代码，例如 P0301
+        #[arg(value_name = "代码")]
         code: Option<String>,
     },
     /// 各文件条款的覆盖情况：已编码、指导性、未处理；有未处理条款时退出码为 1
     #[command(help_template = COMMAND_HELP)]
     Coverage {
         /// 规则文件或目录（默认 policies）
+        #[arg(value_name = "路径")]
         paths: Vec<PathBuf>,
         /// 输出格式
-        #[arg(long, value_enum, default_value = "table")]
+        #[arg(long, value_enum, default_value = "table", value_name = "格式")]
         format: OutputFormat,
     },
 }
@@ -212,7 +219,10 @@ fn default_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match usage::words(Cli::command()).try_get_matches().and_then(|m| Cli::from_arg_matches(&m)) {
+        Ok(cli) => cli,
+        Err(e) => return usage::report(&e),
+    };
     ExitCode::from(match cli.command {
         Command::Check { paths, error_format } => {
             let ws = workspace::load(&default_paths(paths));
@@ -451,4 +461,120 @@ fn main() -> ExitCode {
             }
         }
     })
+}
+
+/// The command line in Chinese: clap's own words (possible values, defaults,
+/// usage errors) replaced.
+mod usage {
+    use std::process::ExitCode;
+
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    use clap::{Arg, Command};
+
+    /// Lists each option's possible values and default in its help, in
+    /// Chinese, instead of clap's `Possible values:` and `[default: …]`.
+    pub fn words(command: Command) -> Command {
+        let mut command = command.mut_args(arg_words).subcommand_value_name("命令");
+        let usage = command.render_usage().to_string();
+        let command = command.override_usage(chinese_usage(&usage));
+        let names: Vec<String> = command.get_subcommands().map(|c| c.get_name().to_string()).collect();
+        let bin = command.get_name().to_string();
+        names.iter().fold(command, |command, name| {
+            command.mut_subcommand(name, |sub| words(sub.bin_name(format!("{bin} {name}"))))
+        })
+    }
+
+    /// A usage line without clap's English: `Usage:` dropped, `[OPTIONS]`
+    /// as `[选项]`.
+    fn chinese_usage(usage: &str) -> String {
+        usage.trim().trim_start_matches("Usage:").trim().replace("[OPTIONS]", "[选项]")
+    }
+
+    fn arg_words(arg: Arg) -> Arg {
+        if !arg.get_action().takes_values() {
+            return arg;
+        }
+        let mut help = arg.get_long_help().or(arg.get_help()).map(ToString::to_string).unwrap_or_default();
+        let values = arg.get_possible_values();
+        if !values.is_empty() {
+            help.push_str("\n\n可选值：");
+            for v in &values {
+                help.push_str("\n- ");
+                help.push_str(v.get_name());
+                if let Some(h) = v.get_help() {
+                    help.push_str("：");
+                    help.push_str(&h.to_string());
+                }
+            }
+        }
+        let defaults: Vec<String> = arg.get_default_values().iter().map(|d| d.to_string_lossy().into_owned()).collect();
+        if !defaults.is_empty() {
+            help.push_str("\n\n默认：");
+            help.push_str(&defaults.join("、"));
+        }
+        arg.hide_possible_values(true).hide_default_value(true).long_help(help)
+    }
+
+    /// Prints help or version as they are, and a usage error in Chinese
+    /// with the usage line; returns the exit status clap gives.
+    pub fn report(e: &clap::Error) -> ExitCode {
+        let status = u8::try_from(e.exit_code()).unwrap_or(super::exit::USAGE);
+        if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) || status == 0 {
+            let _ = e.print();
+            return ExitCode::from(status);
+        }
+        eprintln!("错误：{}", message(e));
+        if let Some(usage) = e.get(ContextKind::Usage) {
+            eprintln!("\n用法：{}", chinese_usage(&usage.to_string()));
+        }
+        eprintln!("\n运行 policyc --help 或 policyc <命令> --help 查看帮助。");
+        ExitCode::from(status)
+    }
+
+    fn message(e: &clap::Error) -> String {
+        let text = |kind| e.get(kind).map(ContextValue::to_string).unwrap_or_default();
+        let list = |kind| match e.get(kind) {
+            Some(ContextValue::Strings(v)) => v.join("、"),
+            Some(v) => v.to_string(),
+            None => String::new(),
+        };
+        let suggestion = |kind| {
+            let s = list(kind);
+            if s.is_empty() {
+                String::new()
+            } else {
+                format!("（是否想用 {s}？）")
+            }
+        };
+        let arg = text(ContextKind::InvalidArg);
+        match e.kind() {
+            ErrorKind::InvalidValue if text(ContextKind::InvalidValue).is_empty() => format!("参数 {arg} 需要一个值"),
+            ErrorKind::InvalidValue => format!(
+                "参数 {arg} 的值「{}」无效；可选值：{}",
+                text(ContextKind::InvalidValue),
+                list(ContextKind::ValidValue)
+            ),
+            ErrorKind::ValueValidation => format!("参数 {arg} 的值「{}」无效", text(ContextKind::InvalidValue)),
+            ErrorKind::UnknownArgument => format!("无法识别的参数「{arg}」{}", suggestion(ContextKind::SuggestedArg)),
+            ErrorKind::InvalidSubcommand => format!(
+                "无法识别的命令「{}」{}",
+                text(ContextKind::InvalidSubcommand),
+                suggestion(ContextKind::SuggestedSubcommand)
+            ),
+            ErrorKind::ArgumentConflict => {
+                format!("参数 {arg} 不能与 {} 同时使用", list(ContextKind::PriorArg))
+            }
+            ErrorKind::MissingRequiredArgument => format!("缺少必需的参数：{}", list(ContextKind::InvalidArg)),
+            ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                "缺少命令".to_string()
+            }
+            ErrorKind::NoEquals
+            | ErrorKind::TooManyValues
+            | ErrorKind::TooFewValues
+            | ErrorKind::WrongNumberOfValues => {
+                format!("参数 {arg} 的取值个数不对")
+            }
+            _ => "命令行用法有误".to_string(),
+        }
+    }
 }

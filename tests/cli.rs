@@ -69,3 +69,47 @@ fn json_diagnostics_for_a_bad_case() {
     assert!(v[0]["位置"]["行"].as_u64().is_some());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Usage errors are told in Chinese, with the usage line, and exit with 2.
+#[test]
+fn usage_errors_are_told_in_chinese() {
+    let cases: [(&[&str], &str); 7] = [
+        (&["batch"], "缺少必需的参数：<输入>"),
+        (&["eval", "a.yaml", "--format", "xml"], "参数 --format <格式> 的值「xml」无效；可选值：table、json"),
+        (&["chek"], "无法识别的命令「chek」（是否想用 check？）"),
+        (&["eval", "a.yaml", "--bogus"], "无法识别的参数「--bogus」"),
+        (&["batch", "a.jsonl", "--jobs", "many"], "参数 --jobs <线程数> 的值「many」无效"),
+        (&["batch", "a.jsonl", "--summary-only", "-o", "b"], "不能与 --output <输出> 同时使用"),
+        (&[], "缺少命令"),
+    ];
+    for (args, words) in cases {
+        let o = policyc(args);
+        let err = String::from_utf8(o.stderr).unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.starts_with("错误："), "{args:?}: {err}");
+        assert!(err.contains(words), "{args:?}: {err}");
+        for english in ["error:", "Usage:", "For more information", "[OPTIONS]"] {
+            assert!(!err.contains(english), "{args:?}: {err}");
+        }
+    }
+    let err = String::from_utf8(policyc(&["batch"]).stderr).unwrap();
+    assert!(err.contains("用法：policyc batch [选项] <输入>"), "{err}");
+}
+
+/// Help lists possible values and defaults in Chinese; none of clap's
+/// English words are left.
+#[test]
+fn help_is_in_chinese() {
+    for command in ["check", "eval", "test", "fmt", "batch", "explain", "coverage"] {
+        let o = policyc(&[command, "--help"]);
+        assert_eq!(o.status.code(), Some(0));
+        let help = stdout(&o);
+        assert!(help.contains(&format!("用法：policyc {command}")), "{help}");
+        for english in ["Possible values", "[default:", "Usage", "[OPTIONS]", "<PATHS>", "<FORMAT>"] {
+            assert!(!help.contains(english), "{command}: {help}");
+        }
+    }
+    let help = stdout(&policyc(&["batch", "--help"]));
+    assert!(help.contains("可选值：\n          - table：中文表格\n          - json：CASES.md 约定的 JSON"), "{help}");
+    assert!(help.contains("默认：policies"), "{help}");
+}
