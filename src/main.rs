@@ -502,7 +502,7 @@ mod usage {
                 help.push_str("\n- ");
                 help.push_str(v.get_name());
                 if let Some(h) = v.get_help() {
-                    help.push_str("：");
+                    help.push('：');
                     help.push_str(&h.to_string());
                 }
             }
