@@ -203,19 +203,20 @@ fn read_line(program: &Program, reader: &case::Reader, text: &str) -> Result<ir:
         .map_err(|diags| diags.into_iter().map(|d| format!("[{}] {}", d.code, d.message)).collect())
 }
 
-/// What one worker made of its share of a chunk.
-struct Part {
-    lines: Vec<String>,
-    summary: Summary,
-}
-
-/// Evaluates a share of a chunk: with `write`, every ruling with its
-/// reasons, one JSON line per case; without, outcomes and amounts only.
-fn work(program: &Program, chunk: &Chunk, lines: &[Line], options: eval::Options, write: bool) -> Part {
+/// Evaluates a share of a chunk: with a writer, every ruling with its
+/// reasons, one JSON line per case appended to `out`; without, outcomes
+/// and amounts only.
+fn work(
+    program: &Program,
+    chunk: &Chunk,
+    lines: &[Line],
+    options: eval::Options,
+    writer: Option<&report::Lines>,
+    out: &mut String,
+) -> Summary {
     let mut evaluator = Evaluator::new(program);
     let reader = case::Reader::new(program);
     let mut totals = Totals::new(program);
-    let mut out = Vec::with_capacity(if write { lines.len() } else { 0 });
     let mut decisions: Vec<Decision> = Vec::new();
     for line in lines {
         let text = std::str::from_utf8(chunk.bytes.get(line.start..line.end).unwrap_or_default())
@@ -224,13 +225,15 @@ fn work(program: &Program, chunk: &Chunk, lines: &[Line], options: eval::Options
             continue;
         }
         let result = text.and_then(|text| read_line(program, &reader, text)).and_then(|case| {
-            if write {
-                let e = evaluator.evaluate(&case, options).map_err(|e| vec![e.to_string()])?;
-                for r in &e.rulings {
-                    totals.add(r.rule, r.outcome, r.amount, r.ceiling);
+            if let Some(writer) = writer {
+                let v = evaluator.verdicts(&case, options).map_err(|e| vec![e.to_string()])?;
+                for r in &v.rulings {
+                    let d = &r.decision;
+                    totals.add(d.rule, d.outcome, d.amount, d.ceiling);
                 }
-                out.push(report::json_line(&e));
-                Ok(e.total)
+                writer.write(out, &v);
+                out.push('\n');
+                Ok(v.total)
             } else {
                 decisions.clear();
                 let total = evaluator.decide(&case, &mut decisions).map_err(|e| vec![e.to_string()])?;
@@ -247,14 +250,20 @@ fn work(program: &Program, chunk: &Chunk, lines: &[Line], options: eval::Options
             }
             Err(messages) => {
                 let err = LineError { line: line.number, messages };
-                if write {
-                    out.push(serde_json::to_string(&err).unwrap_or_default());
+                if writer.is_some() {
+                    error_line(out, &err);
                 }
                 totals.errors.push(err);
             }
         }
     }
-    Part { lines: out, summary: totals.summary() }
+    totals.summary()
+}
+
+/// `{"行":…,"错误":[…]}` and a line break.
+fn error_line(out: &mut String, err: &LineError) {
+    out.push_str(&serde_json::to_string(err).unwrap_or_default());
+    out.push('\n');
 }
 
 /// Lines read at a time, as one buffer: no allocation per line.
@@ -315,40 +324,46 @@ pub fn run(
     progress: &dyn Fn(u64),
 ) -> io::Result<Summary> {
     let workers = workers.max(1);
-    let write = output.is_some();
+    let writer = output.is_some().then(|| report::Lines::new(program));
+    let writer = writer.as_ref();
     let mut summary = Summary::default();
+    // Each worker's lines, kept from chunk to chunk so that their memory
+    // is allocated once.
+    let mut buffers = vec![String::new(); workers];
     let (mut chunk, mut next) = (Chunk::default(), Chunk::default());
     let mut number = 0u64;
     let mut done = 0u64;
     chunk.fill(&mut input, &mut number)?;
     while !chunk.lines.is_empty() {
-        let parts: Vec<Part> = if workers == 1 || chunk.lines.len() < 64 {
-            let part = work(program, &chunk, &chunk.lines, options, write);
+        for b in &mut buffers {
+            b.clear();
+        }
+        // Each share of the chunk, with its summary (none if its worker failed).
+        let parts: Vec<(&[Line], Option<Summary>)> = if workers == 1 || chunk.lines.len() < 64 {
+            let part = buffers.first_mut().map(|out| work(program, &chunk, &chunk.lines, options, writer, out));
             next.fill(&mut input, &mut number)?;
-            vec![part]
+            vec![(&chunk.lines, part)]
         } else {
             let per = chunk.lines.len().div_ceil(workers);
             let current = &chunk;
-            std::thread::scope(|s| -> io::Result<Vec<Part>> {
+            std::thread::scope(|s| -> io::Result<Vec<(&[Line], Option<Summary>)>> {
                 let mut handles = Vec::new();
-                for lines in current.lines.chunks(per) {
+                for (lines, out) in current.lines.chunks(per).zip(buffers.iter_mut()) {
                     // Deeply nested rules recurse: workers get a main thread's stack.
                     let worker = std::thread::Builder::new().stack_size(WORKER_STACK);
-                    let handle = worker.spawn_scoped(s, move || work(program, current, lines, options, write))?;
+                    let handle = worker.spawn_scoped(s, move || work(program, current, lines, options, writer, out))?;
                     handles.push((lines, handle));
                 }
                 next.fill(&mut input, &mut number)?;
-                Ok(handles.into_iter().map(|(lines, h)| h.join().unwrap_or_else(|_| lost(lines, write))).collect())
+                Ok(handles.into_iter().map(|(lines, h)| (lines, h.join().ok())).collect())
             })?
         };
-        for part in parts {
+        for ((lines, part), buffer) in parts.into_iter().zip(&mut buffers) {
+            let part = part.unwrap_or_else(|| lost(lines, writer.is_some(), buffer));
             if let Some(out) = output.as_mut() {
-                for l in &part.lines {
-                    out.write_all(l.as_bytes())?;
-                    out.write_all(b"\n")?;
-                }
+                out.write_all(buffer.as_bytes())?;
             }
-            summary.merge(part.summary);
+            summary.merge(part);
         }
         done += chunk.lines.len() as u64;
         progress(done);
@@ -362,13 +377,18 @@ pub fn run(
 }
 
 /// What stands for the lines of a worker that failed: an error for each,
-/// so that nothing goes missing without a word.
-fn lost(lines: &[Line], write: bool) -> Part {
+/// so that nothing goes missing without a word; they replace whatever the
+/// worker wrote to `out`.
+fn lost(lines: &[Line], write: bool, out: &mut String) -> Summary {
     let errors: Vec<LineError> =
         lines.iter().map(|l| LineError { line: l.number, messages: vec!["内部错误：本行未能裁定".into()] }).collect();
-    let out =
-        if write { errors.iter().map(|e| serde_json::to_string(e).unwrap_or_default()).collect() } else { Vec::new() };
-    Part { lines: out, summary: Summary { errors, ..Summary::default() } }
+    out.clear();
+    if write {
+        for e in &errors {
+            error_line(out, e);
+        }
+    }
+    Summary { errors, ..Summary::default() }
 }
 
 /// The summary as a Chinese table.

@@ -16,7 +16,10 @@ fuzz_target!(|data: &[u8]| {
     let ordinary = policyc::case::validate(program, &node, (policyc::diag::FileId(0), "line"), line)
         .expect("the fast reader took a line the ordinary reader refuses");
     assert_eq!(fast, ordinary, "the two readers differ");
-    if let Ok(e) = policyc::eval::evaluate(program, &fast, policyc::eval::Options { trace: true }) {
-        assert_eq!(policyc::report::json_line(&e), serde_json::to_string(&e).expect("serializes"));
+    let mut evaluator = policyc::eval::Evaluator::new(program);
+    if let Ok(v) = evaluator.verdicts(&fast, policyc::eval::Options { trace: true }) {
+        let mut line = String::new();
+        policyc::report::Lines::new(program).write(&mut line, &v);
+        assert_eq!(line, serde_json::to_string(&v.named(program)).expect("serializes"));
     }
 });

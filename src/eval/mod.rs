@@ -46,6 +46,17 @@ pub struct RuleId {
     pub benefit: u32,
 }
 
+impl RuleId {
+    /// The document, clause and benefit the indices point at in `program`
+    /// (each `None` when out of range).
+    pub fn find(self, program: &Program) -> (Option<&Document>, Option<&Clause>, Option<&Benefit>) {
+        let doc = program.documents.get(self.document as usize);
+        let clause = doc.and_then(|d| d.clauses.get(self.clause as usize));
+        let benefit = clause.and_then(|c| c.benefits.get(self.benefit as usize));
+        (doc, clause, benefit)
+    }
+}
+
 /// A ruling without words: what [`Evaluator::decide`] gives, for totals
 /// over a population.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -212,10 +223,70 @@ pub struct Evaluator<'p> {
     audiences: Vec<Result<bool, Fail<'p>>>,
 }
 
-/// A rule group's outcome, with the words for it when they are wanted.
-struct Verdict {
-    decision: Decision,
-    reasons: Vec<String>,
+/// A rule group's outcome, with the words for it when they are wanted:
+/// a [`Ruling`] that names its rule by index only.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub decision: Decision,
+    pub reasons: Vec<String>,
+    /// With [`Options::trace`] only.
+    pub trace: Vec<String>,
+}
+
+/// The rulings of a case before the names of their rules are attached:
+/// what [`Evaluator::verdicts`] gives to writers that hold the program
+/// (the ruling lines of `policyc batch`). [`Verdicts::named`] makes the
+/// [`Evaluation`] of CASES.md from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdicts {
+    pub id: Option<String>,
+    pub date: Date,
+    pub rulings: Vec<Verdict>,
+    pub statuses: Vec<StatusRuling>,
+    pub notices: Vec<Notice>,
+    pub total: Decimal,
+}
+
+impl Verdicts {
+    /// The evaluation with each ruling's document, clause, benefit,
+    /// funding, payer and lead department taken from `program`.
+    pub fn named(self, program: &Program) -> Evaluation {
+        Evaluation {
+            id: self.id,
+            date: self.date,
+            rulings: self.rulings.into_iter().map(|v| Ruling::named(program, v)).collect(),
+            statuses: self.statuses,
+            notices: self.notices,
+            total: self.total,
+        }
+    }
+}
+
+impl Ruling {
+    /// A rule the program does not have gets empty names.
+    fn named(program: &Program, v: Verdict) -> Ruling {
+        let rule = v.decision.rule;
+        let found = match rule.find(program) {
+            (Some(doc), Some(clause), Some(b)) => Some((doc, clause, b)),
+            _ => None,
+        };
+        let b = found.map(|(_, _, b)| b);
+        let text = |t: Option<&Text>| t.cloned().unwrap_or_else(|| Text::from(""));
+        Ruling {
+            rule,
+            document: text(found.map(|(d, _, _)| &d.id)),
+            clause: text(found.map(|(_, c, _)| &c.id)),
+            benefit: text(b.map(|b| &b.name)),
+            outcome: v.decision.outcome,
+            amount: v.decision.amount,
+            ceiling: v.decision.ceiling,
+            funding: b.and_then(|b| b.funding.clone()),
+            payer: b.and_then(|b| b.payer.clone()),
+            lead: b.and_then(|b| b.departments.first().cloned()),
+            reasons: v.reasons,
+            trace: v.trace,
+        }
+    }
 }
 
 /// One document, compiled.
@@ -320,8 +391,13 @@ impl<'p> Evaluator<'p> {
 
     /// Rulings with their reasons, statuses and notices.
     pub fn evaluate(&mut self, case: &ir::Case, options: Options) -> Result<Evaluation, EvalError> {
+        Ok(self.verdicts(case, options)?.named(self.program))
+    }
+
+    /// [`Evaluator::evaluate`] with each rule named by its index only.
+    pub fn verdicts(&mut self, case: &ir::Case, options: Options) -> Result<Verdicts, EvalError> {
         let program = self.program;
-        let mut out = Evaluation {
+        let mut out = Verdicts {
             id: case.id.clone(),
             date: case.date,
             rulings: Vec::with_capacity(
@@ -335,9 +411,12 @@ impl<'p> Evaluator<'p> {
             for (ci, clause) in doc.doc.clauses.iter().enumerate() {
                 doc.statuses_and_notices(ci, clause, &mut out.statuses, &mut out.notices)?;
             }
-            doc.verdicts(|v| {
+            doc.verdicts(|mut v| {
                 add_granted(&mut out.total, &v.decision)?;
-                out.rulings.push(doc.ruling(v, options.trace));
+                if options.trace {
+                    v.trace = doc.trace_of(v.decision.rule);
+                }
+                out.rulings.push(v);
                 Ok(())
             })
         })?;
@@ -666,31 +745,15 @@ impl<'e, 'p> DocEval<'e, 'p> {
         if let (true, Some((doc, id))) = (self.words, adopts) {
             reasons.push(format!("本条采纳上级文件 {doc} 条款 {id}，同时适用时取代之"));
         }
-        Verdict { decision: Decision { rule, outcome, amount, ceiling }, reasons }
+        Verdict { decision: Decision { rule, outcome, amount, ceiling }, reasons, trace: Vec::new() }
     }
 
-    /// A verdict in the shape of CASES.md, with its trace when asked for.
-    fn ruling(&self, v: Verdict, trace: bool) -> Ruling {
-        let RuleId { clause: c, benefit: bi, .. } = v.decision.rule;
-        let clause = self.doc.clauses.get(c as usize);
-        let b = clause.and_then(|clause| clause.benefits.get(bi as usize));
-        let trace = match (trace, clause, b) {
-            (true, Some(clause), Some(b)) => self.trace(clause, b, &self.env(c)),
-            _ => Vec::new(),
-        };
-        Ruling {
-            rule: v.decision.rule,
-            document: self.doc.id.clone(),
-            clause: clause.map(|c| c.id.clone()).unwrap_or_else(|| Text::from("")),
-            benefit: b.map(|b| b.name.clone()).unwrap_or_else(|| Text::from("")),
-            outcome: v.decision.outcome,
-            amount: v.decision.amount,
-            ceiling: v.decision.ceiling,
-            funding: b.and_then(|b| b.funding.clone()),
-            payer: b.and_then(|b| b.payer.clone()),
-            lead: b.and_then(|b| b.departments.first().cloned()),
-            reasons: v.reasons,
-            trace,
+    /// The trace of a rule of this document.
+    fn trace_of(&self, rule: RuleId) -> Vec<String> {
+        let clause = self.doc.clauses.get(rule.clause as usize);
+        match clause.and_then(|c| Some((c, c.benefits.get(rule.benefit as usize)?))) {
+            Some((clause, b)) => self.trace(clause, b, &self.env(rule.clause)),
+            None => Vec::new(),
         }
     }
 

@@ -3,6 +3,8 @@
 
 mod line;
 
+pub use line::Lines;
+
 use std::fmt::Write as _;
 
 use crate::check::{CoverageStatus, DocumentCoverage};
@@ -11,14 +13,6 @@ use crate::eval::{Evaluation, Outcome};
 /// The ruling JSON of CASES.md.
 pub fn json(e: &Evaluation) -> String {
     serde_json::to_string_pretty(e).unwrap_or_else(|_| "{}".to_string())
-}
-
-/// One line of JSON (for batch output): the same text as [`json`] without
-/// the line breaks and indentation.
-pub fn json_line(e: &Evaluation) -> String {
-    let mut out = String::with_capacity(1024 + 512 * e.rulings.len());
-    line::write(&mut out, e);
-    out
 }
 
 fn width(s: &str) -> usize {
