@@ -223,6 +223,11 @@ pub struct Evaluator<'p> {
     audiences: Vec<Result<bool, Fail<'p>>>,
 }
 
+/// How many of a rule's conditions keep the value they were decided with,
+/// so that their reasons need not compute it again (the shipped rules have
+/// at most four; later ones are computed again).
+const KEPT_TRUTHS: usize = 8;
+
 /// A rule group's outcome, with the words for it when they are wanted:
 /// a [`Ruling`] that names its rule by index only.
 #[derive(Debug, Clone, PartialEq)]
@@ -560,7 +565,10 @@ impl<'e, 'p> DocEval<'e, 'p> {
     /// A condition in words: `prefix`, the text, and the values it reads
     /// (`合格人数 = 25人`), a value the case did not give marked as a default.
     fn condition_words(&self, prefix: &str, cond: &Cond, env: &Env) -> String {
-        let mut out = String::with_capacity(prefix.len() + cond.text.len() + 48 * cond.refs.len());
+        // Room for each value and a default's note, so the words are
+        // written without growing the string.
+        let refs: usize = cond.refs.iter().map(|r| r.name.len() + 64).sum();
+        let mut out = String::with_capacity(prefix.len() + cond.text.len() + refs + 8);
         out.push_str(prefix);
         out.push_str(&cond.text);
         for (i, r) in cond.refs.iter().enumerate() {
@@ -670,6 +678,8 @@ impl<'e, 'p> DocEval<'e, 'p> {
         }
         let conds = || clause.applies.iter().chain(b.conditions.iter());
         let (mut failed, mut unknown) = (false, false);
+        // The first conditions' values, kept for the words below.
+        let mut kept: [Option<Result<bool, Fail<'p>>>; KEPT_TRUTHS] = [None; KEPT_TRUTHS];
         for (i, c) in conds().enumerate() {
             if failed && rule.skippable.get(i).is_some_and(|s| *s) {
                 continue;
@@ -678,6 +688,9 @@ impl<'e, 'p> DocEval<'e, 'p> {
                 Some(conj) => conj.eval(&self.case.subject, None),
                 None => env.truth(&c.expr),
             };
+            if let Some(slot) = kept.get_mut(i) {
+                *slot = Some(truth);
+            }
             match truth {
                 Ok(v) => failed |= !v,
                 Err(f) => match self.overflow(clause, env, &f) {
@@ -690,8 +703,8 @@ impl<'e, 'p> DocEval<'e, 'p> {
         if self.words {
             // A refusal lists what failed; a missing fact matters only when
             // nothing else already decides.
-            for cond in conds() {
-                let truth = env.truth(&cond.expr);
+            for (i, cond) in conds().enumerate() {
+                let truth = kept.get(i).copied().flatten().unwrap_or_else(|| env.truth(&cond.expr));
                 let cited = match (failed, unknown) {
                     (true, _) => matches!(truth, Ok(false)),
                     (false, true) => truth.is_err(),
