@@ -15,7 +15,7 @@ use crate::date::Date;
 use crate::ir::{self, Amount, Benefit, Clause, Cond, Document, Frequency, Program, Record, Text, Value};
 use compiled::{Conj, Count, On};
 use value::write_value;
-pub use value::{round_money, show_number, show_value, Env, Fail, FailKind, Local};
+pub use value::{round_money, show_number, show_value, write_decimal, Env, Fail, FailKind, Local};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Outcome {

@@ -473,9 +473,40 @@ pub fn show_number(n: Decimal, u: Unit) -> String {
 fn write_number(out: &mut String, n: Decimal, u: Unit) {
     use std::fmt::Write as _;
     let n = if u == Unit::YUAN { round_money(n) } else { n.round_dp(4).normalize() };
-    let _ = write!(out, "{n}");
+    write_decimal(out, n);
     if !u.is_none() {
         let _ = write!(out, "{u}");
+    }
+}
+
+/// `n` as its `Display` writes it; whole numbers (most amounts and counts)
+/// without going through the formatter.
+pub fn write_decimal(out: &mut String, n: Decimal) {
+    match u64::try_from(n.mantissa().unsigned_abs()) {
+        Ok(mut m) if n.scale() == 0 => {
+            if n.is_sign_negative() {
+                out.push('-');
+            }
+            let mut digits = [0u8; 20];
+            let mut start = digits.len();
+            loop {
+                start -= 1;
+                if let Some(d) = digits.get_mut(start) {
+                    *d = b'0' + (m % 10) as u8;
+                }
+                m /= 10;
+                if m == 0 || start == 0 {
+                    break;
+                }
+            }
+            for d in digits.get(start..).unwrap_or_default() {
+                out.push(char::from(*d));
+            }
+        }
+        _ => {
+            use std::fmt::Write as _;
+            let _ = write!(out, "{n}");
+        }
     }
 }
 
@@ -485,5 +516,30 @@ fn op_symbol(op: ArithOp) -> &'static str {
         ArithOp::Sub => "-",
         ArithOp::Mul => "×",
         ArithOp::Div => "÷",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use rust_decimal::Decimal;
+
+    /// The same text as `Display`, for whole numbers, fractions, signs,
+    /// negative zero and mantissas past 64 bits.
+    #[test]
+    fn decimals_are_written_as_display_writes_them() {
+        let mut values: Vec<Decimal> =
+            ["0", "-0", "7", "-7", "10", "25000", "-200000", "0.5", "-12.25", "1.0", "18446744073709551615"]
+                .iter()
+                .map(|s| s.parse().unwrap())
+                .collect();
+        values.extend([Decimal::MAX, Decimal::MIN, Decimal::new(0, 3), Decimal::new(-0, 2), -Decimal::ZERO]);
+        values.push(Decimal::from_i128_with_scale(18_446_744_073_709_551_616, 0));
+        for n in values {
+            let mut out = String::from("x");
+            super::write_decimal(&mut out, n);
+            assert_eq!(out, format!("x{n}"), "{n:?}");
+        }
     }
 }

@@ -57,24 +57,47 @@ impl fmt::Display for Unit {
     /// `元/人/月`, `人·月`, or `` for a pure number.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let name = |i: usize| if i == 2 { "个月" } else { BASES.get(i).copied().unwrap_or("?") };
-        let mut num = Vec::new();
-        let mut den = Vec::new();
+        let mut numerator = false;
         for (i, e) in self.0.iter().enumerate() {
-            for _ in 0..e.unsigned_abs() {
-                if *e > 0 {
-                    num.push(name(i));
-                } else {
-                    den.push(if i == 2 { "月" } else { name(i) });
+            for _ in 0..(*e).max(0) {
+                if numerator {
+                    f.write_str("·")?;
                 }
+                f.write_str(name(i))?;
+                numerator = true;
             }
         }
-        if num.is_empty() && !den.is_empty() {
-            num.push("1");
+        if !numerator && self.0.iter().any(|e| *e < 0) {
+            f.write_str("1")?;
         }
-        write!(f, "{}", num.join("·"))?;
-        for d in den {
-            write!(f, "/{d}")?;
+        for (i, e) in self.0.iter().enumerate() {
+            for _ in 0..(*e).min(0).unsigned_abs() {
+                f.write_str("/")?;
+                f.write_str(if i == 2 { "月" } else { name(i) })?;
+            }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Unit;
+
+    #[test]
+    fn units_are_written_as_analysts_write_them() {
+        let per = |a: Unit, b: Unit| a.per(b).unwrap_or_default();
+        let shown = [
+            (Unit::NONE, ""),
+            (Unit::YUAN, "元"),
+            (Unit::MONTH, "个月"),
+            (per(per(Unit::YUAN, Unit::PERSON), Unit::MONTH), "元/人/月"),
+            (Unit::PERSON.times(Unit::MONTH).unwrap_or_default(), "人·个月"),
+            (per(Unit::NONE, Unit::DAY), "1/天"),
+            (Unit([2, 0, 0, -1, 0]), "元·元/天"),
+        ];
+        for (unit, text) in shown {
+            assert_eq!(unit.to_string(), text);
+        }
     }
 }

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
 
-use crate::eval::{Notice, RuleId, StatusRuling, Verdict, Verdicts};
+use crate::eval::{write_decimal, Notice, RuleId, StatusRuling, Verdict, Verdicts};
 use crate::ir::{Benefit, Clause, Document, Program};
 
 /// The fixed text of every rule of a program, by [`RuleId`].
@@ -165,7 +165,9 @@ fn list<T>(out: &mut String, items: &[T], mut each: impl FnMut(&mut String, &T))
 
 /// Money as a JSON string, as [`crate::eval::decimal`] serializes it.
 fn decimal(out: &mut String, d: Decimal) {
-    display(out, &d.normalize());
+    out.push('"');
+    write_decimal(out, d.normalize());
+    out.push('"');
 }
 
 fn display(out: &mut String, v: &impl std::fmt::Display) {
