@@ -203,16 +203,15 @@ fn string(out: &mut String, s: &str) {
 }
 
 /// Whether any byte needs escaping; 16 bytes at a time without an early
-/// exit inside, which the compiler turns into vector instructions.
+/// exit inside, which the compiler turns into vector instructions, and the
+/// tail as the last 16 bytes (overlapping) rather than byte by byte.
 fn needs_escape(bytes: &[u8]) -> bool {
     let special = |b: u8| (b < 0x20) | (b == b'"') | (b == b'\\');
-    let mut chunks = bytes.chunks_exact(16);
-    for chunk in &mut chunks {
-        if chunk.iter().fold(false, |any, &b| any | special(b)) {
-            return true;
-        }
-    }
-    chunks.remainder().iter().any(|&b| special(b))
+    let block = |chunk: &[u8]| chunk.iter().fold(false, |any, &b| any | special(b));
+    let Some(tail) = bytes.len().checked_sub(16).and_then(|start| bytes.get(start..)) else {
+        return bytes.iter().any(|&b| special(b));
+    };
+    bytes.chunks_exact(16).any(block) || block(tail)
 }
 
 #[cfg(test)]
@@ -275,6 +274,23 @@ mod tests {
         doc.clauses[rule.clause as usize].benefits[rule.benefit as usize].funding = Some(Text::from("\"资金\""));
         assert!(line(&program, &v).contains(r#""文件":"a\"b\\c\nd"#));
         assert_eq!(line(&program, &v), json(&program, &v));
+    }
+
+    /// A byte to escape is found wherever it sits: in a block of 16, in the
+    /// tail, in a string shorter than a block.
+    #[test]
+    fn a_byte_to_escape_is_found_anywhere() {
+        for len in 0..48 {
+            let plain = "字".repeat(len / 3) + &"a".repeat(len % 3);
+            assert!(!super::needs_escape(plain.as_bytes()), "{len}");
+            for at in 0..len {
+                for special in [b'"', b'\\', b'\n', 0x1f] {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = special;
+                    assert!(super::needs_escape(&bytes), "{len} {at} {special}");
+                }
+            }
+        }
     }
 
     /// A rule the program does not have is written with empty names, as
