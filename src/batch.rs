@@ -430,3 +430,25 @@ pub fn summary_table(s: &Summary) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{lost, Line};
+
+    /// The lines of a worker that failed become error lines in place of
+    /// whatever it had written, and errors in the summary.
+    #[test]
+    fn a_failed_workers_lines_are_reported_not_dropped() {
+        let lines = [Line { number: 7, start: 0, end: 3 }, Line { number: 9, start: 4, end: 8 }];
+        let mut out = String::from("{\"编号\":\"half a line");
+        let summary = lost(&lines, true, &mut out);
+        assert_eq!(
+            out,
+            "{\"行\":7,\"错误\":[\"内部错误：本行未能裁定\"]}\n{\"行\":9,\"错误\":[\"内部错误：本行未能裁定\"]}\n"
+        );
+        assert_eq!(summary.errors.iter().map(|e| e.line).collect::<Vec<_>>(), [7, 9]);
+        let mut out = String::from("partial");
+        assert_eq!(lost(&lines, false, &mut out).errors.len(), 2);
+        assert!(out.is_empty());
+    }
+}
