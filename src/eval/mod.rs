@@ -47,13 +47,12 @@ pub struct RuleId {
 }
 
 impl RuleId {
-    /// The document, clause and benefit the indices point at in `program`
-    /// (each `None` when out of range).
-    pub fn find(self, program: &Program) -> (Option<&Document>, Option<&Clause>, Option<&Benefit>) {
-        let doc = program.documents.get(self.document as usize);
-        let clause = doc.and_then(|d| d.clauses.get(self.clause as usize));
-        let benefit = clause.and_then(|c| c.benefits.get(self.benefit as usize));
-        (doc, clause, benefit)
+    /// The document, clause and benefit the indices point at in
+    /// `program`, if it has them.
+    pub fn find(self, program: &Program) -> Option<(&Document, &Clause, &Benefit)> {
+        let doc = program.documents.get(self.document as usize)?;
+        let clause = doc.clauses.get(self.clause as usize)?;
+        Some((doc, clause, clause.benefits.get(self.benefit as usize)?))
     }
 }
 
@@ -223,13 +222,13 @@ pub struct Evaluator<'p> {
     audiences: Vec<Result<bool, Fail<'p>>>,
 }
 
-/// How many of a rule's conditions keep the value they were decided with,
-/// so that their reasons need not compute it again (the shipped rules have
-/// at most four; later ones are computed again).
-const KEPT_TRUTHS: usize = 8;
+/// A rule group's outcome, with the words for it when they are wanted.
+struct Decided {
+    decision: Decision,
+    reasons: Vec<String>,
+}
 
-/// A rule group's outcome, with the words for it when they are wanted:
-/// a [`Ruling`] that names its rule by index only.
+/// A [`Ruling`] that names its rule by index only.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
     pub decision: Decision,
@@ -271,10 +270,7 @@ impl Ruling {
     /// A rule the program does not have gets empty names.
     fn named(program: &Program, v: Verdict) -> Ruling {
         let rule = v.decision.rule;
-        let found = match rule.find(program) {
-            (Some(doc), Some(clause), Some(b)) => Some((doc, clause, b)),
-            _ => None,
-        };
+        let found = rule.find(program);
         let b = found.map(|(_, _, b)| b);
         let text = |t: Option<&Text>| t.cloned().unwrap_or_else(|| Text::from(""));
         Ruling {
@@ -319,6 +315,17 @@ struct RulePlan<'p> {
     /// For each condition, whether it may be skipped once the rule is
     /// refused ([`compiled::cannot_overflow`]).
     skippable: Vec<bool>,
+}
+
+impl<'p> RulePlan<'p> {
+    /// The value of the rule's `i`-th condition (`cond`): compiled where it
+    /// could be, else by walking the expression.
+    fn truth<'e>(&self, i: usize, cond: &'p Cond, subject: &Record, env: &Env<'e, 'p>) -> Result<bool, Fail<'p>> {
+        match self.conditions.get(i).and_then(Option::as_ref) {
+            Some(conj) => conj.eval(subject, None),
+            None => env.truth(&cond.expr),
+        }
+    }
 }
 
 /// Where each clause's definitions start in a flat table of them.
@@ -416,12 +423,10 @@ impl<'p> Evaluator<'p> {
             for (ci, clause) in doc.doc.clauses.iter().enumerate() {
                 doc.statuses_and_notices(ci, clause, &mut out.statuses, &mut out.notices)?;
             }
-            doc.verdicts(|mut v| {
-                add_granted(&mut out.total, &v.decision)?;
-                if options.trace {
-                    v.trace = doc.trace_of(v.decision.rule);
-                }
-                out.rulings.push(v);
+            doc.verdicts(|d| {
+                add_granted(&mut out.total, &d.decision)?;
+                let trace = if options.trace { doc.trace_of(d.decision.rule) } else { Vec::new() };
+                out.rulings.push(Verdict { decision: d.decision, reasons: d.reasons, trace });
                 Ok(())
             })
         })?;
@@ -522,7 +527,7 @@ enum Check {
 impl<'e, 'p> DocEval<'e, 'p> {
     /// The rule groups' verdicts, in the document's order; a group for
     /// another kind of applicant, or replaced by an adopting clause, gives none.
-    fn verdicts(&self, mut emit: impl FnMut(Verdict) -> Result<(), EvalError>) -> Result<(), EvalError> {
+    fn verdicts(&self, mut emit: impl FnMut(Decided) -> Result<(), EvalError>) -> Result<(), EvalError> {
         for group in &self.plan.groups {
             let replaced = group.first().is_some_and(|r| self.superseded.contains(&(&*self.doc.id, &*r.clause.id)));
             if replaced {
@@ -678,20 +683,11 @@ impl<'e, 'p> DocEval<'e, 'p> {
         }
         let conds = || clause.applies.iter().chain(b.conditions.iter());
         let (mut failed, mut unknown) = (false, false);
-        // The first conditions' values, kept for the words below.
-        let mut kept: [Option<Result<bool, Fail<'p>>>; KEPT_TRUTHS] = [None; KEPT_TRUTHS];
         for (i, c) in conds().enumerate() {
             if failed && rule.skippable.get(i).is_some_and(|s| *s) {
                 continue;
             }
-            let truth = match rule.conditions.get(i).and_then(Option::as_ref) {
-                Some(conj) => conj.eval(&self.case.subject, None),
-                None => env.truth(&c.expr),
-            };
-            if let Some(slot) = kept.get_mut(i) {
-                *slot = Some(truth);
-            }
-            match truth {
+            match rule.truth(i, c, &self.case.subject, env) {
                 Ok(v) => failed |= !v,
                 Err(f) => match self.overflow(clause, env, &f) {
                     Some(e) => return Err(e),
@@ -704,7 +700,7 @@ impl<'e, 'p> DocEval<'e, 'p> {
             // A refusal lists what failed; a missing fact matters only when
             // nothing else already decides.
             for (i, cond) in conds().enumerate() {
-                let truth = kept.get(i).copied().flatten().unwrap_or_else(|| env.truth(&cond.expr));
+                let truth = rule.truth(i, cond, &self.case.subject, env);
                 let cited = match (failed, unknown) {
                     (true, _) => matches!(truth, Ok(false)),
                     (false, true) => truth.is_err(),
@@ -722,7 +718,7 @@ impl<'e, 'p> DocEval<'e, 'p> {
 
     /// The verdict of a group of rules of one name: the first (highest
     /// priority) whose conditions hold decides.
-    fn group(&self, group: &[RulePlan<'p>]) -> Result<Option<Verdict>, EvalError> {
+    fn group(&self, group: &[RulePlan<'p>]) -> Result<Option<Decided>, EvalError> {
         // A benefit for another kind of applicant gets no ruling at all.
         let for_someone_else = group.iter().all(|r| {
             r.benefit.audience.as_ref().is_some_and(|a| match r.audience {
@@ -753,12 +749,12 @@ impl<'e, 'p> DocEval<'e, 'p> {
         amount: Option<Decimal>,
         ceiling: Option<Decimal>,
         mut reasons: Vec<String>,
-    ) -> Verdict {
+    ) -> Decided {
         let adopts = self.doc.clauses.get(rule.clause as usize).and_then(|c| c.adopts.as_ref());
         if let (true, Some((doc, id))) = (self.words, adopts) {
             reasons.push(format!("本条采纳上级文件 {doc} 条款 {id}，同时适用时取代之"));
         }
-        Verdict { decision: Decision { rule, outcome, amount, ceiling }, reasons, trace: Vec::new() }
+        Decided { decision: Decision { rule, outcome, amount, ceiling }, reasons }
     }
 
     /// The trace of a rule of this document.
@@ -778,7 +774,7 @@ impl<'e, 'p> DocEval<'e, 'p> {
         b: &'p Benefit,
         env: &Env<'e, 'p>,
         mut reasons: Vec<String>,
-    ) -> Result<Verdict, EvalError> {
+    ) -> Result<Decided, EvalError> {
         let refuse = |mut reasons: Vec<String>, why: String| {
             if self.words {
                 reasons.push(why);
@@ -832,7 +828,7 @@ impl<'e, 'p> DocEval<'e, 'p> {
                 );
             }
         }
-        let cannot = |f: Fail, mut reasons: Vec<String>| -> Result<Verdict, EvalError> {
+        let cannot = |f: Fail, mut reasons: Vec<String>| -> Result<Decided, EvalError> {
             if let Some(e) = self.overflow(clause, env, &f) {
                 return Err(e);
             }
