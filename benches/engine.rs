@@ -170,6 +170,17 @@ fn batch_end_to_end(b: Bencher, workers: usize) {
     });
 }
 
+/// Every ruling with its reasons, one line per person (about 5 KB each).
+#[divan::bench(args = [1, 2])]
+fn batch_end_to_end_persons(b: Bencher, workers: usize) {
+    let program = program();
+    let input = population(20_000, true);
+    b.counter(ItemsCount::new(20_000usize)).bench(|| {
+        batch::run(&program, input.as_bytes(), Some(&mut std::io::sink()), workers, Options::default(), &|_| {})
+            .unwrap()
+    });
+}
+
 /// Totals only (`policyc batch --summary-only`): no reasons, no ruling lines.
 #[divan::bench(args = [1, 2])]
 fn batch_summary_only(b: Bencher, workers: usize) {
