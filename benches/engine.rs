@@ -160,42 +160,40 @@ fn population(n: usize, persons: bool) -> String {
     out
 }
 
-#[divan::bench(args = [1, 2])]
-fn batch_end_to_end(b: Bencher, workers: usize) {
+/// `batch::run` over `n` generated lines (all persons, or half
+/// enterprises): with `write`, every ruling line, to nowhere; without,
+/// totals only.
+fn bench_batch(b: Bencher, n: usize, persons: bool, workers: usize, write: bool) {
     let program = program();
-    let input = population(2_000, false);
-    b.counter(ItemsCount::new(2_000usize)).bench(|| {
-        batch::run(&program, input.as_bytes(), Some(&mut std::io::sink()), workers, Options::default(), &|_| {})
-            .unwrap()
+    let input = population(n, persons);
+    b.counter(ItemsCount::new(n)).bench(|| {
+        let mut sink = std::io::sink();
+        let output: Option<&mut dyn std::io::Write> = if write { Some(&mut sink) } else { None };
+        batch::run(&program, input.as_bytes(), output, workers, Options::default(), &|_| {}).unwrap()
     });
 }
 
-/// Every ruling with its reasons, one line per person (about 5 KB each).
+/// Every ruling with its reasons, one line per case.
+#[divan::bench(args = [1, 2])]
+fn batch_end_to_end(b: Bencher, workers: usize) {
+    bench_batch(b, 2_000, false, workers, true);
+}
+
+/// The same over persons (about 5 KB of JSON each).
 #[divan::bench(args = [1, 2])]
 fn batch_end_to_end_persons(b: Bencher, workers: usize) {
-    let program = program();
-    let input = population(20_000, true);
-    b.counter(ItemsCount::new(20_000usize)).bench(|| {
-        batch::run(&program, input.as_bytes(), Some(&mut std::io::sink()), workers, Options::default(), &|_| {})
-            .unwrap()
-    });
+    bench_batch(b, 20_000, true, workers, true);
 }
 
 /// Totals only (`policyc batch --summary-only`): no reasons, no ruling lines.
 #[divan::bench(args = [1, 2])]
 fn batch_summary_only(b: Bencher, workers: usize) {
-    let program = program();
-    let input = population(2_000, false);
-    b.counter(ItemsCount::new(2_000usize))
-        .bench(|| batch::run(&program, input.as_bytes(), None, workers, Options::default(), &|_| {}).unwrap());
+    bench_batch(b, 2_000, false, workers, false);
 }
 
 /// Totals only over a population of persons (the monitored population a
 /// budget analyst runs).
 #[divan::bench(args = [1, 2])]
 fn batch_summary_only_persons(b: Bencher, workers: usize) {
-    let program = program();
-    let input = population(20_000, true);
-    b.counter(ItemsCount::new(20_000usize))
-        .bench(|| batch::run(&program, input.as_bytes(), None, workers, Options::default(), &|_| {}).unwrap());
+    bench_batch(b, 20_000, true, workers, false);
 }

@@ -5,6 +5,7 @@
 use policyc::case::{self, Format};
 use policyc::diag::SourceMap;
 use policyc::eval::{self, Evaluation, Outcome};
+use policyc::ir::{Case, Program};
 use policyc::workspace;
 use rust_decimal::Decimal;
 
@@ -34,7 +35,9 @@ fn policy(body: &str) -> String {
     format!("文件「测试」{{\n  原文件「source.txt」\n  施行 自2021年1月1日 至2025年12月31日\n}}\n{body}")
 }
 
-fn eval_case(body: &str, case_yaml: &str) -> Evaluation {
+/// The program of `body` (with the shared vocabulary and document text)
+/// and the case of `case_yaml` for the document 测试.
+fn load(body: &str, case_yaml: &str) -> (Program, Case) {
     let text = policy(body);
     let ws = workspace::load_texts(&[("v.policy", VOCAB), ("p.policy", &text)], &[("source.txt", SOURCE)]);
     assert!(
@@ -47,6 +50,11 @@ fn eval_case(body: &str, case_yaml: &str) -> Evaluation {
     let full = format!("文件: 测试\n{case_yaml}");
     let file = sources.add("case.yaml", full);
     let (case, _) = case::load(&program, &sources, file, Format::Yaml).expect("valid case");
+    (program, case)
+}
+
+fn eval_case(body: &str, case_yaml: &str) -> Evaluation {
+    let (program, case) = load(body, case_yaml);
     eval::evaluate(&program, &case, eval::Options::default()).expect("evaluates")
 }
 
@@ -223,12 +231,7 @@ fn overflow_is_an_error_naming_the_expression() {
   给予 补贴 { 金额 1000元/人 × 人数 × 人数 × 人数 ÷ 1人 ÷ 1人 }
 }
 ";
-    let text = policy(body);
-    let ws = workspace::load_texts(&[("v.policy", VOCAB), ("p.policy", &text)], &[("source.txt", SOURCE)]);
-    let program = ws.program.expect("program");
-    let mut sources = SourceMap::default();
-    let file = sources.add("case.yaml", "文件: 测试\n日期: 2023-05-10\n主体: {人数: 10000000000000000000}\n");
-    let (case, _) = case::load(&program, &sources, file, Format::Yaml).expect("valid case");
+    let (program, case) = load(body, "日期: 2023-05-10\n主体: {人数: 10000000000000000000}\n");
     let err = eval::evaluate(&program, &case, eval::Options::default()).expect_err("overflow");
     assert!(err.to_string().contains("溢出") && err.to_string().contains("人数"), "{err}");
 }
@@ -247,12 +250,7 @@ fn an_overflow_after_a_refusal_is_still_an_error() {
   }
 }
 ";
-    let text = policy(body);
-    let ws = workspace::load_texts(&[("v.policy", VOCAB), ("p.policy", &text)], &[("source.txt", SOURCE)]);
-    let program = ws.program.expect("program");
-    let mut sources = SourceMap::default();
-    let file = sources.add("case.yaml", "文件: 测试\n日期: 2023-05-10\n主体: {人数: 10000000000000000000}\n");
-    let (case, _) = case::load(&program, &sources, file, Format::Yaml).expect("valid case");
+    let (program, case) = load(body, "日期: 2023-05-10\n主体: {人数: 10000000000000000000}\n");
     let mut evaluator = eval::Evaluator::new(&program);
     let decided = evaluator.decide(&case, &mut Vec::new()).expect_err("overflow when deciding");
     let evaluated = evaluator.evaluate(&case, eval::Options::default()).expect_err("overflow with reasons");
