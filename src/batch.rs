@@ -219,7 +219,9 @@ fn work(
     let mut totals = Totals::new(program);
     let mut decisions: Vec<Decision> = Vec::new();
     for line in lines {
-        let text = std::str::from_utf8(chunk.bytes.get(line.start..line.end).unwrap_or_default())
+        // Checked with vector instructions: lines of Chinese keys are mostly
+        // multi-byte characters, which the standard check takes byte by byte.
+        let text = simdutf8::basic::from_utf8(chunk.bytes.get(line.start..line.end).unwrap_or_default())
             .map_err(|_| vec!["不是 UTF-8 编码".to_string()]);
         if text.as_ref().is_ok_and(|t| t.trim().is_empty()) {
             continue;
