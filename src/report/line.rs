@@ -92,12 +92,10 @@ impl Lines {
 
     fn ruling(&self, out: &mut String, r: &Verdict) {
         let d = &r.decision;
-        match self.fixed(d.rule) {
-            Some(fixed) => out.push_str(&fixed.head),
-            // A rule the program does not have gets empty names, as in
-            // `Verdicts::named`.
-            None => out.push_str("{\"文件\":\"\",\"条款\":\"\",\"项目\":\"\",\"结果\":\""),
-        }
+        let fixed = self.fixed(d.rule);
+        // A rule the program does not have gets empty names, as in
+        // `Verdicts::named`.
+        out.push_str(fixed.map_or("{\"文件\":\"\",\"条款\":\"\",\"项目\":\"\",\"结果\":\"", |f| &f.head));
         out.push_str(d.outcome.label());
         out.push_str("\",");
         for (name, value) in [("金额", d.amount), ("金额上限", d.ceiling)] {
@@ -107,7 +105,7 @@ impl Lines {
                 out.push(',');
             }
         }
-        out.push_str(self.fixed(d.rule).map_or("\"理由\":", |f| &f.tail));
+        out.push_str(fixed.map_or("\"理由\":", |f| &f.tail));
         list(out, &r.reasons, |out, s| string(out, s));
         if !r.trace.is_empty() {
             out.push(',');
