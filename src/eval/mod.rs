@@ -697,6 +697,9 @@ impl<'e, 'p> DocEval<'e, 'p> {
         }
         let mut reasons = Vec::new();
         if self.words {
+            // Room for the conditions and what a grant adds (the amount, a
+            // cap, notes), so that the list is not grown on the way.
+            reasons.reserve(clause.applies.len() + b.conditions.len() + 4);
             // A refusal lists what failed; a missing fact matters only when
             // nothing else already decides.
             for (i, cond) in conds().enumerate() {
