@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::case::{self, Node};
 use crate::diag::FileId;
-use crate::eval::{self, Decision, Evaluator, Outcome, RuleId};
+use crate::eval::{self, Decision, Evaluator, Outcome, RuleId, Verdicts};
 use crate::ir::{self, Program, Text};
 use crate::report;
 
@@ -218,6 +218,8 @@ fn work(
     let reader = case::Reader::new(program);
     let mut totals = Totals::new(program);
     let mut decisions: Vec<Decision> = Vec::new();
+    // Reused from case to case: its lists and reasons stop growing.
+    let mut verdicts: Option<Verdicts> = None;
     for line in lines {
         // Checked with vector instructions: lines of Chinese keys are mostly
         // multi-byte characters, which the standard check takes byte by byte.
@@ -228,14 +230,15 @@ fn work(
         }
         let result = text.and_then(|text| read_line(program, &reader, text)).and_then(|case| {
             if let Some(writer) = writer {
-                let v = evaluator.verdicts(&case, options).map_err(|e| vec![e.to_string()])?;
-                for r in &v.rulings {
+                let verdicts = verdicts.get_or_insert_with(|| Verdicts::empty(case.date));
+                evaluator.verdicts_into(&case, options, verdicts).map_err(|e| vec![e.to_string()])?;
+                for r in &verdicts.rulings {
                     let d = &r.decision;
                     totals.add(d.rule, d.outcome, d.amount, d.ceiling);
                 }
-                writer.write(out, &v);
+                writer.write(out, verdicts);
                 out.push('\n');
-                Ok(v.total)
+                Ok(verdicts.total)
             } else {
                 decisions.clear();
                 let total = evaluator.decide(&case, &mut decisions).map_err(|e| vec![e.to_string()])?;

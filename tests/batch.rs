@@ -36,6 +36,25 @@ fn batch_output_equals_eval_output_case_by_case() {
     }
 }
 
+/// One `Verdicts` reused from case to case holds exactly what a fresh one
+/// would: nothing of the case before is left, reasons included.
+#[test]
+fn verdicts_reused_from_case_to_case_hold_only_the_case() {
+    let program = workspace::load(&[PathBuf::from("policies")]).program.unwrap();
+    let files = testing::case_files(&[PathBuf::from("tests/cases")]).unwrap();
+    let mut sources = SourceMap::default();
+    let cases: Vec<_> = files.iter().map(|f| case::load_file(&program, &mut sources, f).unwrap().0).collect();
+    let mut evaluator = eval::Evaluator::new(&program);
+    for trace in [false, true] {
+        let options = Options { trace };
+        let mut reused = eval::Verdicts::empty(cases[0].date);
+        for c in cases.iter().chain(cases.iter().rev()) {
+            evaluator.verdicts_into(c, options, &mut reused).unwrap();
+            assert_eq!(reused, evaluator.verdicts(c, options).unwrap(), "{:?}", c.id);
+        }
+    }
+}
+
 fn node_json(n: &case::Node) -> String {
     use case::Node::*;
     match n {

@@ -4,9 +4,11 @@
 //! in; every evaluation terminates in time linear in the size of the case.
 
 mod compiled;
+mod reasons;
 mod value;
 
 use std::fmt::Write as _;
+use std::ops::Range;
 
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -14,6 +16,7 @@ use serde::Serialize;
 use crate::date::Date;
 use crate::ir::{self, Amount, Benefit, Clause, Cond, Document, Frequency, Program, Record, Text, Value};
 use compiled::{Conj, Count, On};
+pub use reasons::Reasons;
 use value::write_value;
 pub use value::{round_money, show_number, show_value, write_decimal, Env, Fail, FailKind, Local};
 
@@ -220,19 +223,23 @@ pub struct Evaluator<'p> {
     plans: Vec<DocPlan<'p>>,
     locals: Vec<Local<'p>>,
     audiences: Vec<Result<bool, Fail<'p>>>,
+    /// Where [`Evaluator::decide`] would write reasons; stays empty.
+    no_reasons: Reasons,
 }
 
-/// A rule group's outcome, with the words for it when they are wanted.
+/// A rule group's outcome, and the indices of its reasons when they are
+/// wanted.
 struct Decided {
     decision: Decision,
-    reasons: Vec<String>,
+    reasons: Range<usize>,
 }
 
 /// A [`Ruling`] that names its rule by index only.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
     pub decision: Decision,
-    pub reasons: Vec<String>,
+    /// Indices into [`Verdicts::reasons`].
+    pub reasons: Range<usize>,
     /// With [`Options::trace`] only.
     pub trace: Vec<String>,
 }
@@ -246,19 +253,35 @@ pub struct Verdicts {
     pub id: Option<String>,
     pub date: Date,
     pub rulings: Vec<Verdict>,
+    /// The rulings' reasons, one after another.
+    pub reasons: Reasons,
     pub statuses: Vec<StatusRuling>,
     pub notices: Vec<Notice>,
     pub total: Decimal,
 }
 
 impl Verdicts {
+    /// No rulings yet, for [`Evaluator::verdicts_into`] to fill.
+    pub fn empty(date: Date) -> Verdicts {
+        Verdicts {
+            id: None,
+            date,
+            rulings: Vec::new(),
+            reasons: Reasons::default(),
+            statuses: Vec::new(),
+            notices: Vec::new(),
+            total: Decimal::ZERO,
+        }
+    }
+
     /// The evaluation with each ruling's document, clause, benefit,
     /// funding, payer and lead department taken from `program`.
     pub fn named(self, program: &Program) -> Evaluation {
+        let reasons = &self.reasons;
         Evaluation {
             id: self.id,
             date: self.date,
-            rulings: self.rulings.into_iter().map(|v| Ruling::named(program, v)).collect(),
+            rulings: self.rulings.into_iter().map(|v| Ruling::named(program, v, reasons)).collect(),
             statuses: self.statuses,
             notices: self.notices,
             total: self.total,
@@ -268,7 +291,7 @@ impl Verdicts {
 
 impl Ruling {
     /// A rule the program does not have gets empty names.
-    fn named(program: &Program, v: Verdict) -> Ruling {
+    fn named(program: &Program, v: Verdict, reasons: &Reasons) -> Ruling {
         let rule = v.decision.rule;
         let found = rule.find(program);
         let b = found.map(|(_, _, b)| b);
@@ -284,7 +307,7 @@ impl Ruling {
             funding: b.and_then(|b| b.funding.clone()),
             payer: b.and_then(|b| b.payer.clone()),
             lead: b.and_then(|b| b.departments.first().cloned()),
-            reasons: v.reasons,
+            reasons: reasons.get(v.reasons).map(String::from).collect(),
             trace: v.trace,
         }
     }
@@ -383,7 +406,7 @@ impl<'p> Evaluator<'p> {
         let most = program.documents.iter().map(|d| d.clauses.iter().map(|c| c.lets.len()).sum::<usize>()).max();
         let locals = std::iter::repeat_with(Local::new).take(most.unwrap_or(0)).collect();
         let plans = program.documents.iter().enumerate().map(|(i, d)| DocPlan::new(i as u32, d)).collect();
-        Evaluator { program, plans, locals, audiences: Vec::new() }
+        Evaluator { program, plans, locals, audiences: Vec::new(), no_reasons: Reasons::default() }
     }
 
     /// Outcomes and amounts only, appended to `out`; returns the total
@@ -391,13 +414,16 @@ impl<'p> Evaluator<'p> {
     /// reasons, statuses or notices.
     pub fn decide(&mut self, case: &ir::Case, out: &mut Vec<Decision>) -> Result<Decimal, EvalError> {
         let mut total = Decimal::ZERO;
-        self.each_document(case, false, |doc| {
-            doc.verdicts(|v| {
+        let mut reasons = std::mem::take(&mut self.no_reasons);
+        let decided = self.each_document(case, false, |doc| {
+            doc.verdicts(&mut reasons, |v| {
                 add_granted(&mut total, &v.decision)?;
                 out.push(v.decision);
                 Ok(())
             })
-        })?;
+        });
+        self.no_reasons = reasons;
+        decided?;
         Ok(total)
     }
 
@@ -408,29 +434,38 @@ impl<'p> Evaluator<'p> {
 
     /// [`Evaluator::evaluate`] with each rule named by its index only.
     pub fn verdicts(&mut self, case: &ir::Case, options: Options) -> Result<Verdicts, EvalError> {
+        let mut out = Verdicts::empty(case.date);
+        self.verdicts_into(case, options, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`Evaluator::verdicts`] written over `out`, whose lists are reused:
+    /// evaluating many cases into one `Verdicts` allocates nothing once
+    /// they have grown. After an error `out` holds part of the case.
+    pub fn verdicts_into(&mut self, case: &ir::Case, options: Options, out: &mut Verdicts) -> Result<(), EvalError> {
         let program = self.program;
-        let mut out = Verdicts {
-            id: case.id.clone(),
-            date: case.date,
-            rulings: Vec::with_capacity(
-                case.documents.iter().filter_map(|&i| program.documents.get(i as usize)).map(|d| d.groups.len()).sum(),
-            ),
-            statuses: Vec::new(),
-            notices: Vec::new(),
-            total: Decimal::ZERO,
-        };
+        out.id.clone_from(&case.id);
+        out.date = case.date;
+        out.rulings.clear();
+        out.reasons.clear();
+        out.statuses.clear();
+        out.notices.clear();
+        out.total = Decimal::ZERO;
+        out.rulings.reserve(
+            case.documents.iter().filter_map(|&i| program.documents.get(i as usize)).map(|d| d.groups.len()).sum(),
+        );
+        let Verdicts { rulings, reasons, statuses, notices, total, .. } = out;
         self.each_document(case, true, |doc| {
             for (ci, clause) in doc.doc.clauses.iter().enumerate() {
-                doc.statuses_and_notices(ci, clause, &mut out.statuses, &mut out.notices)?;
+                doc.statuses_and_notices(ci, clause, statuses, notices)?;
             }
-            doc.verdicts(|d| {
-                add_granted(&mut out.total, &d.decision)?;
+            doc.verdicts(reasons, |d| {
+                add_granted(total, &d.decision)?;
                 let trace = if options.trace { doc.trace_of(d.decision.rule) } else { Vec::new() };
-                out.rulings.push(Verdict { decision: d.decision, reasons: d.reasons, trace });
+                rulings.push(Verdict { decision: d.decision, reasons: d.reasons, trace });
                 Ok(())
             })
-        })?;
-        Ok(out)
+        })
     }
 
     /// Runs `each` over the documents the case names, in its order.
@@ -517,23 +552,29 @@ struct DocEval<'e, 'p> {
 }
 
 /// What became of checking one condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Check {
-    Pass(String),
-    Fail(String),
+    Pass,
+    Fail,
     /// A fact the condition needs is missing.
-    Unknown(String),
+    Unknown,
 }
 
 impl<'e, 'p> DocEval<'e, 'p> {
-    /// The rule groups' verdicts, in the document's order; a group for
-    /// another kind of applicant, or replaced by an adopting clause, gives none.
-    fn verdicts(&self, mut emit: impl FnMut(Decided) -> Result<(), EvalError>) -> Result<(), EvalError> {
+    /// The rule groups' verdicts, in the document's order, their reasons
+    /// added to `reasons`; a group for another kind of applicant, or
+    /// replaced by an adopting clause, gives none.
+    fn verdicts(
+        &self,
+        reasons: &mut Reasons,
+        mut emit: impl FnMut(Decided) -> Result<(), EvalError>,
+    ) -> Result<(), EvalError> {
         for group in &self.plan.groups {
             let replaced = group.first().is_some_and(|r| self.superseded.contains(&(&*self.doc.id, &*r.clause.id)));
             if replaced {
                 continue;
             }
-            if let Some(v) = self.group(group)? {
+            if let Some(v) = self.group(group, reasons)? {
                 emit(v)?;
             }
         }
@@ -569,11 +610,11 @@ impl<'e, 'p> DocEval<'e, 'p> {
 
     /// A condition in words: `prefix`, the text, and the values it reads
     /// (`合格人数 = 25人`), a value the case did not give marked as a default.
-    fn condition_words(&self, prefix: &str, cond: &Cond, env: &Env) -> String {
+    fn condition_words(&self, out: &mut String, prefix: &str, cond: &Cond, env: &Env) {
         // Room for each value and a default's note, so the words are
         // written without growing the string.
         let refs: usize = cond.refs.iter().map(|r| r.name.len() + 64).sum();
-        let mut out = String::with_capacity(prefix.len() + cond.text.len() + refs + 8);
+        out.reserve(prefix.len() + cond.text.len() + refs + 8);
         out.push_str(prefix);
         out.push_str(&cond.text);
         for (i, r) in cond.refs.iter().enumerate() {
@@ -590,7 +631,7 @@ impl<'e, 'p> DocEval<'e, 'p> {
             };
             out.push_str(&r.name);
             out.push_str(" = ");
-            write_value(&mut out, self.program, value, r.ty);
+            write_value(out, self.program, value, r.ty);
             if defaulted {
                 out.push_str("（案例未提供，按默认值）");
             }
@@ -598,16 +639,23 @@ impl<'e, 'p> DocEval<'e, 'p> {
         if !cond.refs.is_empty() {
             out.push('）');
         }
-        out
     }
 
-    fn check(&self, clause: &Clause, cond: &'p Cond, env: &Env<'e, 'p>, expect: bool) -> Result<Check, EvalError> {
+    fn check(
+        &self,
+        clause: &Clause,
+        cond: &'p Cond,
+        env: &Env<'e, 'p>,
+        expect: bool,
+        out: &mut String,
+    ) -> Result<Check, EvalError> {
         let truth = env.truth(&cond.expr);
-        self.describe(clause, cond, env, truth, expect)
+        self.describe(clause, cond, env, truth, expect, out)
     }
 
-    /// Words for a condition whose value is known: 符合/不符合 with the values
-    /// it read, or what fact is missing.
+    /// Whether a condition whose value is known came out as `expect`; when
+    /// reasons are wanted, its words are written to `out`: 符合/不符合 with
+    /// the values it read, or what fact is missing.
     fn describe(
         &self,
         clause: &Clause,
@@ -615,20 +663,25 @@ impl<'e, 'p> DocEval<'e, 'p> {
         env: &Env,
         truth: Result<bool, Fail>,
         expect: bool,
+        out: &mut String,
     ) -> Result<Check, EvalError> {
-        let with_refs = |prefix: &str| self.say(|| self.condition_words(prefix, cond, env));
-        match truth {
-            Ok(v) if v == expect => {
-                Ok(Check::Pass(with_refs(if expect { "符合：" } else { "不属于除外情形：" })))
-            }
-            Ok(_) => Ok(Check::Fail(with_refs(if expect { "不符合：" } else { "属于除外情形：" }))),
+        let (check, prefix) = match truth {
+            Ok(v) if v == expect => (Check::Pass, if expect { "符合：" } else { "不属于除外情形：" }),
+            Ok(_) => (Check::Fail, if expect { "不符合：" } else { "属于除外情形：" }),
             Err(f) => {
                 if let Some(e) = self.overflow(clause, env, &f) {
                     return Err(e);
                 }
-                Ok(Check::Unknown(self.say(|| format!("无法判定：{}，{}", cond.text, env.fail_words(&f)))))
+                if self.words {
+                    let _ = write!(out, "无法判定：{}，{}", cond.text, env.fail_words(&f));
+                }
+                return Ok(Check::Unknown);
             }
+        };
+        if self.words {
+            self.condition_words(out, prefix, cond, env);
         }
+        Ok(check)
     }
 
     fn statuses_and_notices(
@@ -643,7 +696,8 @@ impl<'e, 'p> DocEval<'e, 'p> {
         }
         let env = self.env(ci as u32);
         for s in &clause.statuses {
-            if let Check::Pass(reason) = self.check(clause, &s.cond, &env, true)? {
+            let mut reason = String::new();
+            if self.check(clause, &s.cond, &env, true, &mut reason)? == Check::Pass {
                 statuses.push(StatusRuling {
                     document: self.doc.id.clone(),
                     clause: clause.id.clone(),
@@ -655,7 +709,8 @@ impl<'e, 'p> DocEval<'e, 'p> {
         for c in &clause.constraints {
             // A constraint is only reported when the facts show it broken.
             if matches!(env.truth(&c.cond.expr), Ok(false)) {
-                if let Check::Fail(reason) | Check::Unknown(reason) = self.check(clause, &c.cond, &env, true)? {
+                let mut reason = String::new();
+                if self.check(clause, &c.cond, &env, true, &mut reason)? != Check::Pass {
                     notices.push(Notice {
                         document: self.doc.id.clone(),
                         clause: clause.id.clone(),
@@ -669,17 +724,21 @@ impl<'e, 'p> DocEval<'e, 'p> {
     }
 
     /// Eligibility of one rule: its window, the clause's 适用 and its 条件.
-    /// Returns whether everything held, and the reasons.
-    fn eligible(&self, rule: &RulePlan<'p>, env: &Env<'e, 'p>) -> Result<(bool, Vec<String>), EvalError> {
+    /// Returns whether everything held; the reasons are added to `reasons`.
+    fn eligible(&self, rule: &RulePlan<'p>, env: &Env<'e, 'p>, reasons: &mut Reasons) -> Result<bool, EvalError> {
         let (clause, b) = (rule.clause, rule.benefit);
         let date = self.case.date;
         if !self.doc.window.contains(date) {
-            let why = self.say(|| format!("文件有效期为 {}，裁定日期 {date} 不在有效期内", self.doc.window.describe()));
-            return Ok((false, self.one(why)));
+            self.note(reasons, |out| {
+                write!(out, "文件有效期为 {}，裁定日期 {date} 不在有效期内", self.doc.window.describe())
+            });
+            return Ok(false);
         }
         if !b.window.contains(date) {
-            let why = self.say(|| format!("本项政策执行期限为 {}，裁定日期 {date} 不在期限内", b.window.describe()));
-            return Ok((false, self.one(why)));
+            self.note(reasons, |out| {
+                write!(out, "本项政策执行期限为 {}，裁定日期 {date} 不在期限内", b.window.describe())
+            });
+            return Ok(false);
         }
         let conds = || clause.applies.iter().chain(b.conditions.iter());
         let (mut failed, mut unknown) = (false, false);
@@ -695,11 +754,7 @@ impl<'e, 'p> DocEval<'e, 'p> {
                 },
             }
         }
-        let mut reasons = Vec::new();
         if self.words {
-            // Room for the conditions and what a grant adds (the amount, a
-            // cap, notes), so that the list is not grown on the way.
-            reasons.reserve(clause.applies.len() + b.conditions.len() + 4);
             // A refusal lists what failed; a missing fact matters only when
             // nothing else already decides.
             for (i, cond) in conds().enumerate() {
@@ -710,18 +765,16 @@ impl<'e, 'p> DocEval<'e, 'p> {
                     (false, false) => true,
                 };
                 if cited {
-                    let (Check::Pass(r) | Check::Fail(r) | Check::Unknown(r)) =
-                        self.describe(clause, cond, env, truth, true)?;
-                    reasons.push(r);
+                    reasons.write(|out| self.describe(clause, cond, env, truth, true, out))?;
                 }
             }
         }
-        Ok((!failed && !unknown, reasons))
+        Ok(!failed && !unknown)
     }
 
     /// The verdict of a group of rules of one name: the first (highest
     /// priority) whose conditions hold decides.
-    fn group(&self, group: &[RulePlan<'p>]) -> Result<Option<Decided>, EvalError> {
+    fn group(&self, group: &[RulePlan<'p>], reasons: &mut Reasons) -> Result<Option<Decided>, EvalError> {
         // A benefit for another kind of applicant gets no ruling at all.
         let for_someone_else = group.iter().all(|r| {
             r.benefit.audience.as_ref().is_some_and(|a| match r.audience {
@@ -732,32 +785,35 @@ impl<'e, 'p> DocEval<'e, 'p> {
         if for_someone_else {
             return Ok(None);
         }
+        let start = reasons.len();
         let mut fallback = None;
         for rule in group {
+            // Only the reasons of the last rule tried are kept: the base
+            // rule (lowest priority, last) explains a refusal.
+            reasons.truncate(start);
             let env = self.env(rule.id.clause);
-            let (ok, reasons) = self.eligible(rule, &env)?;
-            if ok {
-                return self.decide(rule.id, rule.clause, rule.benefit, &env, reasons).map(Some);
+            if self.eligible(rule, &env, reasons)? {
+                return self.decide(rule.id, rule.clause, rule.benefit, &env, reasons, start).map(Some);
             }
-            // The base rule (lowest priority, last) explains a refusal.
-            fallback = Some((rule.id, reasons));
+            fallback = Some(rule.id);
         }
-        Ok(fallback.map(|(rule, reasons)| self.verdict(rule, Outcome::Refused, None, None, reasons)))
+        Ok(fallback.map(|rule| self.verdict(rule, Outcome::Refused, None, None, reasons, start)))
     }
 
+    /// The verdict of `rule`, with the reasons from `start` on.
     fn verdict(
         &self,
         rule: RuleId,
         outcome: Outcome,
         amount: Option<Decimal>,
         ceiling: Option<Decimal>,
-        mut reasons: Vec<String>,
+        reasons: &mut Reasons,
+        start: usize,
     ) -> Decided {
-        let adopts = self.doc.clauses.get(rule.clause as usize).and_then(|c| c.adopts.as_ref());
-        if let (true, Some((doc, id))) = (self.words, adopts) {
-            reasons.push(format!("本条采纳上级文件 {doc} 条款 {id}，同时适用时取代之"));
+        if let Some((doc, id)) = self.doc.clauses.get(rule.clause as usize).and_then(|c| c.adopts.as_ref()) {
+            self.note(reasons, |out| write!(out, "本条采纳上级文件 {doc} 条款 {id}，同时适用时取代之"));
         }
-        Decided { decision: Decision { rule, outcome, amount, ceiling }, reasons }
+        Decided { decision: Decision { rule, outcome, amount, ceiling }, reasons: start..reasons.len() }
     }
 
     /// The trace of a rule of this document.
@@ -769,25 +825,26 @@ impl<'e, 'p> DocEval<'e, 'p> {
         }
     }
 
-    /// An eligible rule: exclusions, history, then the amount.
+    /// An eligible rule: exclusions, history, then the amount. Its
+    /// reasons so far start at `start`.
     fn decide(
         &self,
         rule: RuleId,
         clause: &'p Clause,
         b: &'p Benefit,
         env: &Env<'e, 'p>,
-        mut reasons: Vec<String>,
+        reasons: &mut Reasons,
+        start: usize,
     ) -> Result<Decided, EvalError> {
-        let refuse = |mut reasons: Vec<String>, why: String| {
-            if self.words {
-                reasons.push(why);
-            }
-            Ok(self.verdict(rule, Outcome::Refused, None, None, reasons))
-        };
+        let refuse = |reasons: &mut Reasons| Ok(self.verdict(rule, Outcome::Refused, None, None, reasons, start));
         for cond in &b.exclusions {
-            match self.check(clause, cond, env, false)? {
-                Check::Pass(r) => self.note(&mut reasons, || r),
-                Check::Fail(r) | Check::Unknown(r) => return refuse(reasons, r),
+            let check = if self.words {
+                reasons.write(|out| self.check(clause, cond, env, false, out))?
+            } else {
+                self.check(clause, cond, env, false, &mut String::new())?
+            };
+            if check != Check::Pass {
+                return refuse(reasons);
             }
         }
         let date = self.case.date;
@@ -796,23 +853,22 @@ impl<'e, 'p> DocEval<'e, 'p> {
             Frequency::PerYear(n) => {
                 let taken = self.history.dates(&b.key).filter(|d| d.year() == date.year()).count();
                 if taken >= n as usize {
-                    return refuse(
-                        reasons,
-                        self.say(|| {
-                            let when: Vec<String> = self
-                                .history
-                                .dates(&b.key)
-                                .filter(|d| d.year() == date.year())
-                                .map(|d| d.to_string())
-                                .collect();
-                            format!("{}年已享受{taken}次（{}），每年限{n}次", date.year(), when.join("、"))
-                        }),
-                    );
+                    self.note(reasons, |out| {
+                        let when: Vec<String> = self
+                            .history
+                            .dates(&b.key)
+                            .filter(|d| d.year() == date.year())
+                            .map(|d| d.to_string())
+                            .collect();
+                        write!(out, "{}年已享受{taken}次（{}），每年限{n}次", date.year(), when.join("、"))
+                    });
+                    return refuse(reasons);
                 }
             }
             Frequency::Once => {
                 if let Some(d) = self.history.dates(&b.key).next() {
-                    return refuse(reasons, self.say(|| format!("已于 {d} 享受过，一次性待遇不重复给予")));
+                    self.note(reasons, |out| write!(out, "已于 {d} 享受过，一次性待遇不重复给予"));
+                    return refuse(reasons);
                 }
             }
         }
@@ -822,41 +878,40 @@ impl<'e, 'p> DocEval<'e, 'p> {
                 continue;
             }
             if let Some(d) = self.history.dates(&x.key).find(|d| in_period(*d)) {
-                return refuse(
-                    reasons,
-                    self.say(|| {
-                        let period = x.year.map_or(String::new(), |y| format!("{y}年内"));
-                        format!("已于 {d} 享受「{}」，{period}两者不能同时享受", x.other)
-                    }),
-                );
+                self.note(reasons, |out| {
+                    let period = x.year.map_or(String::new(), |y| format!("{y}年内"));
+                    write!(out, "已于 {d} 享受「{}」，{period}两者不能同时享受", x.other)
+                });
+                return refuse(reasons);
             }
         }
-        let cannot = |f: Fail, mut reasons: Vec<String>| -> Result<Decided, EvalError> {
+        let cannot = |f: Fail, reasons: &mut Reasons| -> Result<Decided, EvalError> {
             if let Some(e) = self.overflow(clause, env, &f) {
                 return Err(e);
             }
-            self.note(&mut reasons, || format!("无法计算金额：{}", env.fail_words(&f)));
-            Ok(self.verdict(rule, Outcome::Refused, None, None, reasons))
+            self.note(reasons, |out| write!(out, "无法计算金额：{}", env.fail_words(&f)));
+            refuse(reasons)
         };
         Ok(match &b.amount {
             Amount::Deferred => {
-                self.note(&mut reasons, || "符合条件；金额按有关规定确定，本文件未规定标准".to_string());
-                self.notes(&mut reasons, b);
-                self.verdict(rule, Outcome::Pending, None, None, reasons)
+                self.note(reasons, |out| out.write_str("符合条件；金额按有关规定确定，本文件未规定标准"));
+                self.notes(reasons, b);
+                self.verdict(rule, Outcome::Pending, None, None, reasons, start)
             }
             Amount::Ceiling { expr, text } => {
                 let ceiling = match env.number(expr) {
                     Ok(v) => round_money(v),
                     Err(f) => return cannot(f, reasons),
                 };
-                self.note(&mut reasons, || {
-                    format!(
+                self.note(reasons, |out| {
+                    write!(
+                        out,
                         "符合条件；本文件只规定上限：{text} = {} = {ceiling}元，具体标准由有关部门确定",
                         env.render(expr)
                     )
                 });
-                self.notes(&mut reasons, b);
-                self.verdict(rule, Outcome::Pending, None, Some(ceiling), reasons)
+                self.notes(reasons, b);
+                self.verdict(rule, Outcome::Pending, None, Some(ceiling), reasons, start)
             }
             Amount::Fixed { expr, text, cap } => {
                 let raw = match env.number(expr) {
@@ -864,14 +919,14 @@ impl<'e, 'p> DocEval<'e, 'p> {
                     Err(f) => return cannot(f, reasons),
                 };
                 let mut amount = round_money(raw.max(Decimal::ZERO));
-                self.note(&mut reasons, || {
-                    let mut words = String::with_capacity(128);
-                    words.push_str("金额：");
-                    words.push_str(text);
-                    words.push_str(" = ");
-                    env.render_into(&mut words, expr);
-                    let _ = write!(words, " = {amount}元");
-                    words
+                self.note(reasons, |out| {
+                    out.push_str("金额：");
+                    out.push_str(text);
+                    out.push_str(" = ");
+                    env.render_into(out, expr);
+                    out.push_str(" = ");
+                    write_decimal(out, amount);
+                    out.write_str("元")
                 });
                 if let Some((cap_expr, cap_text)) = cap {
                     let cap_value = match env.number(cap_expr) {
@@ -879,50 +934,35 @@ impl<'e, 'p> DocEval<'e, 'p> {
                         Err(f) => return cannot(f, reasons),
                     };
                     if amount > cap_value {
-                        self.note(&mut reasons, || format!("超过最高限额 {cap_text}，按 {cap_value}元 给予"));
+                        self.note(reasons, |out| write!(out, "超过最高限额 {cap_text}，按 {cap_value}元 给予"));
                         amount = cap_value;
                     }
                 }
-                self.notes(&mut reasons, b);
+                self.notes(reasons, b);
                 if amount.is_zero() {
-                    self.note(&mut reasons, || "按标准计算金额为 0元".to_string());
-                    self.verdict(rule, Outcome::Refused, None, None, reasons)
+                    self.note(reasons, |out| out.write_str("按标准计算金额为 0元"));
+                    self.verdict(rule, Outcome::Refused, None, None, reasons, start)
                 } else {
-                    self.verdict(rule, Outcome::Granted, Some(amount), None, reasons)
+                    self.verdict(rule, Outcome::Granted, Some(amount), None, reasons, start)
                 }
             }
         })
     }
 
-    /// Adds a reason, unless reasons are not wanted.
-    fn note(&self, reasons: &mut Vec<String>, words: impl FnOnce() -> String) {
+    /// Adds the reason `words` writes, unless reasons are not wanted.
+    fn note(&self, reasons: &mut Reasons, words: impl FnOnce(&mut String) -> std::fmt::Result) {
         if self.words {
-            reasons.push(words());
+            // Writing to a `String` cannot fail.
+            let _ = reasons.write(words);
         }
     }
 
     /// Adds the rule's 说明.
-    fn notes(&self, reasons: &mut Vec<String>, b: &Benefit) {
+    fn notes(&self, reasons: &mut Reasons, b: &Benefit) {
         if self.words {
-            reasons.extend(b.notes.iter().cloned());
-        }
-    }
-
-    /// Words for a reason, unless reasons are not wanted.
-    fn say(&self, words: impl FnOnce() -> String) -> String {
-        if self.words {
-            words()
-        } else {
-            String::new()
-        }
-    }
-
-    /// A single reason, or none when reasons are not wanted.
-    fn one(&self, why: String) -> Vec<String> {
-        if self.words {
-            vec![why]
-        } else {
-            Vec::new()
+            for note in &b.notes {
+                reasons.push(note);
+            }
         }
     }
 

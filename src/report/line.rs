@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
 
-use crate::eval::{write_decimal, Notice, RuleId, StatusRuling, Verdict, Verdicts};
+use crate::eval::{write_decimal, Notice, Reasons, RuleId, StatusRuling, Verdict, Verdicts};
 use crate::ir::{Benefit, Clause, Document, Program};
 
 /// The fixed text of every rule of a program, by [`RuleId`].
@@ -69,7 +69,7 @@ impl Lines {
         display(out, &v.date);
         out.push(',');
         key(out, "裁定");
-        list(out, &v.rulings, |out, r| self.ruling(out, r));
+        list(out, &v.rulings, |out, r| self.ruling(out, r, &v.reasons));
         if !v.statuses.is_empty() {
             out.push(',');
             key(out, "认定");
@@ -90,7 +90,7 @@ impl Lines {
         self.rules.get(rule.document as usize)?.get(rule.clause as usize)?.get(rule.benefit as usize)
     }
 
-    fn ruling(&self, out: &mut String, r: &Verdict) {
+    fn ruling(&self, out: &mut String, r: &Verdict, reasons: &Reasons) {
         let d = &r.decision;
         let fixed = self.fixed(d.rule);
         // A rule the program does not have gets empty names, as in
@@ -106,7 +106,7 @@ impl Lines {
             }
         }
         out.push_str(fixed.map_or("\"理由\":", |f| &f.tail));
-        list(out, &r.reasons, |out, s| string(out, s));
+        list(out, reasons.get(r.reasons.clone()), string);
         if !r.trace.is_empty() {
             out.push(',');
             key(out, "追踪");
@@ -150,9 +150,9 @@ fn key(out: &mut String, name: &str) {
     out.push_str("\":");
 }
 
-fn list<T>(out: &mut String, items: &[T], mut each: impl FnMut(&mut String, &T)) {
+fn list<T>(out: &mut String, items: impl IntoIterator<Item = T>, mut each: impl FnMut(&mut String, T)) {
     out.push('[');
-    for (i, item) in items.iter().enumerate() {
+    for (i, item) in items.into_iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
@@ -265,8 +265,12 @@ mod tests {
         let mut v = Evaluator::new(&program).verdicts(&c, Options::default()).unwrap();
         let odd = "a\"b\\c\nd\te\u{1}f\u{7f}g\u{8}\u{c}\r「」";
         v.id = Some(odd.to_string());
-        v.rulings[0].reasons.push("\u{1f}\u{0}x".to_string());
-        let rule = v.rulings[0].decision.rule;
+        // A reason added to the last ruling, whose reasons come last.
+        let last = v.rulings.last_mut().unwrap();
+        assert_eq!(last.reasons.end, v.reasons.len());
+        v.reasons.push("\u{1f}\u{0}x");
+        last.reasons.end = v.reasons.len();
+        let rule = last.decision.rule;
         let doc = &mut program.documents[rule.document as usize];
         doc.id = Text::from(odd);
         doc.clauses[rule.clause as usize].benefits[rule.benefit as usize].funding = Some(Text::from("\"资金\""));

@@ -1,0 +1,85 @@
+//! The reasons of a case's rulings, kept one after another in one buffer.
+
+use std::ops::Range;
+
+/// Every reason of one case's rulings, in one string: once the buffer
+/// has grown to the size of a case's words, writing a reason allocates
+/// nothing. A ruling holds the range of indices of its reasons
+/// ([`super::Verdict::reasons`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Reasons {
+    text: String,
+    /// Where each reason ends in `text`.
+    ends: Vec<usize>,
+}
+
+impl Reasons {
+    /// How many reasons there are.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The reasons whose indices are in `range` (those that exist).
+    pub fn get(&self, range: Range<usize>) -> impl ExactSizeIterator<Item = &str> + Clone + '_ {
+        let range = range.start.min(self.len())..range.end.min(self.len());
+        range.map(|i| {
+            let start = match i.checked_sub(1) {
+                Some(before) => self.ends.get(before).copied().unwrap_or(0),
+                None => 0,
+            };
+            let end = self.ends.get(i).copied().unwrap_or(start);
+            self.text.get(start..end).unwrap_or_default()
+        })
+    }
+
+    /// Adds a reason.
+    pub fn push(&mut self, words: &str) {
+        self.text.push_str(words);
+        self.ends.push(self.text.len());
+    }
+
+    /// Adds the reason `write` writes.
+    pub(super) fn write<T>(&mut self, write: impl FnOnce(&mut String) -> T) -> T {
+        let result = write(&mut self.text);
+        self.ends.push(self.text.len());
+        result
+    }
+
+    /// Keeps only the first `n` reasons.
+    pub(super) fn truncate(&mut self, n: usize) {
+        self.ends.truncate(n);
+        self.text.truncate(self.ends.last().copied().unwrap_or(0));
+    }
+
+    pub(super) fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Reasons;
+
+    #[test]
+    fn reasons_are_kept_apart_and_cut_back() {
+        let mut r = Reasons::default();
+        r.push("符合：甲");
+        r.write(|out| out.push_str("不符合：乙"));
+        r.push("");
+        r.push("丙");
+        assert_eq!(r.get(0..4).collect::<Vec<_>>(), ["符合：甲", "不符合：乙", "", "丙"]);
+        assert_eq!(r.get(1..2).collect::<Vec<_>>(), ["不符合：乙"]);
+        assert_eq!(r.get(3..9).collect::<Vec<_>>(), ["丙"], "a range past the end stops at the end");
+        r.truncate(1);
+        assert_eq!(r.len(), 1);
+        r.push("丁");
+        assert_eq!(r.get(0..r.len()).collect::<Vec<_>>(), ["符合：甲", "丁"]);
+        r.clear();
+        assert!(r.is_empty() && r.get(0..1).next().is_none());
+    }
+}
