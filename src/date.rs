@@ -107,7 +107,37 @@ fn days_in_month(year: i32, month: u8) -> u8 {
 
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+        f.write_str(self.iso().as_str())
+    }
+}
+
+/// A date written `YYYY-MM-DD`, without the formatter: always ten ASCII
+/// bytes, as years run from 1 to 9999.
+pub struct Iso([u8; 10]);
+
+impl Iso {
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl Date {
+    /// The date as `YYYY-MM-DD`.
+    pub fn iso(self) -> Iso {
+        let digit = |n: u32| b'0' + (n % 10) as u8;
+        let (y, m, d) = (self.year.unsigned_abs(), u32::from(self.month), u32::from(self.day));
+        Iso([
+            digit(y / 1000),
+            digit(y / 100),
+            digit(y / 10),
+            digit(y),
+            b'-',
+            digit(m / 10),
+            digit(m),
+            b'-',
+            digit(d / 10),
+            digit(d),
+        ])
     }
 }
 
@@ -130,6 +160,22 @@ mod tests {
 
     fn d(s: &str) -> Date {
         Date::parse_iso(s).unwrap_or_else(|| unreachable!("bad test date {s}"))
+    }
+
+    /// The formatter-free text is the zero-padded ISO date, for every
+    /// month and day and for years of one to four digits.
+    #[test]
+    fn iso_text_is_zero_padded() {
+        for year in [1, 9, 10, 99, 100, 999, 1000, 2023, 9999] {
+            for month in 1..=12 {
+                for day in 1..=31 {
+                    if let Some(date) = Date::new(year, month, day) {
+                        assert_eq!(date.iso().as_str(), format!("{year:04}-{month:02}-{day:02}"));
+                        assert_eq!(date.to_string(), date.iso().as_str());
+                    }
+                }
+            }
+        }
     }
 
     #[test]

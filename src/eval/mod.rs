@@ -904,11 +904,13 @@ impl<'e, 'p> DocEval<'e, 'p> {
                     Err(f) => return cannot(f, reasons),
                 };
                 self.note(reasons, |out| {
-                    write!(
-                        out,
-                        "符合条件；本文件只规定上限：{text} = {} = {ceiling}元，具体标准由有关部门确定",
-                        env.render(expr)
-                    )
+                    out.push_str("符合条件；本文件只规定上限：");
+                    out.push_str(text);
+                    out.push_str(" = ");
+                    env.render_into(out, expr);
+                    out.push_str(" = ");
+                    write_decimal(out, ceiling);
+                    out.write_str("元，具体标准由有关部门确定")
                 });
                 self.notes(reasons, b);
                 self.verdict(rule, Outcome::Pending, None, Some(ceiling), reasons, start)

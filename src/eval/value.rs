@@ -442,13 +442,9 @@ pub fn write_value(out: &mut String, program: &Program, v: &Value, ty: Ty) {
     use std::fmt::Write as _;
     match (v, ty) {
         (Value::Num(n), Ty::Num(u)) => write_number(out, *n, u),
-        (Value::Num(n), _) => {
-            let _ = write!(out, "{}", n.normalize());
-        }
+        (Value::Num(n), _) => write_decimal(out, n.normalize()),
         (Value::Bool(b), _) => out.push_str(if *b { "是" } else { "否" }),
-        (Value::Date(d), _) => {
-            let _ = write!(out, "{d}");
-        }
+        (Value::Date(d), _) => out.push_str(d.iso().as_str()),
         (Value::Enum(i), Ty::Enum(id)) => {
             let name = program.vocabulary.enums.get(id as usize).and_then(|e| e.values.get(*i as usize));
             out.push_str(name.map_or("", String::as_str));
@@ -471,12 +467,9 @@ pub fn show_number(n: Decimal, u: Unit) -> String {
 }
 
 fn write_number(out: &mut String, n: Decimal, u: Unit) {
-    use std::fmt::Write as _;
     let n = if u == Unit::YUAN { round_money(n) } else { n.round_dp(4).normalize() };
     write_decimal(out, n);
-    if !u.is_none() {
-        let _ = write!(out, "{u}");
-    }
+    let _ = u.write(out);
 }
 
 /// `n` as its `Display` writes it; whole numbers (most amounts and counts)

@@ -54,8 +54,15 @@ impl Unit {
 }
 
 impl fmt::Display for Unit {
-    /// `元/人/月`, `人·月`, or `` for a pure number.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f)
+    }
+}
+
+impl Unit {
+    /// `元/人/月`, `人·月`, or `` for a pure number, written to `f` (a
+    /// `String` takes it without going through the formatter).
+    pub fn write(&self, f: &mut impl fmt::Write) -> fmt::Result {
         let name = |i: usize| if i == 2 { "个月" } else { BASES.get(i).copied().unwrap_or("?") };
         let mut numerator = false;
         for (i, e) in self.0.iter().enumerate() {

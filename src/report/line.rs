@@ -66,7 +66,9 @@ impl Lines {
             field(out, "编号", id);
         }
         key(out, "日期");
-        display(out, &v.date);
+        out.push('"');
+        out.push_str(v.date.iso().as_str());
+        out.push('"');
         out.push(',');
         key(out, "裁定");
         list(out, &v.rulings, |out, r| self.ruling(out, r, &v.reasons));
@@ -165,12 +167,6 @@ fn list<T>(out: &mut String, items: impl IntoIterator<Item = T>, mut each: impl 
 fn decimal(out: &mut String, d: Decimal) {
     out.push('"');
     write_decimal(out, d.normalize());
-    out.push('"');
-}
-
-fn display(out: &mut String, v: &impl std::fmt::Display) {
-    out.push('"');
-    let _ = write!(out, "{v}");
     out.push('"');
 }
 
