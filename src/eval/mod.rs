@@ -611,10 +611,6 @@ impl<'e, 'p> DocEval<'e, 'p> {
     /// A condition in words: `prefix`, the text, and the values it reads
     /// (`合格人数 = 25人`), a value the case did not give marked as a default.
     fn condition_words(&self, out: &mut String, prefix: &str, cond: &Cond, env: &Env) {
-        // Room for each value and a default's note, so the words are
-        // written without growing the string.
-        let refs: usize = cond.refs.iter().map(|r| r.name.len() + 64).sum();
-        out.reserve(prefix.len() + cond.text.len() + refs + 8);
         out.push_str(prefix);
         out.push_str(&cond.text);
         for (i, r) in cond.refs.iter().enumerate() {
@@ -695,29 +691,36 @@ impl<'e, 'p> DocEval<'e, 'p> {
             return Ok(());
         }
         let env = self.env(ci as u32);
+        // Words are written only for what is reported: a status that holds,
+        // a constraint the facts show broken.
         for s in &clause.statuses {
-            let mut reason = String::new();
-            if self.check(clause, &s.cond, &env, true, &mut reason)? == Check::Pass {
-                statuses.push(StatusRuling {
-                    document: self.doc.id.clone(),
-                    clause: clause.id.clone(),
-                    status: s.name.clone(),
-                    reasons: vec![reason],
-                });
+            match env.truth(&s.cond.expr) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(f) => match self.overflow(clause, &env, &f) {
+                    Some(e) => return Err(e),
+                    None => continue,
+                },
             }
+            let mut reason = String::new();
+            self.condition_words(&mut reason, "符合：", &s.cond, &env);
+            statuses.push(StatusRuling {
+                document: self.doc.id.clone(),
+                clause: clause.id.clone(),
+                status: s.name.clone(),
+                reasons: vec![reason],
+            });
         }
         for c in &clause.constraints {
-            // A constraint is only reported when the facts show it broken.
             if matches!(env.truth(&c.cond.expr), Ok(false)) {
                 let mut reason = String::new();
-                if self.check(clause, &c.cond, &env, true, &mut reason)? != Check::Pass {
-                    notices.push(Notice {
-                        document: self.doc.id.clone(),
-                        clause: clause.id.clone(),
-                        message: c.message.clone(),
-                        reasons: vec![reason],
-                    });
-                }
+                self.condition_words(&mut reason, "不符合：", &c.cond, &env);
+                notices.push(Notice {
+                    document: self.doc.id.clone(),
+                    clause: clause.id.clone(),
+                    message: c.message.clone(),
+                    reasons: vec![reason],
+                });
             }
         }
         Ok(())
