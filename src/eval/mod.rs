@@ -745,34 +745,65 @@ impl<'e, 'p> DocEval<'e, 'p> {
         }
         let conds = || clause.applies.iter().chain(b.conditions.iter());
         let (mut failed, mut unknown) = (false, false);
-        for (i, c) in conds().enumerate() {
-            if failed && rule.skippable.get(i).is_some_and(|s| *s) {
-                continue;
+        if !self.words {
+            for (i, c) in conds().enumerate() {
+                if failed && rule.skippable.get(i).is_some_and(|s| *s) {
+                    continue;
+                }
+                self.weigh(clause, env, rule.truth(i, c, &self.case.subject, env), &mut failed, &mut unknown)?;
             }
-            match rule.truth(i, c, &self.case.subject, env) {
-                Ok(v) => failed |= !v,
-                Err(f) => match self.overflow(clause, env, &f) {
-                    Some(e) => return Err(e),
-                    None => unknown = true,
-                },
+            return Ok(!failed && !unknown);
+        }
+        // With words every condition is weighed for citing, so none is
+        // skipped, and the first `KEPT` values are kept for the words
+        // rather than computed again.
+        const KEPT: usize = 16;
+        let mut kept = [Ok(false); KEPT];
+        for (i, c) in conds().enumerate() {
+            let truth = rule.truth(i, c, &self.case.subject, env);
+            self.weigh(clause, env, truth, &mut failed, &mut unknown)?;
+            if let Some(k) = kept.get_mut(i) {
+                *k = truth;
             }
         }
-        if self.words {
-            // A refusal lists what failed; a missing fact matters only when
-            // nothing else already decides.
-            for (i, cond) in conds().enumerate() {
-                let truth = rule.truth(i, cond, &self.case.subject, env);
-                let cited = match (failed, unknown) {
-                    (true, _) => matches!(truth, Ok(false)),
-                    (false, true) => truth.is_err(),
-                    (false, false) => true,
-                };
-                if cited {
-                    reasons.write(|out| self.describe(clause, cond, env, truth, true, out))?;
-                }
+        // A refusal lists what failed; a missing fact matters only when
+        // nothing else already decides.
+        for (i, cond) in conds().enumerate() {
+            let truth = match kept.get(i) {
+                Some(t) => *t,
+                None => rule.truth(i, cond, &self.case.subject, env),
+            };
+            let cited = match (failed, unknown) {
+                (true, _) => matches!(truth, Ok(false)),
+                (false, true) => truth.is_err(),
+                (false, false) => true,
+            };
+            if cited {
+                reasons.write(|out| self.describe(clause, cond, env, truth, true, out))?;
             }
         }
         Ok(!failed && !unknown)
+    }
+
+    /// Adds a condition's value to what is known of a rule: whether a
+    /// condition failed, whether one could not be decided. An overflow is
+    /// an error.
+    fn weigh(
+        &self,
+        clause: &Clause,
+        env: &Env,
+        truth: Result<bool, Fail>,
+        failed: &mut bool,
+        unknown: &mut bool,
+    ) -> Result<(), EvalError> {
+        match truth {
+            Ok(v) => *failed |= !v,
+            Err(f) => match self.overflow(clause, env, &f) {
+                Some(e) => return Err(e),
+                None => *unknown = true,
+            },
+        }
+        Ok(())
     }
 
     /// The verdict of a group of rules of one name: the first (highest
