@@ -193,13 +193,20 @@ impl<'p> Totals<'p> {
 }
 
 /// Reads one JSON line into a case, or the problems with it: straight into
-/// slots where the line is plain, else through the ordinary reader.
-fn read_line(program: &Program, reader: &case::Reader, text: &str) -> Result<ir::Case, Vec<String>> {
-    if let Some(case) = reader.read(text) {
-        return Ok(case);
+/// slots where the line is plain (then `true` comes with the case, which
+/// may go back to `spare`), else through the ordinary reader.
+fn read_line(
+    program: &Program,
+    reader: &case::Reader,
+    spare: &mut case::Spare,
+    text: &str,
+) -> Result<(ir::Case, bool), Vec<String>> {
+    if let Some(case) = reader.read_reusing(text, spare) {
+        return Ok((case, true));
     }
     let node: Node = case::parse_json_line(text).map_err(|e| vec![e])?;
     case::validate(program, &node, (FileId(0), "输入"), text)
+        .map(|case| (case, false))
         .map_err(|diags| diags.into_iter().map(|d| format!("[{}] {}", d.code, d.message)).collect())
 }
 
@@ -220,6 +227,7 @@ fn work(
     let mut decisions: Vec<Decision> = Vec::new();
     // Reused from case to case: its lists and reasons stop growing.
     let mut verdicts: Option<Verdicts> = None;
+    let mut spare = case::Spare::default();
     for line in lines {
         // Checked with vector instructions: lines of Chinese keys are mostly
         // multi-byte characters, which the standard check takes byte by byte.
@@ -228,8 +236,9 @@ fn work(
         if text.as_ref().is_ok_and(|t| t.trim().is_empty()) {
             continue;
         }
-        let result = text.and_then(|text| read_line(program, &reader, text)).and_then(|case| {
-            if let Some(writer) = writer {
+        let read = text.and_then(|text| read_line(program, &reader, &mut spare, text));
+        let result = read.and_then(|(case, fast)| {
+            let total = if let Some(writer) = writer {
                 let verdicts = verdicts.get_or_insert_with(|| Verdicts::empty(case.date));
                 evaluator.verdicts_into(&case, options, verdicts).map_err(|e| vec![e.to_string()])?;
                 for r in &verdicts.rulings {
@@ -238,15 +247,21 @@ fn work(
                 }
                 writer.write(out, verdicts);
                 out.push('\n');
-                Ok(verdicts.total)
+                verdicts.total
             } else {
                 decisions.clear();
                 let total = evaluator.decide(&case, &mut decisions).map_err(|e| vec![e.to_string()])?;
                 for d in &decisions {
                     totals.add(d.rule, d.outcome, d.amount, d.ceiling);
                 }
-                Ok(total)
+                total
+            };
+            // Only what the fast reader made goes back to it: it knows
+            // which slots of that record the line wrote.
+            if fast {
+                reader.recycle(case, &mut spare);
             }
+            Ok(total)
         });
         match result {
             Ok(total) => {

@@ -177,6 +177,36 @@ fn the_fast_reader_gives_the_ordinary_case_or_none() {
     assert_eq!(reader.read(&deep), ordinary(&program, &deep));
 }
 
+/// A subject record handed back to the fast reader and reused for the
+/// next line keeps nothing of its line: every shipped case, and lines that
+/// fail part way through their subject, read through one `Spare` in turn
+/// give what a fresh reading gives.
+#[test]
+fn a_reused_record_keeps_nothing_of_the_line_before() {
+    let program = workspace::load(&[PathBuf::from("policies")]).program.unwrap();
+    let reader = case::Reader::new(&program);
+    let files = testing::case_files(&[PathBuf::from("tests/cases")]).unwrap();
+    let mut sources = SourceMap::default();
+    let mut lines: Vec<String> =
+        files.iter().map(|f| node_json(&case::load_file(&program, &mut sources, f).unwrap().1)).collect();
+    let head = r#"{"日期":"2023-05-10","文件":["攀人社发〔2022〕143号"],"主体":"#;
+    for subject in [
+        r#"{"类型":"单位","单位性质":"企业","吸纳人员":[{"脱贫人口":true}],"不存在":1}"#,
+        r#"{"类型":"个人","脱贫人口":true,"就业地":"省外","参加培训天数":-1}"#,
+        r#"{"类型":"个人","首次创业":true,"首次创业":true}"#,
+    ] {
+        lines.push(format!("{head}{subject}}}"));
+    }
+    let mut spare = case::Spare::default();
+    for line in lines.iter().chain(lines.iter().rev()).chain(lines.iter()) {
+        let reused = reader.read_reusing(line, &mut spare);
+        assert_eq!(reused, reader.read(line), "{line}");
+        if let Some(c) = reused {
+            reader.recycle(c, &mut spare);
+        }
+    }
+}
+
 #[test]
 fn line_endings_blank_lines_and_bad_bytes() {
     let program = workspace::load(&[PathBuf::from("policies")]).program.unwrap();

@@ -34,6 +34,15 @@ pub struct Reader<'p> {
     lists: Vec<usize>,
 }
 
+/// What one line's case leaves to the next when it is handed back with
+/// [`Reader::recycle`]: its subject record, put back to the defaults by
+/// resetting only the slots the line wrote, so that a population run
+/// neither copies nor frees the whole record for each case.
+#[derive(Default)]
+pub struct Spare {
+    subject: Option<Record>,
+}
+
 /// One record's fields by name, each with its position for spotting
 /// duplicate keys.
 type Table<'p> = HashMap<&'p str, (u32, Field), BuildHasherDefault<FieldHasher>>;
@@ -121,14 +130,55 @@ impl<'p> Reader<'p> {
     /// The case on this line, or `None` when the line is not of the plain
     /// shape this reader takes (read it the ordinary way then).
     pub fn read(&self, line: &str) -> Option<ir::Case> {
-        let mut p = Parser { text: line.as_bytes(), src: line, at: 0, depth: 0 };
-        let case = self.case(&mut p)?;
-        p.ws();
-        (p.at == p.text.len()).then_some(case)
+        self.read_reusing(line, &mut Spare::default())
     }
 
-    fn case(&self, p: &mut Parser) -> Option<ir::Case> {
-        let (mut id, mut date, mut documents, mut subject) = (None, None, None, None);
+    /// [`Reader::read`], starting from the subject record `spare` holds,
+    /// if any. A line not taken leaves the record in `spare`, as it was.
+    pub fn read_reusing(&self, line: &str, spare: &mut Spare) -> Option<ir::Case> {
+        let mut p = Parser { text: line.as_bytes(), src: line, at: 0, depth: 0 };
+        let mut subject = spare.subject.take().unwrap_or_else(|| self.subject.blank.clone());
+        let case = self.case(&mut p, &mut subject).filter(|_| {
+            p.ws();
+            p.at == p.text.len()
+        });
+        match case {
+            Some((id, date, documents)) => Some(ir::Case { id, date, documents, subject }),
+            None => {
+                self.recycle_record(subject, spare);
+                None
+            }
+        }
+    }
+
+    /// Takes back a case [`Reader::read_reusing`] gave, for the next line.
+    pub fn recycle(&self, case: ir::Case, spare: &mut Spare) {
+        self.recycle_record(case.subject, spare);
+    }
+
+    /// Puts `subject`, a record this reader filled, back to the defaults.
+    /// A slot the line wrote is no longer marked as defaulted, or (a slot
+    /// without a default) no longer missing: this reader writes no missing
+    /// value. Only those slots are reset.
+    fn recycle_record(&self, mut subject: Record, spare: &mut Spare) {
+        let blank = &self.subject.blank;
+        if subject.values.len() != blank.values.len() || subject.defaulted.len() != blank.defaulted.len() {
+            return;
+        }
+        let slots =
+            subject.values.iter_mut().zip(&mut subject.defaulted).zip(blank.values.iter().zip(&blank.defaulted));
+        for ((value, defaulted), (blank_value, &blank_defaulted)) in slots {
+            if *defaulted != blank_defaulted || (!blank_defaulted && !matches!(value, Value::Missing)) {
+                value.clone_from(blank_value);
+                *defaulted = blank_defaulted;
+            }
+        }
+        spare.subject = Some(subject);
+    }
+
+    /// The case's id, date and documents; its subject is read into `subject`.
+    fn case(&self, p: &mut Parser, subject: &mut Record) -> Option<(Option<String>, Date, Vec<u32>)> {
+        let (mut id, mut date, mut documents, mut given) = (None, None, None, false);
         let mut expected = false;
         p.object(|p, key| {
             match key {
@@ -140,7 +190,10 @@ impl<'p> Reader<'p> {
                 }
                 "日期" if date.is_none() => date = Some(Date::parse_iso(p.string()?)?),
                 "文件" if documents.is_none() => documents = Some(self.documents(p)?),
-                "主体" if subject.is_none() => subject = Some(self.record(p, &self.subject, 0)?),
+                "主体" if !given => {
+                    given = true;
+                    self.fill(p, &self.subject, 0, subject)?;
+                }
                 "期望" if !expected => {
                     expected = true;
                     p.skip()?;
@@ -150,7 +203,7 @@ impl<'p> Reader<'p> {
             Some(())
         })?;
         let documents = documents.filter(|d: &Vec<u32>| !d.is_empty())?;
-        Some(ir::Case { id, date: date?, documents, subject: subject? })
+        given.then_some((id, date?, documents))
     }
 
     fn documents(&self, p: &mut Parser) -> Option<Vec<u32>> {

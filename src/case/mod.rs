@@ -13,7 +13,7 @@ use crate::check::text::fold;
 use crate::date::Date;
 use crate::diag::{Diagnostic, FileId, SourceMap, Span};
 use crate::ir::{self, FieldKind, Program, Record, RecordSchema, Ty, Value};
-pub use fast::Reader;
+pub use fast::{Reader, Spare};
 pub use node::Node;
 
 /// The syntax of a case file.
