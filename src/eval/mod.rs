@@ -551,6 +551,12 @@ struct DocEval<'e, 'p> {
     audiences: &'e [Result<bool, Fail<'p>>],
 }
 
+/// A string with room for a condition's words, so that they are written
+/// without growing it: the text, and each value read with a default's note.
+fn words_buffer(cond: &Cond) -> String {
+    String::with_capacity(cond.text.len() + cond.refs.iter().map(|r| r.name.len() + 64).sum::<usize>() + 16)
+}
+
 /// What became of checking one condition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Check {
@@ -702,7 +708,7 @@ impl<'e, 'p> DocEval<'e, 'p> {
                     None => continue,
                 },
             }
-            let mut reason = String::new();
+            let mut reason = words_buffer(&s.cond);
             self.condition_words(&mut reason, "符合：", &s.cond, &env);
             statuses.push(StatusRuling {
                 document: self.doc.id.clone(),
@@ -713,7 +719,7 @@ impl<'e, 'p> DocEval<'e, 'p> {
         }
         for c in &clause.constraints {
             if matches!(env.truth(&c.cond.expr), Ok(false)) {
-                let mut reason = String::new();
+                let mut reason = words_buffer(&c.cond);
                 self.condition_words(&mut reason, "不符合：", &c.cond, &env);
                 notices.push(Notice {
                     document: self.doc.id.clone(),
