@@ -32,15 +32,41 @@ pub struct Reader<'p> {
     tables: Vec<Table<'p>>,
     /// For each list of the vocabulary, its members' table.
     lists: Vec<usize>,
+    /// The subject's slots that hold lists, with the list of each.
+    list_slots: Vec<(u32, u32)>,
 }
 
+/// Member records and member lists kept for reuse, at most this many of
+/// each kind: enough for the members of a large enterprise, little memory.
+const KEEP: usize = 4096;
+
 /// What one line's case leaves to the next when it is handed back with
-/// [`Reader::recycle`]: its subject record, put back to the defaults by
-/// resetting only the slots the line wrote, so that a population run
-/// neither copies nor frees the whole record for each case.
+/// [`Reader::recycle`]: its subject record and its lists' member records,
+/// put back to the defaults by resetting only the slots the line wrote, so
+/// that a population run neither allocates nor frees a record for each
+/// case or member.
 #[derive(Default)]
 pub struct Spare {
     subject: Option<Record>,
+    pool: Pool,
+}
+
+#[derive(Default)]
+struct Pool {
+    /// For each list of the vocabulary, member records at its defaults.
+    members: Vec<Vec<Record>>,
+    /// Emptied member lists, with their room.
+    lists: Vec<Vec<Record>>,
+}
+
+impl Pool {
+    fn list(&mut self) -> Vec<Record> {
+        self.lists.pop().unwrap_or_default()
+    }
+
+    fn member(&mut self, list: u32, blank: &Record) -> Record {
+        self.members.get_mut(list as usize).and_then(Vec::pop).unwrap_or_else(|| blank.clone())
+    }
 }
 
 /// One record's fields by name, each with its position for spotting
@@ -100,6 +126,37 @@ fn table<'p>(schema: &'p RecordSchema, tables: &mut Vec<Table<'p>>) -> usize {
     index
 }
 
+/// The slots of `schema` (and of its nested records) that hold lists, with
+/// the list of each.
+fn lists_of(schema: &RecordSchema, out: &mut Vec<(u32, u32)>) {
+    for f in &schema.fields {
+        match &f.kind {
+            FieldKind::Scalar { .. } => {}
+            FieldKind::Record(inner) => lists_of(inner, out),
+            FieldKind::List { slot, list } => out.push((*slot, *list)),
+        }
+    }
+}
+
+/// Puts `record`, filled by this reader from `blank`, back to `blank`;
+/// `false` when it does not have `blank`'s slots. A slot the line wrote
+/// is no longer marked as defaulted, or (a slot without a default) no
+/// longer missing, as this reader writes no missing value: only those
+/// slots are reset.
+fn reset(record: &mut Record, blank: &Record) -> bool {
+    if record.values.len() != blank.values.len() || record.defaulted.len() != blank.defaulted.len() {
+        return false;
+    }
+    let slots = record.values.iter_mut().zip(&mut record.defaulted).zip(blank.values.iter().zip(&blank.defaulted));
+    for ((value, defaulted), (blank_value, &blank_defaulted)) in slots {
+        if *defaulted != blank_defaulted || (!blank_defaulted && !matches!(value, Value::Missing)) {
+            value.clone_from(blank_value);
+            *defaulted = blank_defaulted;
+        }
+    }
+    true
+}
+
 /// A kind of record being read: the record of defaults it starts from
 /// (every default filled in and marked as such), and whether it is a
 /// 享受记录 (whose 项目 is folded for matching).
@@ -124,7 +181,9 @@ impl<'p> Reader<'p> {
         let lists = v.lists.iter().map(|l| table(&l.item, &mut tables)).collect();
         let subject = Target::new(&v.subject, v.slot_count, false);
         let members = v.lists.iter().map(|l| Target::new(&l.item, l.slot_count, l.name == "享受记录")).collect();
-        Reader { program, subject, members, tables, lists }
+        let mut list_slots = Vec::new();
+        lists_of(&v.subject, &mut list_slots);
+        Reader { program, subject, members, tables, lists, list_slots }
     }
 
     /// The case on this line, or `None` when the line is not of the plain
@@ -138,7 +197,7 @@ impl<'p> Reader<'p> {
     pub fn read_reusing(&self, line: &str, spare: &mut Spare) -> Option<ir::Case> {
         let mut p = Parser { text: line.as_bytes(), src: line, at: 0, depth: 0 };
         let mut subject = spare.subject.take().unwrap_or_else(|| self.subject.blank.clone());
-        let case = self.case(&mut p, &mut subject).filter(|_| {
+        let case = self.case(&mut p, &mut subject, &mut spare.pool).filter(|_| {
             p.ws();
             p.at == p.text.len()
         });
@@ -156,28 +215,42 @@ impl<'p> Reader<'p> {
         self.recycle_record(case.subject, spare);
     }
 
-    /// Puts `subject`, a record this reader filled, back to the defaults.
-    /// A slot the line wrote is no longer marked as defaulted, or (a slot
-    /// without a default) no longer missing: this reader writes no missing
-    /// value. Only those slots are reset.
+    /// Puts `subject`, a record this reader filled, back to the defaults
+    /// into `spare`, and its lists' members into the pool.
     fn recycle_record(&self, mut subject: Record, spare: &mut Spare) {
-        let blank = &self.subject.blank;
-        if subject.values.len() != blank.values.len() || subject.defaulted.len() != blank.defaulted.len() {
-            return;
-        }
-        let slots =
-            subject.values.iter_mut().zip(&mut subject.defaulted).zip(blank.values.iter().zip(&blank.defaulted));
-        for ((value, defaulted), (blank_value, &blank_defaulted)) in slots {
-            if *defaulted != blank_defaulted || (!blank_defaulted && !matches!(value, Value::Missing)) {
-                value.clone_from(blank_value);
-                *defaulted = blank_defaulted;
+        let pool = &mut spare.pool;
+        for &(slot, list) in &self.list_slots {
+            let (Some(Value::List(members)), Some(target)) =
+                (subject.values.get_mut(slot as usize), self.members.get(list as usize))
+            else {
+                continue;
+            };
+            if members.capacity() == 0 {
+                continue;
+            }
+            let mut members = std::mem::take(members);
+            if pool.members.len() <= list as usize {
+                pool.members.resize_with(list as usize + 1, Vec::new);
+            }
+            if let Some(kept) = pool.members.get_mut(list as usize) {
+                for mut member in members.drain(..).take(KEEP.saturating_sub(kept.len())) {
+                    if reset(&mut member, &target.blank) {
+                        kept.push(member);
+                    }
+                }
+            }
+            members.clear();
+            if pool.lists.len() < 8 && members.capacity() <= KEEP {
+                pool.lists.push(members);
             }
         }
-        spare.subject = Some(subject);
+        if reset(&mut subject, &self.subject.blank) {
+            spare.subject = Some(subject);
+        }
     }
 
     /// The case's id, date and documents; its subject is read into `subject`.
-    fn case(&self, p: &mut Parser, subject: &mut Record) -> Option<(Option<String>, Date, Vec<u32>)> {
+    fn case(&self, p: &mut Parser, subject: &mut Record, pool: &mut Pool) -> Option<(Option<String>, Date, Vec<u32>)> {
         let (mut id, mut date, mut documents, mut given) = (None, None, None, false);
         let mut expected = false;
         p.object(|p, key| {
@@ -192,7 +265,7 @@ impl<'p> Reader<'p> {
                 "文件" if documents.is_none() => documents = Some(self.documents(p)?),
                 "主体" if !given => {
                     given = true;
-                    self.fill(p, &self.subject, 0, subject)?;
+                    self.fill(p, &self.subject, 0, subject, pool)?;
                 }
                 "期望" if !expected => {
                     expected = true;
@@ -219,14 +292,9 @@ impl<'p> Reader<'p> {
         Some(out)
     }
 
-    /// A record read with field table `table`.
-    fn record(&self, p: &mut Parser, target: &Target, table: usize) -> Option<Record> {
-        let mut rec = target.blank.clone();
-        self.fill(p, target, table, &mut rec)?;
-        Some(rec)
-    }
-
-    fn fill(&self, p: &mut Parser, target: &Target, table: usize, rec: &mut Record) -> Option<()> {
+    /// Reads an object's fields into `rec`; lists take their members from
+    /// `pool` while it has some.
+    fn fill(&self, p: &mut Parser, target: &Target, table: usize, rec: &mut Record, pool: &mut Pool) -> Option<()> {
         let fields = self.tables.get(table)?;
         // Keys seen, to give up on duplicates as the ordinary reader refuses them.
         let mut seen = 0u128;
@@ -251,12 +319,14 @@ impl<'p> Reader<'p> {
                     *rec.values.get_mut(slot as usize)? = v;
                     *rec.defaulted.get_mut(slot as usize)? = false;
                 }
-                Field::Record(inner) => self.fill(p, target, inner, rec)?,
+                Field::Record(inner) => self.fill(p, target, inner, rec, pool)?,
                 Field::List { slot, list } => {
                     let (member, table) = (self.members.get(list as usize)?, *self.lists.get(list as usize)?);
-                    let mut members = Vec::new();
+                    let mut members = pool.list();
                     p.array(|p| {
-                        members.push(self.record(p, member, table)?);
+                        let mut rec = pool.member(list, &member.blank);
+                        self.fill(p, member, table, &mut rec, pool)?;
+                        members.push(rec);
                         Some(())
                     })?;
                     *rec.values.get_mut(slot as usize)? = Value::List(members);
