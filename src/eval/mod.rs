@@ -244,6 +244,26 @@ pub struct Verdict {
     pub trace: Vec<String>,
 }
 
+/// A status that holds or a constraint the case breaks, before its names
+/// are attached: the document, the clause, and the status's index in
+/// [`Clause::statuses`] or the constraint's in [`Clause::constraints`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub document: u32,
+    pub clause: u32,
+    pub index: u32,
+    /// Indices into [`Verdicts::reasons`].
+    pub reasons: Range<usize>,
+}
+
+impl Finding {
+    /// The document and clause the indices point at in `program`.
+    pub fn find<'p>(&self, program: &'p Program) -> Option<(&'p Document, &'p Clause)> {
+        let doc = program.documents.get(self.document as usize)?;
+        Some((doc, doc.clauses.get(self.clause as usize)?))
+    }
+}
+
 /// The rulings of a case before the names of their rules are attached:
 /// what [`Evaluator::verdicts`] gives to writers that hold the program
 /// (the ruling lines of `policyc batch`). [`Verdicts::named`] makes the
@@ -253,10 +273,12 @@ pub struct Verdicts {
     pub id: Option<String>,
     pub date: Date,
     pub rulings: Vec<Verdict>,
-    /// The rulings' reasons, one after another.
+    /// The reasons of the rulings, statuses and notices, one after another.
     pub reasons: Reasons,
-    pub statuses: Vec<StatusRuling>,
-    pub notices: Vec<Notice>,
+    /// Statuses that hold (index into [`Clause::statuses`]).
+    pub statuses: Vec<Finding>,
+    /// Constraints broken (index into [`Clause::constraints`]).
+    pub notices: Vec<Finding>,
     pub total: Decimal,
 }
 
@@ -277,14 +299,31 @@ impl Verdicts {
     /// The evaluation with each ruling's document, clause, benefit,
     /// funding, payer and lead department taken from `program`.
     pub fn named(self, program: &Program) -> Evaluation {
-        let reasons = &self.reasons;
+        let Verdicts { id, date, rulings, reasons, statuses, notices, total } = self;
+        let words = |f: &Finding| reasons.get(f.reasons.clone()).map(String::from).collect();
+        // A finding the program does not have gets empty names.
+        let names = |f: &Finding, what: &dyn Fn(&Clause) -> Option<&String>| match f
+            .find(program)
+            .and_then(|(d, c)| Some((d, c, what(c)?)))
+        {
+            Some((d, c, w)) => (d.id.clone(), c.id.clone(), w.clone()),
+            None => (Text::from(""), Text::from(""), String::new()),
+        };
+        let statuses = statuses.iter().map(|f| {
+            let (document, clause, status) = names(f, &|c| Some(&c.statuses.get(f.index as usize)?.name));
+            StatusRuling { document, clause, status, reasons: words(f) }
+        });
+        let notices = notices.iter().map(|f| {
+            let (document, clause, message) = names(f, &|c| Some(&c.constraints.get(f.index as usize)?.message));
+            Notice { document, clause, message, reasons: words(f) }
+        });
         Evaluation {
-            id: self.id,
-            date: self.date,
-            rulings: self.rulings.into_iter().map(|v| Ruling::named(program, v, reasons)).collect(),
-            statuses: self.statuses,
-            notices: self.notices,
-            total: self.total,
+            id,
+            date,
+            statuses: statuses.collect(),
+            notices: notices.collect(),
+            rulings: rulings.into_iter().map(|v| Ruling::named(program, v, &reasons)).collect(),
+            total,
         }
     }
 }
@@ -315,6 +354,8 @@ impl Ruling {
 
 /// One document, compiled.
 struct DocPlan<'p> {
+    /// The document's index in [`Program::documents`].
+    document: u32,
     /// Where each clause's definitions start in the definition tables.
     first_local: Vec<u32>,
     /// Every definition's compiled form, where it has one.
@@ -393,6 +434,7 @@ impl<'p> DocPlan<'p> {
         };
         let groups = doc.groups.iter().map(|g| g.iter().filter_map(&mut rule).collect()).collect();
         DocPlan {
+            document,
             first_local: first_locals(&doc.clauses),
             counts: doc.clauses.iter().flat_map(|c| &c.lets).map(|l| Count::compile(&l.expr)).collect(),
             groups,
@@ -457,7 +499,7 @@ impl<'p> Evaluator<'p> {
         let Verdicts { rulings, reasons, statuses, notices, total, .. } = out;
         self.each_document(case, true, |doc| {
             for (ci, clause) in doc.doc.clauses.iter().enumerate() {
-                doc.statuses_and_notices(ci, clause, statuses, notices)?;
+                doc.statuses_and_notices(ci, clause, reasons, statuses, notices)?;
             }
             doc.verdicts(reasons, |d| {
                 add_granted(total, &d.decision)?;
@@ -549,12 +591,6 @@ struct DocEval<'e, 'p> {
     locals: &'e [Local<'p>],
     /// The value of each of the plan's applicant checks for this case.
     audiences: &'e [Result<bool, Fail<'p>>],
-}
-
-/// A string with room for a condition's words, so that they are written
-/// without growing it: the text, and each value read with a default's note.
-fn words_buffer(cond: &Cond) -> String {
-    String::with_capacity(cond.text.len() + cond.refs.iter().map(|r| r.name.len() + 64).sum::<usize>() + 16)
 }
 
 /// What became of checking one condition.
@@ -690,43 +726,40 @@ impl<'e, 'p> DocEval<'e, 'p> {
         &self,
         ci: usize,
         clause: &'p Clause,
-        statuses: &mut Vec<StatusRuling>,
-        notices: &mut Vec<Notice>,
+        reasons: &mut Reasons,
+        statuses: &mut Vec<Finding>,
+        notices: &mut Vec<Finding>,
     ) -> Result<(), EvalError> {
         if !clause.window.contains(self.case.date) || !self.doc.window.contains(self.case.date) {
             return Ok(());
         }
         let env = self.env(ci as u32);
+        let finding = |index: usize, reasons: &mut Reasons, cond: &Cond, prefix: &str| {
+            let start = reasons.len();
+            reasons.write(|out| self.condition_words(out, prefix, cond, &env));
+            Finding {
+                document: self.plan.document,
+                clause: ci as u32,
+                index: index as u32,
+                reasons: start..reasons.len(),
+            }
+        };
         // Words are written only for what is reported: a status that holds,
         // a constraint the facts show broken.
-        for s in &clause.statuses {
+        for (i, s) in clause.statuses.iter().enumerate() {
             match env.truth(&s.cond.expr) {
-                Ok(true) => {}
-                Ok(false) => continue,
-                Err(f) => match self.overflow(clause, &env, &f) {
-                    Some(e) => return Err(e),
-                    None => continue,
-                },
+                Ok(true) => statuses.push(finding(i, reasons, &s.cond, "符合：")),
+                Ok(false) => {}
+                Err(f) => {
+                    if let Some(e) = self.overflow(clause, &env, &f) {
+                        return Err(e);
+                    }
+                }
             }
-            let mut reason = words_buffer(&s.cond);
-            self.condition_words(&mut reason, "符合：", &s.cond, &env);
-            statuses.push(StatusRuling {
-                document: self.doc.id.clone(),
-                clause: clause.id.clone(),
-                status: s.name.clone(),
-                reasons: vec![reason],
-            });
         }
-        for c in &clause.constraints {
+        for (i, c) in clause.constraints.iter().enumerate() {
             if matches!(env.truth(&c.cond.expr), Ok(false)) {
-                let mut reason = words_buffer(&c.cond);
-                self.condition_words(&mut reason, "不符合：", &c.cond, &env);
-                notices.push(Notice {
-                    document: self.doc.id.clone(),
-                    clause: clause.id.clone(),
-                    message: c.message.clone(),
-                    reasons: vec![reason],
-                });
+                notices.push(finding(i, reasons, &c.cond, "不符合："));
             }
         }
         Ok(())

@@ -11,13 +11,47 @@ use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
 
-use crate::eval::{write_decimal, Notice, Reasons, RuleId, StatusRuling, Verdict, Verdicts};
+use crate::eval::{write_decimal, Finding, Reasons, RuleId, Verdict, Verdicts};
 use crate::ir::{Benefit, Clause, Document, Program};
 
-/// The fixed text of every rule of a program, by [`RuleId`].
+/// The fixed text of every rule, status and constraint of a program.
 pub struct Lines {
     /// By document, clause and benefit.
     rules: Vec<Vec<Vec<Fixed>>>,
+    /// By document and clause: each status's and each constraint's
+    /// `{"文件":"…","条款":"…","认定":"…","理由":` (or `"提示":"…"`).
+    findings: Vec<Vec<Findings>>,
+}
+
+#[derive(Default)]
+struct Findings {
+    statuses: Vec<String>,
+    notices: Vec<String>,
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Status,
+    Notice,
+}
+
+impl Kind {
+    fn key(self) -> &'static str {
+        match self {
+            Kind::Status => "认定",
+            Kind::Notice => "提示",
+        }
+    }
+}
+
+/// A finding's text up to its reasons.
+fn finding_head(document: &str, clause: &str, (name, value): (&str, &str)) -> String {
+    let mut head = String::from("{");
+    field(&mut head, "文件", document);
+    field(&mut head, "条款", clause);
+    field(&mut head, name, value);
+    key(&mut head, "理由");
+    head
 }
 
 /// A rule's fixed text around its outcome and amounts.
@@ -56,7 +90,26 @@ impl Lines {
             .iter()
             .map(|d| d.clauses.iter().map(|c| c.benefits.iter().map(|b| Fixed::new(d, c, b)).collect()).collect())
             .collect();
-        Lines { rules }
+        let findings = program
+            .documents
+            .iter()
+            .map(|d| {
+                let clause = |c: &Clause| Findings {
+                    statuses: c
+                        .statuses
+                        .iter()
+                        .map(|s| finding_head(&d.id, &c.id, (Kind::Status.key(), &s.name)))
+                        .collect(),
+                    notices: c
+                        .constraints
+                        .iter()
+                        .map(|n| finding_head(&d.id, &c.id, (Kind::Notice.key(), &n.message)))
+                        .collect(),
+                };
+                d.clauses.iter().map(clause).collect()
+            })
+            .collect();
+        Lines { rules, findings }
     }
 
     /// Appends the line of `v` (no line ending) to `out`.
@@ -75,16 +128,32 @@ impl Lines {
         if !v.statuses.is_empty() {
             out.push(',');
             key(out, "认定");
-            list(out, &v.statuses, status);
+            list(out, &v.statuses, |out, f| self.finding(out, f, Kind::Status, &v.reasons));
         }
         if !v.notices.is_empty() {
             out.push(',');
             key(out, "提示");
-            list(out, &v.notices, notice);
+            list(out, &v.notices, |out, f| self.finding(out, f, Kind::Notice, &v.reasons));
         }
         out.push(',');
         key(out, "合计");
         decimal(out, v.total);
+        out.push('}');
+    }
+
+    /// A status or notice: where it comes from, what it says, and why. One
+    /// the program does not have gets empty names, as in `Verdicts::named`.
+    fn finding(&self, out: &mut String, f: &Finding, kind: Kind, reasons: &Reasons) {
+        let clause = self.findings.get(f.document as usize).and_then(|d| d.get(f.clause as usize));
+        let heads = clause.map(|c| match kind {
+            Kind::Status => &c.statuses,
+            Kind::Notice => &c.notices,
+        });
+        match heads.and_then(|h| h.get(f.index as usize)) {
+            Some(head) => out.push_str(head),
+            None => out.push_str(&finding_head("", "", (kind.key(), ""))),
+        }
+        list(out, reasons.get(f.reasons.clone()), string);
         out.push('}');
     }
 
@@ -116,25 +185,6 @@ impl Lines {
         }
         out.push('}');
     }
-}
-
-fn status(out: &mut String, s: &StatusRuling) {
-    finding(out, (&s.document, &s.clause), ("认定", &s.status), &s.reasons);
-}
-
-fn notice(out: &mut String, n: &Notice) {
-    finding(out, (&n.document, &n.clause), ("提示", &n.message), &n.reasons);
-}
-
-/// A status or notice: where it comes from, what it says, and why.
-fn finding(out: &mut String, (document, clause): (&str, &str), (name, value): (&str, &str), reasons: &[String]) {
-    out.push('{');
-    field(out, "文件", document);
-    field(out, "条款", clause);
-    field(out, name, value);
-    key(out, "理由");
-    list(out, reasons, |out, s| string(out, s));
-    out.push('}');
 }
 
 /// `"name":"value",`
@@ -291,8 +341,8 @@ mod tests {
         }
     }
 
-    /// A rule the program does not have is written with empty names, as
-    /// [`Verdicts::named`] names it.
+    /// A rule, status or constraint the program does not have is written
+    /// with empty names, as [`Verdicts::named`] names it.
     #[test]
     fn a_rule_out_of_range_gets_empty_names() {
         let program = crate::workspace::load(&[PathBuf::from("policies")]).program.unwrap();
@@ -301,7 +351,13 @@ mod tests {
         let (c, _) = crate::case::load_file(&program, &mut sources, &files[0]).unwrap();
         let mut v = Evaluator::new(&program).verdicts(&c, Options::default()).unwrap();
         v.rulings[0].decision.rule.benefit = 999;
+        let (status, notice) = (v.statuses.len(), v.notices.len());
+        v.statuses.push(crate::eval::Finding { document: 0, clause: 0, index: 999, reasons: 0..1 });
+        v.notices.push(crate::eval::Finding { document: 999, clause: 0, index: 0, reasons: 0..0 });
+        assert_eq!((v.statuses.len(), v.notices.len()), (status + 1, notice + 1));
         assert!(line(&program, &v).contains(r#"{"文件":"","条款":"","项目":"","#));
+        assert!(line(&program, &v).contains(r#"{"文件":"","条款":"","认定":"","理由":["#));
+        assert!(line(&program, &v).contains(r#"{"文件":"","条款":"","提示":"","理由":[]}"#));
         assert_eq!(line(&program, &v), json(&program, &v));
     }
 }
