@@ -57,6 +57,9 @@ struct Pool {
     members: Vec<Vec<Record>>,
     /// Emptied member lists, with their room.
     lists: Vec<Vec<Record>>,
+    /// A case's 编号 and 文件, with their room.
+    id: String,
+    documents: Vec<u32>,
 }
 
 impl Pool {
@@ -212,6 +215,10 @@ impl<'p> Reader<'p> {
 
     /// Takes back a case [`Reader::read_reusing`] gave, for the next line.
     pub fn recycle(&self, case: ir::Case, spare: &mut Spare) {
+        if let Some(id) = case.id {
+            spare.pool.id = id;
+        }
+        spare.pool.documents = case.documents;
         self.recycle_record(case.subject, spare);
     }
 
@@ -256,13 +263,18 @@ impl<'p> Reader<'p> {
         p.object(|p, key| {
             match key {
                 "编号" if id.is_none() => {
-                    id = Some(match p.peek()? {
-                        b'"' => p.string()?.to_string(),
-                        _ => p.integer()?.to_string(),
-                    })
+                    let mut text = std::mem::take(&mut pool.id);
+                    text.clear();
+                    match p.peek()? {
+                        b'"' => text.push_str(p.string()?),
+                        _ => text.push_str(&p.integer()?.to_string()),
+                    }
+                    id = Some(text);
                 }
                 "日期" if date.is_none() => date = Some(Date::parse_iso(p.string()?)?),
-                "文件" if documents.is_none() => documents = Some(self.documents(p)?),
+                "文件" if documents.is_none() => {
+                    documents = Some(self.documents(p, std::mem::take(&mut pool.documents))?)
+                }
                 "主体" if !given => {
                     given = true;
                     self.fill(p, &self.subject, 0, subject, pool)?;
@@ -279,12 +291,14 @@ impl<'p> Reader<'p> {
         given.then_some((id, date?, documents))
     }
 
-    fn documents(&self, p: &mut Parser) -> Option<Vec<u32>> {
+    /// The documents named, as indices, written over `out`.
+    fn documents(&self, p: &mut Parser, mut out: Vec<u32>) -> Option<Vec<u32>> {
         let known = |id: &str| self.program.documents.iter().position(|d| &*d.id == id).map(|i| i as u32);
+        out.clear();
         if p.peek()? == b'"' {
-            return Some(vec![known(p.string()?)?]);
+            out.push(known(p.string()?)?);
+            return Some(out);
         }
-        let mut out = Vec::new();
         p.array(|p| {
             out.push(known(p.string()?)?);
             Some(())
