@@ -52,8 +52,13 @@ impl<'a> Lower<'a> {
         Lower { scope, file, src, locals, failed, diags, item: None, refs: Vec::new() }
     }
 
+    /// The references noted since the last call, labelled in order.
     pub fn take_refs(&mut self) -> Vec<NamedRef> {
-        std::mem::take(&mut self.refs)
+        let mut refs = std::mem::take(&mut self.refs);
+        for (i, r) in refs.iter_mut().enumerate() {
+            r.label = format!("{}{} = ", if i == 0 { "（" } else { "，" }, r.name);
+        }
+        refs
     }
 
     fn error(&mut self, code: &'static str, span: Span, message: String, label: String, help: &str) {
@@ -243,7 +248,7 @@ impl<'a> Lower<'a> {
 
     fn note_ref(&mut self, name: &str, access: Access, ty: Ty) {
         if self.item.is_none() && !self.refs.iter().any(|r| r.access == access) {
-            self.refs.push(NamedRef { name: name.to_string(), access, ty });
+            self.refs.push(NamedRef { name: name.to_string(), access, ty, label: String::new() });
         }
     }
 

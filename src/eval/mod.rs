@@ -655,8 +655,7 @@ impl<'e, 'p> DocEval<'e, 'p> {
     fn condition_words(&self, out: &mut String, prefix: &str, cond: &Cond, env: &Env) {
         out.push_str(prefix);
         out.push_str(&cond.text);
-        for (i, r) in cond.refs.iter().enumerate() {
-            out.push_str(if i == 0 { "（" } else { "，" });
+        for r in &cond.refs {
             let (value, defaulted) = match r.access {
                 ir::Access::Slot(s) => (self.case.subject.get(s), self.case.subject.is_defaulted(s)),
                 ir::Access::Local(i) => (
@@ -667,8 +666,7 @@ impl<'e, 'p> DocEval<'e, 'p> {
                     false,
                 ),
             };
-            out.push_str(&r.name);
-            out.push_str(" = ");
+            out.push_str(&r.label);
             write_value(out, self.program, value, r.ty);
             if defaulted {
                 out.push_str("（案例未提供，按默认值）");

@@ -224,6 +224,9 @@ pub struct NamedRef {
     pub name: String,
     pub access: Access,
     pub ty: Ty,
+    /// How it starts in 理由, before its value: `（名称 = ` for a
+    /// condition's first reference, `，名称 = ` for the others.
+    pub label: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
