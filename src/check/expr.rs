@@ -56,7 +56,8 @@ impl<'a> Lower<'a> {
     pub fn take_refs(&mut self) -> Vec<NamedRef> {
         let mut refs = std::mem::take(&mut self.refs);
         for (i, r) in refs.iter_mut().enumerate() {
-            r.label = format!("{}{} = ", if i == 0 { "（" } else { "，" }, r.name);
+            let separator = if i == 0 { "（" } else { "，" };
+            r.label = [separator, &r.name, " = "].concat();
         }
         refs
     }
