@@ -60,6 +60,11 @@ struct Pool {
     /// A case's 编号 and 文件, with their room.
     id: String,
     documents: Vec<u32>,
+    /// For each field table, the positions of the keys of the last object
+    /// read with it, in their order: lines, and a list's members, give
+    /// their keys in the same order, so the next key is most often the one
+    /// found there.
+    orders: Vec<Vec<u32>>,
 }
 
 impl Pool {
@@ -72,9 +77,15 @@ impl Pool {
     }
 }
 
-/// One record's fields by name, each with its position for spotting
-/// duplicate keys.
-type Table<'p> = HashMap<&'p str, (u32, Field), BuildHasherDefault<FieldHasher>>;
+/// One record's fields: by name, each with its position (for spotting
+/// duplicate keys), and by position.
+#[derive(Default)]
+struct Table<'p> {
+    by_name: HashMap<&'p str, (u32, Field), BuildHasherDefault<FieldHasher>>,
+    /// By position: each field's name, where a key can be compared with it
+    /// byte for byte (it has no byte that ends a plain string), and the field.
+    by_position: Vec<(Option<&'p str>, Field)>,
+}
 
 /// A multiply-rotate hash (as in rustc's FxHasher): field names come from
 /// the program, not from an adversary, and SipHash costs more than the
@@ -121,7 +132,9 @@ fn table<'p>(schema: &'p RecordSchema, tables: &mut Vec<Table<'p>>) -> usize {
             FieldKind::Record(inner) => Field::Record(table(inner, tables)),
             FieldKind::List { slot, list } => Field::List { slot: *slot, list: *list },
         };
-        fields.insert(f.name.as_str(), (i as u32, field));
+        fields.by_name.insert(f.name.as_str(), (i as u32, field));
+        let plain = !f.name.bytes().any(ends_string);
+        fields.by_position.push((plain.then_some(f.name.as_str()), field));
     }
     if let Some(t) = tables.get_mut(index) {
         *t = fields;
@@ -310,10 +323,31 @@ impl<'p> Reader<'p> {
     /// `pool` while it has some.
     fn fill(&self, p: &mut Parser, target: &Target, table: usize, rec: &mut Record, pool: &mut Pool) -> Option<()> {
         let fields = self.tables.get(table)?;
+        if pool.orders.len() <= table {
+            pool.orders.resize_with(table + 1, Vec::new);
+        }
+        let mut order = std::mem::take(pool.orders.get_mut(table)?);
+        let mut k = 0;
         // Keys seen, to give up on duplicates as the ordinary reader refuses them.
         let mut seen = 0u128;
-        p.object(|p, key| {
-            let &(position, field) = fields.get(key)?;
+        let filled = p.items(b'{', b'}', |p| {
+            // The key where the last object had its `k`-th, compared as it
+            // is; else read and looked up.
+            let expected = order.get(k).and_then(|&pos| Some((pos, fields.by_position.get(pos as usize)?)));
+            let (key, position, field) = match expected {
+                Some((pos, &(Some(name), field))) if p.key_is(name) => (name, pos, field),
+                _ => {
+                    let key = p.string()?;
+                    let &(position, field) = fields.by_name.get(key)?;
+                    (key, position, field)
+                }
+            };
+            p.eat(b':')?;
+            match order.get_mut(k) {
+                Some(o) => *o = position,
+                None => order.push(position),
+            }
+            k += 1;
             let bit = 1u128.checked_shl(position)?;
             if seen & bit != 0 {
                 return None;
@@ -348,7 +382,11 @@ impl<'p> Reader<'p> {
                 }
             }
             Some(())
-        })
+        });
+        if let Some(kept) = pool.orders.get_mut(table) {
+            *kept = order;
+        }
+        filled
     }
 
     fn scalar(&self, p: &mut Parser, ty: Ty, history_name: bool) -> Option<Value> {
@@ -441,6 +479,21 @@ impl<'a> Parser<'a> {
         }
         self.at = start + len + 1;
         self.src.get(start..start + len)
+    }
+
+    /// Whether the next string is `"name"` (a name with no byte that ends a
+    /// plain string), stepping over it if so: what [`Parser::string`]
+    /// would read, without looking for its end.
+    fn key_is(&mut self, name: &str) -> bool {
+        self.ws();
+        let (at, n) = (self.at, name.len());
+        let same = self.text.get(at) == Some(&b'"')
+            && self.text.get(at + 1..at + 1 + n) == Some(name.as_bytes())
+            && self.text.get(at + 1 + n) == Some(&b'"');
+        if same {
+            self.at = at + n + 2;
+        }
+        same
     }
 
     /// Enters a `{` or `[`; `None` past the depth the ordinary reader allows.
