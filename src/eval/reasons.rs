@@ -23,6 +23,11 @@ impl Reasons {
         self.ends.is_empty()
     }
 
+    /// Every reason, one after another, as one string.
+    pub fn all(&self) -> &str {
+        &self.text
+    }
+
     /// The reasons whose indices are in `range` (those that exist).
     pub fn get(&self, range: Range<usize>) -> impl ExactSizeIterator<Item = &str> + Clone + '_ {
         let range = range.start.min(self.len())..range.end.min(self.len());
@@ -73,6 +78,7 @@ mod tests {
         r.push("");
         r.push("丙");
         assert_eq!(r.get(0..4).collect::<Vec<_>>(), ["符合：甲", "不符合：乙", "", "丙"]);
+        assert_eq!(r.all(), "符合：甲不符合：乙丙");
         assert_eq!(r.get(1..2).collect::<Vec<_>>(), ["不符合：乙"]);
         assert_eq!(r.get(3..9).collect::<Vec<_>>(), ["丙"], "a range past the end stops at the end");
         r.truncate(1);

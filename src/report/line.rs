@@ -124,16 +124,17 @@ impl Lines {
         out.push('"');
         out.push(',');
         key(out, "裁定");
-        list(out, &v.rulings, |out, r| self.ruling(out, r, &v.reasons));
+        let reasons = Written { reasons: &v.reasons, plain: !needs_escape(v.reasons.all().as_bytes()) };
+        list(out, &v.rulings, |out, r| self.ruling(out, r, &reasons));
         if !v.statuses.is_empty() {
             out.push(',');
             key(out, "认定");
-            list(out, &v.statuses, |out, f| self.finding(out, f, Kind::Status, &v.reasons));
+            list(out, &v.statuses, |out, f| self.finding(out, f, Kind::Status, &reasons));
         }
         if !v.notices.is_empty() {
             out.push(',');
             key(out, "提示");
-            list(out, &v.notices, |out, f| self.finding(out, f, Kind::Notice, &v.reasons));
+            list(out, &v.notices, |out, f| self.finding(out, f, Kind::Notice, &reasons));
         }
         out.push(',');
         key(out, "合计");
@@ -143,7 +144,7 @@ impl Lines {
 
     /// A status or notice: where it comes from, what it says, and why. One
     /// the program does not have gets empty names, as in `Verdicts::named`.
-    fn finding(&self, out: &mut String, f: &Finding, kind: Kind, reasons: &Reasons) {
+    fn finding(&self, out: &mut String, f: &Finding, kind: Kind, reasons: &Written) {
         let clause = self.findings.get(f.document as usize).and_then(|d| d.get(f.clause as usize));
         let heads = clause.map(|c| match kind {
             Kind::Status => &c.statuses,
@@ -153,7 +154,7 @@ impl Lines {
             Some(head) => out.push_str(head),
             None => out.push_str(&finding_head("", "", (kind.key(), ""))),
         }
-        list(out, reasons.get(f.reasons.clone()), string);
+        reasons.list(out, f.reasons.clone());
         out.push('}');
     }
 
@@ -161,7 +162,7 @@ impl Lines {
         self.rules.get(rule.document as usize)?.get(rule.clause as usize)?.get(rule.benefit as usize)
     }
 
-    fn ruling(&self, out: &mut String, r: &Verdict, reasons: &Reasons) {
+    fn ruling(&self, out: &mut String, r: &Verdict, reasons: &Written) {
         let d = &r.decision;
         let fixed = self.fixed(d.rule);
         // A rule the program does not have gets empty names, as in
@@ -177,13 +178,35 @@ impl Lines {
             }
         }
         out.push_str(fixed.map_or("\"理由\":", |f| &f.tail));
-        list(out, reasons.get(r.reasons.clone()), string);
+        reasons.list(out, r.reasons.clone());
         if !r.trace.is_empty() {
             out.push(',');
             key(out, "追踪");
             list(out, &r.trace, |out, s| string(out, s));
         }
         out.push('}');
+    }
+}
+
+/// A case's reasons, and whether none of them has a character to escape
+/// (checked once for all of them, as one string).
+struct Written<'v> {
+    reasons: &'v Reasons,
+    plain: bool,
+}
+
+impl Written<'_> {
+    /// The reasons with indices in `range`, as a JSON list.
+    fn list(&self, out: &mut String, range: std::ops::Range<usize>) {
+        list(out, self.reasons.get(range), |out, s| {
+            if self.plain {
+                out.push('"');
+                out.push_str(s);
+                out.push('"');
+            } else {
+                string(out, s);
+            }
+        });
     }
 }
 
