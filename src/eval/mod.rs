@@ -593,6 +593,26 @@ struct DocEval<'e, 'p> {
     audiences: &'e [Result<bool, Fail<'p>>],
 }
 
+/// An amount worked out in words, between `before` and `after`: the
+/// document's `text`, the expression with the case's values, the result
+/// (`金额：1000元/人 × 合格人数 = 1000元/人 × 25人 = 25000元`).
+fn worked_out<'p>(
+    out: &mut String,
+    (before, after): (&str, &str),
+    text: &str,
+    env: &Env<'_, 'p>,
+    expr: &'p ir::Expr,
+    result: Decimal,
+) -> std::fmt::Result {
+    out.push_str(before);
+    out.push_str(text);
+    out.push_str(" = ");
+    env.render_into(out, expr);
+    out.push_str(" = ");
+    write_decimal(out, result);
+    out.write_str(after)
+}
+
 /// What became of checking one condition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Check {
@@ -975,13 +995,8 @@ impl<'e, 'p> DocEval<'e, 'p> {
                     Err(f) => return cannot(f, reasons),
                 };
                 self.note(reasons, |out| {
-                    out.push_str("符合条件；本文件只规定上限：");
-                    out.push_str(text);
-                    out.push_str(" = ");
-                    env.render_into(out, expr);
-                    out.push_str(" = ");
-                    write_decimal(out, ceiling);
-                    out.write_str("元，具体标准由有关部门确定")
+                    let worked = ("符合条件；本文件只规定上限：", "元，具体标准由有关部门确定");
+                    worked_out(out, worked, text, env, expr, ceiling)
                 });
                 self.notes(reasons, b);
                 self.verdict(rule, Outcome::Pending, None, Some(ceiling), reasons, start)
@@ -992,15 +1007,7 @@ impl<'e, 'p> DocEval<'e, 'p> {
                     Err(f) => return cannot(f, reasons),
                 };
                 let mut amount = round_money(raw.max(Decimal::ZERO));
-                self.note(reasons, |out| {
-                    out.push_str("金额：");
-                    out.push_str(text);
-                    out.push_str(" = ");
-                    env.render_into(out, expr);
-                    out.push_str(" = ");
-                    write_decimal(out, amount);
-                    out.write_str("元")
-                });
+                self.note(reasons, |out| worked_out(out, ("金额：", "元"), text, env, expr, amount));
                 if let Some((cap_expr, cap_text)) = cap {
                     let cap_value = match env.number(cap_expr) {
                         Ok(v) => round_money(v),
