@@ -36,9 +36,13 @@ pub struct Reader<'p> {
     list_slots: Vec<(u32, u32)>,
 }
 
-/// Member records and member lists kept for reuse, at most this many of
-/// each kind: enough for the members of a large enterprise, little memory.
+/// Member records kept for reuse per list, at most, and the most room a
+/// kept member list may have: enough for a large enterprise's hired
+/// people, little memory.
 const KEEP: usize = 4096;
+
+/// Emptied member lists kept for reuse, at most.
+const KEEP_LISTS: usize = 8;
 
 /// What one line's case leaves to the next when it is handed back with
 /// [`Reader::recycle`]: its subject record and its lists' member records,
@@ -260,7 +264,7 @@ impl<'p> Reader<'p> {
                 }
             }
             members.clear();
-            if pool.lists.len() < 8 && members.capacity() <= KEEP {
+            if pool.lists.len() < KEEP_LISTS && members.capacity() <= KEEP {
                 pool.lists.push(members);
             }
         }
