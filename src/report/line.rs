@@ -198,15 +198,7 @@ struct Written<'v> {
 impl Written<'_> {
     /// The reasons with indices in `range`, as a JSON list.
     fn list(&self, out: &mut String, range: std::ops::Range<usize>) {
-        list(out, self.reasons.get(range), |out, s| {
-            if self.plain {
-                out.push('"');
-                out.push_str(s);
-                out.push('"');
-            } else {
-                string(out, s);
-            }
-        });
+        list(out, self.reasons.get(range), |out, s| quoted(out, s, !self.plain && needs_escape(s.as_bytes())));
     }
 }
 
@@ -246,27 +238,38 @@ fn decimal(out: &mut String, d: Decimal) {
 /// A JSON string escaped as serde_json escapes it: `"` and `\`, and control
 /// characters (`\n`, `\t`, … or `\u00XX`); everything else as it is.
 fn string(out: &mut String, s: &str) {
+    quoted(out, s, needs_escape(s.as_bytes()));
+}
+
+/// [`string`], told whether `s` has a character to escape.
+fn quoted(out: &mut String, s: &str, escape: bool) {
     out.push('"');
-    if !needs_escape(s.as_bytes()) {
-        out.push_str(s);
+    if escape {
+        escaped(out, s);
     } else {
-        for c in s.chars() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\t' => out.push_str("\\t"),
-                '\u{08}' => out.push_str("\\b"),
-                '\u{0c}' => out.push_str("\\f"),
-                c if (c as u32) < 0x20 => {
-                    let _ = write!(out, "\\u{:04x}", c as u32);
-                }
-                c => out.push(c),
-            }
-        }
+        out.push_str(s);
     }
     out.push('"');
+}
+
+/// `s` with quotes, backslashes and control characters escaped.
+#[cold]
+fn escaped(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{08}' => out.push_str("\\b"),
+            '\u{0c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
 }
 
 /// Whether any byte needs escaping: 64 bytes at a time, then 16 at a
