@@ -29,6 +29,24 @@ impl Date {
         self.year
     }
 
+    /// The date as `YYYY-MM-DD`.
+    pub fn iso(self) -> Iso {
+        let digit = |n: u32| b'0' + (n % 10) as u8;
+        let (y, m, d) = (self.year.unsigned_abs(), u32::from(self.month), u32::from(self.day));
+        Iso([
+            digit(y / 1000),
+            digit(y / 100),
+            digit(y / 10),
+            digit(y),
+            b'-',
+            digit(m / 10),
+            digit(m),
+            b'-',
+            digit(d / 10),
+            digit(d),
+        ])
+    }
+
     /// `YYYY-MM-DD`, the only form case files use.
     pub fn parse_iso(text: &str) -> Option<Date> {
         let bytes = text.as_bytes();
@@ -118,26 +136,6 @@ pub struct Iso([u8; 10]);
 impl Iso {
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0).unwrap_or_default()
-    }
-}
-
-impl Date {
-    /// The date as `YYYY-MM-DD`.
-    pub fn iso(self) -> Iso {
-        let digit = |n: u32| b'0' + (n % 10) as u8;
-        let (y, m, d) = (self.year.unsigned_abs(), u32::from(self.month), u32::from(self.day));
-        Iso([
-            digit(y / 1000),
-            digit(y / 100),
-            digit(y / 10),
-            digit(y),
-            b'-',
-            digit(m / 10),
-            digit(m),
-            b'-',
-            digit(d / 10),
-            digit(d),
-        ])
     }
 }
 

@@ -51,15 +51,7 @@ impl Unit {
     pub fn is_none(self) -> bool {
         self == Unit::NONE
     }
-}
 
-impl fmt::Display for Unit {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.write(f)
-    }
-}
-
-impl Unit {
     /// `元/人/月`, `人·月`, or `` for a pure number, written to `f` (a
     /// `String` takes it without going through the formatter).
     pub fn write(&self, f: &mut impl fmt::Write) -> fmt::Result {
@@ -84,6 +76,12 @@ impl Unit {
             }
         }
         Ok(())
+    }
+}
+
+impl fmt::Display for Unit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f)
     }
 }
 
