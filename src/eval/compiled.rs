@@ -50,9 +50,10 @@ struct Test<'p> {
 #[derive(Debug, PartialEq)]
 enum TestKind {
     IsTrue,
-    /// The constant, and its mantissa and scale for comparing values of
-    /// the same scale as integers.
-    Compare(CmpOp, Decimal, i128, u32),
+    /// The orderings accepted ([`accepts`]), the constant, and its
+    /// mantissa and scale for comparing values of the same scale as
+    /// integers.
+    Compare(u8, Decimal, i128, u32),
     /// The enum values as bits (values 0–63).
     In {
         values: u64,
@@ -145,26 +146,37 @@ impl Test<'_> {
         }
         Some(match &self.kind {
             TestKind::IsTrue => matches!(v, Value::Bool(true)),
-            TestKind::Compare(op, c, mantissa, scale) => {
+            TestKind::Compare(accept, c, mantissa, scale) => {
                 let n = match v {
                     Value::Num(n) => *n,
                     _ => Decimal::ZERO,
                 };
                 let ord = if n.scale() == *scale { n.mantissa().cmp(mantissa) } else { n.cmp(c) };
-                match op {
-                    CmpOp::Ge => ord != Ordering::Less,
-                    CmpOp::Le => ord != Ordering::Greater,
-                    CmpOp::Gt => ord == Ordering::Greater,
-                    CmpOp::Lt => ord == Ordering::Less,
-                    CmpOp::Eq => ord == Ordering::Equal,
-                    CmpOp::Ne => ord != Ordering::Equal,
-                }
+                let bit = match ord {
+                    Ordering::Less => 1,
+                    Ordering::Equal => 2,
+                    Ordering::Greater => 4,
+                };
+                accept & bit != 0
             }
             TestKind::In { values, negated } => {
                 let hit = matches!(v, Value::Enum(i) if *i < 64 && values & (1 << i) != 0);
                 hit != *negated
             }
         })
+    }
+}
+
+/// The orderings `op` accepts, as bits: 1 for less, 2 for equal, 4 for
+/// greater.
+fn accepts(op: CmpOp) -> u8 {
+    match op {
+        CmpOp::Ge => 0b110,
+        CmpOp::Le => 0b011,
+        CmpOp::Gt => 0b100,
+        CmpOp::Lt => 0b001,
+        CmpOp::Eq => 0b010,
+        CmpOp::Ne => 0b101,
     }
 }
 
@@ -223,7 +235,7 @@ fn flatten<'p>(e: &'p Expr, on: On, tests: &mut Vec<Test<'p>>) -> Option<()> {
         }
         K::Compare(op, a, b) => match &b.kind {
             K::Const(Value::Num(c), _) if matches!(a.ty, Ty::Num(_)) => {
-                let kind = TestKind::Compare(*op, *c, c.mantissa(), c.scale());
+                let kind = TestKind::Compare(accepts(*op), *c, c.mantissa(), c.scale());
                 tests.push(Test { slot: field(a, on)?, kind, expr: a });
                 Some(())
             }
@@ -249,7 +261,7 @@ mod tests {
 
     use super::{Conj, Count, On};
     use crate::eval::value::{Env, Fail};
-    use crate::ir::{Expr, ExprKind, FieldKind, Program, Record, Value};
+    use crate::ir::{Expr, ExprKind, FieldKind, ListDecl, Program, Record, Ty, Value};
 
     fn program() -> Program {
         crate::workspace::load(&[PathBuf::from("policies")]).program.unwrap()
@@ -264,16 +276,35 @@ mod tests {
             self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             (self.0 >> 33) as usize
         }
-        fn record(&mut self, slots: usize) -> Record {
+        /// A record in which about one value in `missing_in` is missing.
+        fn record(&mut self, slots: usize, missing_in: usize) -> Record {
             let values = (0..slots)
-                .map(|_| match self.next() % 6 {
-                    0 => Value::Missing,
+                .map(|_| match self.next() % 5 {
+                    _ if self.next() % missing_in == 0 => Value::Missing,
                     1 => Value::Bool(true),
                     2 => Value::Bool(false),
-                    3 => Value::Enum((self.next() % 4) as u32),
+                    0 => Value::Enum((self.next() % 4) as u32),
                     _ => Value::Num(Decimal::from(self.next() % 14)),
                 })
                 .collect();
+            Record { values, defaulted: Vec::new() }
+        }
+
+        /// A member of `list` whose values mostly pass the policies'
+        /// tests: each of its type, true, a number of 11–13.
+        fn lenient(&mut self, list: &ListDecl, missing_in: usize) -> Record {
+            let mut values = vec![Value::Missing; list.slot_count];
+            for f in &list.item.fields {
+                let FieldKind::Scalar { slot, ty, .. } = &f.kind else { continue };
+                let v = match ty {
+                    _ if self.next() % missing_in == 0 => Value::Missing,
+                    Ty::Bool => Value::Bool(self.next() % 200 != 0),
+                    Ty::Num(_) => Value::Num(Decimal::from(11 + self.next() % 3)),
+                    Ty::Enum(_) => Value::Enum((self.next() % 4) as u32),
+                    Ty::Date | Ty::Text => Value::Missing,
+                };
+                values[*slot as usize] = v;
+            }
             Record { values, defaulted: Vec::new() }
         }
     }
@@ -309,6 +340,7 @@ mod tests {
         let program = program();
         let mut records = Records(7);
         let mut compiled = 0;
+        let (mut counted_past_64, mut missing_past_64) = (false, false);
         for l in program.documents.iter().flat_map(|d| &d.clauses).flat_map(|c| &c.lets) {
             let Some(count) = Count::compile(&l.expr) else { continue };
             compiled += 1;
@@ -317,17 +349,30 @@ mod tests {
                 FieldKind::List { slot, list: l } if slot == list => program.vocabulary.lists.get(l as usize),
                 _ => None,
             });
-            let slots = members.unwrap().slot_count;
-            for _ in 0..300 {
-                let n = records.next() % 6;
+            let members = members.unwrap();
+            for round in 0..300 {
+                let list_of = |n: usize, each: &mut dyn FnMut() -> Record| Value::List((0..n).map(|_| each()).collect());
+                let n = 60 + records.next() % 140;
+                let items = match round % 3 {
+                    0 => list_of(records.next() % 6, &mut || records.record(members.slot_count, 6)),
+                    // Past the first block of 64, members mostly counted:
+                    // a missing fact now and then, or none.
+                    1 => list_of(n, &mut || records.lenient(members, 300)),
+                    _ => list_of(n, &mut || records.lenient(members, usize::MAX)),
+                };
                 let mut subject =
                     Record { values: vec![Value::Missing; program.vocabulary.slot_count], ..Default::default() };
-                subject.values[list as usize] = Value::List((0..n).map(|_| records.record(slots)).collect());
+                subject.values[list as usize] = items;
                 let walked = env(&program, &subject).number(&l.expr);
+                match &walked {
+                    Ok(n) => counted_past_64 |= *n > Decimal::from(64),
+                    Err(f) => missing_past_64 |= f.item.is_some_and(|(_, i)| i >= 64),
+                }
                 same(&l.name, walked, count.run(&subject));
             }
         }
         assert!(compiled >= 4, "the 攀枝花 counts compile");
+        assert!(counted_past_64 && missing_past_64, "lists longer than one block are tried");
     }
 
     /// Conditions that read counts and plain fields cannot overflow; one
@@ -383,7 +428,7 @@ mod tests {
             let Some(conj) = Conj::compile(e, On::Subject) else { continue };
             compiled += 1;
             for _ in 0..100 {
-                let subject = records.record(program.vocabulary.slot_count);
+                let subject = records.record(program.vocabulary.slot_count, 6);
                 same("condition", env(&program, &subject).truth(e), conj.eval(&subject, None));
             }
         }
