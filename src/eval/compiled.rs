@@ -351,7 +351,8 @@ mod tests {
             });
             let members = members.unwrap();
             for round in 0..300 {
-                let list_of = |n: usize, each: &mut dyn FnMut() -> Record| Value::List((0..n).map(|_| each()).collect());
+                let list_of =
+                    |n: usize, each: &mut dyn FnMut() -> Record| Value::List((0..n).map(|_| each()).collect());
                 let n = 60 + records.next() % 140;
                 let items = match round % 3 {
                     0 => list_of(records.next() % 6, &mut || records.record(members.slot_count, 6)),
