@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::date::Date;
-use crate::ir::{self, Amount, Benefit, Clause, Cond, Document, Frequency, Program, Record, Text, Value};
+use crate::ir::{self, Amount, Benefit, Clause, Cond, Document, Frequency, Program, Record, Text, Value, Window};
 use compiled::{Conj, Count, On};
 pub use reasons::Reasons;
 use value::write_value;
@@ -373,6 +373,11 @@ struct RulePlan<'p> {
     id: RuleId,
     clause: &'p Clause,
     benefit: &'p Benefit,
+    /// Where the clause's definitions are in the definition tables.
+    lets: Range<usize>,
+    /// The benefit's own period, when it can refuse a case the document's
+    /// period lets through.
+    window: Option<Window>,
     /// Index into [`DocPlan::audiences`].
     audience: Option<usize>,
     conditions: Vec<Option<Conj<'p>>>,
@@ -416,13 +421,18 @@ impl<'p> DocPlan<'p> {
                 audiences.len() - 1
             }))
         };
+        let first_local = first_locals(&doc.clauses);
         let mut rule = |&(c, b): &(u32, u32)| {
             let clause = doc.clauses.get(c as usize)?;
             let benefit = clause.benefits.get(b as usize)?;
+            let first = *first_local.get(c as usize)? as usize;
+            let narrower = benefit.window != Window::default() && benefit.window != doc.window;
             Some(RulePlan {
                 id: RuleId { document, clause: c, benefit: b },
                 clause,
                 benefit,
+                lets: first..first + clause.lets.len(),
+                window: narrower.then_some(benefit.window),
                 audience: benefit.audience.as_ref().and_then(&mut audience),
                 conditions: clause.applies.iter().chain(&benefit.conditions).map(|cond| subject(&cond.expr)).collect(),
                 skippable: {
@@ -435,7 +445,7 @@ impl<'p> DocPlan<'p> {
         let groups = doc.groups.iter().map(|g| g.iter().filter_map(&mut rule).collect()).collect();
         DocPlan {
             document,
-            first_local: first_locals(&doc.clauses),
+            first_local,
             counts: doc.clauses.iter().flat_map(|c| &c.lets).map(|l| Count::compile(&l.expr)).collect(),
             groups,
             audiences,
@@ -544,6 +554,7 @@ impl<'p> Evaluator<'p> {
                 doc,
                 case,
                 history: &history,
+                in_force: doc.window.contains(case.date),
                 words,
                 superseded: &superseded,
                 plan,
@@ -584,6 +595,8 @@ struct DocEval<'e, 'p> {
     doc: &'p Document,
     case: &'e ir::Case,
     history: &'e History<'e>,
+    /// Whether the case's date is in the document's period.
+    in_force: bool,
     /// Whether to write reasons; off, only outcomes and amounts are made.
     words: bool,
     superseded: &'e [(&'p str, &'p str)],
@@ -647,8 +660,19 @@ impl<'e, 'p> DocEval<'e, 'p> {
     fn env(&self, clause: u32) -> Env<'e, 'p> {
         let lets = self.doc.clauses.get(clause as usize).map_or(&[][..], |c| c.lets.as_slice());
         let first = self.plan.first_local.get(clause as usize).map_or(0, |f| *f as usize);
-        let locals = self.locals.get(first..first + lets.len()).unwrap_or_default();
-        let compiled = self.plan.counts.get(first..first + lets.len()).unwrap_or_default();
+        self.env_of(lets, first..first + lets.len())
+    }
+
+    /// [`DocEval::env`] of a rule's clause, whose place is in its plan.
+    fn rule_env(&self, rule: &RulePlan<'p>) -> Env<'e, 'p> {
+        self.env_of(&rule.clause.lets, rule.lets.clone())
+    }
+
+    /// The environment of definitions `lets`, at `at` in the definition
+    /// tables.
+    fn env_of(&self, lets: &'p [ir::Let], at: Range<usize>) -> Env<'e, 'p> {
+        let locals = self.locals.get(at.clone()).unwrap_or_default();
+        let compiled = self.plan.counts.get(at).unwrap_or_default();
         Env {
             program: self.program,
             date: self.case.date,
@@ -788,13 +812,13 @@ impl<'e, 'p> DocEval<'e, 'p> {
     fn eligible(&self, rule: &RulePlan<'p>, env: &Env<'e, 'p>, reasons: &mut Reasons) -> Result<bool, EvalError> {
         let (clause, b) = (rule.clause, rule.benefit);
         let date = self.case.date;
-        if !self.doc.window.contains(date) {
+        if !self.in_force {
             self.note(reasons, |out| {
                 write!(out, "文件有效期为 {}，裁定日期 {date} 不在有效期内", self.doc.window.describe())
             });
             return Ok(false);
         }
-        if !b.window.contains(date) {
+        if rule.window.is_some_and(|w| !w.contains(date)) {
             self.note(reasons, |out| {
                 write!(out, "本项政策执行期限为 {}，裁定日期 {date} 不在期限内", b.window.describe())
             });
@@ -813,22 +837,22 @@ impl<'e, 'p> DocEval<'e, 'p> {
         }
         // With words every condition is weighed for citing, so none is
         // skipped, and the first `KEPT` values are kept for the words
-        // rather than computed again.
+        // rather than computed again (a missing fact is looked for again).
         const KEPT: usize = 16;
-        let mut kept = [Ok(false); KEPT];
+        let mut kept = [None; KEPT];
         for (i, c) in conds().enumerate() {
             let truth = rule.truth(i, c, &self.case.subject, env);
             self.weigh(clause, env, truth, &mut failed, &mut unknown)?;
             if let Some(k) = kept.get_mut(i) {
-                *k = truth;
+                *k = truth.ok();
             }
         }
         // A refusal lists what failed; a missing fact matters only when
         // nothing else already decides.
         for (i, cond) in conds().enumerate() {
             let truth = match kept.get(i) {
-                Some(t) => *t,
-                None => rule.truth(i, cond, &self.case.subject, env),
+                Some(Some(v)) => Ok(*v),
+                _ => rule.truth(i, cond, &self.case.subject, env),
             };
             let cited = match (failed, unknown) {
                 (true, _) => matches!(truth, Ok(false)),
@@ -882,7 +906,7 @@ impl<'e, 'p> DocEval<'e, 'p> {
             // Only the reasons of the last rule tried are kept: the base
             // rule (lowest priority, last) explains a refusal.
             reasons.truncate(start);
-            let env = self.env(rule.id.clause);
+            let env = self.rule_env(rule);
             if self.eligible(rule, &env, reasons)? {
                 return self.decide(rule.id, rule.clause, rule.benefit, &env, reasons, start).map(Some);
             }

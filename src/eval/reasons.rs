@@ -56,6 +56,9 @@ impl Reasons {
 
     /// Keeps only the first `n` reasons.
     pub(super) fn truncate(&mut self, n: usize) {
+        if n >= self.ends.len() {
+            return;
+        }
         self.ends.truncate(n);
         self.text.truncate(self.ends.last().copied().unwrap_or(0));
     }
