@@ -362,6 +362,9 @@ struct DocPlan<'p> {
     counts: Vec<Option<Count<'p>>>,
     /// [`Document::groups`], each rule with what it needs at hand.
     groups: Vec<Vec<RulePlan<'p>>>,
+    /// For each group, the compiled applicant check all its rules share,
+    /// if they do: a case it refuses skips the group at once.
+    group_audiences: Vec<Option<usize>>,
     /// The distinct compiled applicant checks (most rules share one of
     /// two: `类型 为 个人`, `类型 为 单位`), decided once per case.
     audiences: Vec<Conj<'p>>,
@@ -442,12 +445,20 @@ impl<'p> DocPlan<'p> {
                 },
             })
         };
-        let groups = doc.groups.iter().map(|g| g.iter().filter_map(&mut rule).collect()).collect();
+        let groups: Vec<Vec<RulePlan>> = doc.groups.iter().map(|g| g.iter().filter_map(&mut rule).collect()).collect();
+        let group_audiences = groups
+            .iter()
+            .map(|g| {
+                let first = g.first()?.audience?;
+                g.iter().all(|r| r.audience == Some(first)).then_some(first)
+            })
+            .collect();
         DocPlan {
             document,
             first_local,
             counts: doc.clauses.iter().flat_map(|c| &c.lets).map(|l| Count::compile(&l.expr)).collect(),
             groups,
+            group_audiences,
             audiences,
         }
     }
@@ -644,7 +655,10 @@ impl<'e, 'p> DocEval<'e, 'p> {
         reasons: &mut Reasons,
         mut emit: impl FnMut(Decided) -> Result<(), EvalError>,
     ) -> Result<(), EvalError> {
-        for group in &self.plan.groups {
+        for (group, audience) in self.plan.groups.iter().zip(&self.plan.group_audiences) {
+            if audience.is_some_and(|i| matches!(self.audiences.get(i), Some(Ok(false)))) {
+                continue;
+            }
             let replaced = group.first().is_some_and(|r| self.superseded.contains(&(&*self.doc.id, &*r.clause.id)));
             if replaced {
                 continue;
