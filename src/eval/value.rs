@@ -70,7 +70,16 @@ fn date(v: &Value) -> Option<Date> {
 /// Money is kept exact during evaluation and rounded once, at the end, to
 /// the fen (0.01 元), half away from zero.
 pub fn round_money(d: Decimal) -> Decimal {
+    if is_plain_whole(d) {
+        return d;
+    }
     d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero).normalize()
+}
+
+/// A number written without a fraction, which rounding and normalizing
+/// leave as it is, bit for bit: most amounts, counts and months.
+fn is_plain_whole(d: Decimal) -> bool {
+    d.scale() == 0
 }
 
 impl<'e, 'p> Env<'e, 'p> {
@@ -467,7 +476,11 @@ pub fn show_number(n: Decimal, u: Unit) -> String {
 }
 
 fn write_number(out: &mut String, n: Decimal, u: Unit) {
-    let n = if u == Unit::YUAN { round_money(n) } else { n.round_dp(4).normalize() };
+    let n = match u {
+        _ if is_plain_whole(n) => n,
+        Unit::YUAN => round_money(n),
+        _ => n.round_dp(4).normalize(),
+    };
     write_decimal(out, n);
     let _ = u.write(out);
 }
@@ -534,5 +547,28 @@ mod tests {
             super::write_decimal(&mut out, n);
             assert_eq!(out, format!("x{n}"), "{n:?}");
         }
+    }
+
+    /// Numbers without a fraction skip rounding and normalizing: the
+    /// result is the same, bit for bit, and written the same.
+    #[test]
+    fn whole_numbers_round_to_themselves() {
+        use rust_decimal::RoundingStrategy;
+        let values = ["0", "-0", "7", "-7", "1.0", "0.5", "1.005", "-2.675", "12.50", "3.14159", "100.000", "20000"];
+        for s in values {
+            let n: Decimal = s.parse().unwrap();
+            let slow = n.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero).normalize();
+            assert_eq!(super::round_money(n).serialize(), slow.serialize(), "{s}");
+            for unit in [crate::ir::Unit::YUAN, crate::ir::Unit::PERSON] {
+                let rounded = if unit == crate::ir::Unit::YUAN { slow } else { n.round_dp(4).normalize() };
+                assert_eq!(super::show_number(n, unit), format!("{rounded}{}", unit_text(unit)), "{s}");
+            }
+        }
+    }
+
+    fn unit_text(unit: crate::ir::Unit) -> String {
+        let mut out = String::new();
+        unit.write(&mut out).unwrap();
+        out
     }
 }
