@@ -787,7 +787,7 @@ impl<'a> DocLowerer<'a> {
             );
             return None;
         }
-        Some(ir::Cond { expr, text: self.snippet(e.span), refs })
+        Some(ir::Cond::new(expr, self.snippet(e.span), refs))
     }
 
     /// The text of a condition as written, comments dropped and white

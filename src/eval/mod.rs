@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::date::Date;
-use crate::ir::{self, Amount, Benefit, Clause, Cond, Document, Frequency, Program, Record, Text, Value, Window};
+use crate::ir::{self, Amount, Benefit, Clause, Cond, Document, Frequency, Lead, Program, Record, Text, Value, Window};
 use compiled::{Conj, Count, On};
 pub use reasons::Reasons;
 use value::write_value;
@@ -710,10 +710,19 @@ impl<'e, 'p> DocEval<'e, 'p> {
 
     /// A condition in words: `prefix`, the text, and the values it reads
     /// (`合格人数 = 25人`), a value the case did not give marked as a default.
-    fn condition_words(&self, out: &mut String, prefix: &str, cond: &Cond, env: &Env) {
-        out.push_str(prefix);
-        out.push_str(&cond.text);
-        for r in &cond.refs {
+    fn condition_words(&self, out: &mut String, lead: Lead, cond: &Cond, env: &Env) {
+        let labelled = match cond.lead(lead) {
+            Some(start) => {
+                out.push_str(start);
+                1
+            }
+            None => {
+                out.push_str(lead.prefix());
+                out.push_str(&cond.text);
+                0
+            }
+        };
+        for (i, r) in cond.refs.iter().enumerate() {
             let (value, defaulted) = match r.access {
                 ir::Access::Slot(s) => (self.case.subject.get(s), self.case.subject.is_defaulted(s)),
                 ir::Access::Local(i) => (
@@ -724,7 +733,9 @@ impl<'e, 'p> DocEval<'e, 'p> {
                     false,
                 ),
             };
-            out.push_str(&r.label);
+            if i >= labelled {
+                out.push_str(&r.label);
+            }
             write_value(out, self.program, value, r.ty);
             if defaulted {
                 out.push_str("（案例未提供，按默认值）");
@@ -759,9 +770,9 @@ impl<'e, 'p> DocEval<'e, 'p> {
         expect: bool,
         out: &mut String,
     ) -> Result<Check, EvalError> {
-        let (check, prefix) = match truth {
-            Ok(v) if v == expect => (Check::Pass, if expect { "符合：" } else { "不属于除外情形：" }),
-            Ok(_) => (Check::Fail, if expect { "不符合：" } else { "属于除外情形：" }),
+        let (check, lead) = match truth {
+            Ok(v) if v == expect => (Check::Pass, if expect { Lead::Holds } else { Lead::NotExcluded }),
+            Ok(_) => (Check::Fail, if expect { Lead::Fails } else { Lead::Excluded }),
             Err(f) => {
                 if let Some(e) = self.overflow(clause, env, &f) {
                     return Err(e);
@@ -773,7 +784,7 @@ impl<'e, 'p> DocEval<'e, 'p> {
             }
         };
         if self.words {
-            self.condition_words(out, prefix, cond, env);
+            self.condition_words(out, lead, cond, env);
         }
         Ok(check)
     }
@@ -790,9 +801,9 @@ impl<'e, 'p> DocEval<'e, 'p> {
             return Ok(());
         }
         let env = self.env(ci as u32);
-        let finding = |index: usize, reasons: &mut Reasons, cond: &Cond, prefix: &str| {
+        let finding = |index: usize, reasons: &mut Reasons, cond: &Cond, lead: Lead| {
             let start = reasons.len();
-            reasons.write(|out| self.condition_words(out, prefix, cond, &env));
+            reasons.write(|out| self.condition_words(out, lead, cond, &env));
             Finding {
                 document: self.plan.document,
                 clause: ci as u32,
@@ -804,7 +815,7 @@ impl<'e, 'p> DocEval<'e, 'p> {
         // a constraint the facts show broken.
         for (i, s) in clause.statuses.iter().enumerate() {
             match env.truth(&s.cond.expr) {
-                Ok(true) => statuses.push(finding(i, reasons, &s.cond, "符合：")),
+                Ok(true) => statuses.push(finding(i, reasons, &s.cond, Lead::Holds)),
                 Ok(false) => {}
                 Err(f) => {
                     if let Some(e) = self.overflow(clause, &env, &f) {
@@ -815,7 +826,7 @@ impl<'e, 'p> DocEval<'e, 'p> {
         }
         for (i, c) in clause.constraints.iter().enumerate() {
             if matches!(env.truth(&c.cond.expr), Ok(false)) {
-                notices.push(finding(i, reasons, &c.cond, "不符合："));
+                notices.push(finding(i, reasons, &c.cond, Lead::Fails));
             }
         }
         Ok(())

@@ -216,6 +216,51 @@ pub struct Cond {
     pub text: String,
     /// The named values it reads, shown beside it in 理由.
     pub refs: Vec<NamedRef>,
+    /// How its words start in 理由 when it holds and when it fails
+    /// (`符合：` or `不符合：`, the text, the first reference's label), each
+    /// written in one piece.
+    pub leads: [String; 2],
+}
+
+impl Cond {
+    pub fn new(expr: Expr, text: String, refs: Vec<NamedRef>) -> Cond {
+        let lead = |prefix: &str| [prefix, &text, refs.first().map_or("", |r| &r.label)].concat();
+        let leads = [lead(Lead::Holds.prefix()), lead(Lead::Fails.prefix())];
+        Cond { expr, text, refs, leads }
+    }
+
+    /// The start of its words cited as `lead`, if written in one piece:
+    /// followed by the values of its references but the first.
+    pub fn lead(&self, lead: Lead) -> Option<&str> {
+        let i = match lead {
+            Lead::Holds => 0,
+            Lead::Fails => 1,
+            Lead::NotExcluded | Lead::Excluded => return None,
+        };
+        self.leads.get(i).map(String::as_str)
+    }
+}
+
+/// How a condition is cited in 理由.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lead {
+    Holds,
+    Fails,
+    /// An exclusion that does not apply.
+    NotExcluded,
+    /// An exclusion that applies.
+    Excluded,
+}
+
+impl Lead {
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Lead::Holds => "符合：",
+            Lead::Fails => "不符合：",
+            Lead::NotExcluded => "不属于除外情形：",
+            Lead::Excluded => "属于除外情形：",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -2,7 +2,8 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 /// A program's meaning as JSON: display texts, which follow the source's
-/// spacing, are left out (`text` fields, the text of constants and caps).
+/// spacing, are left out (`text` and `leads` fields, the text of constants
+/// and caps).
 pub fn meaning(program: &policyc::ir::Program) -> serde_json::Value {
     let mut v = serde_json::to_value(program).unwrap();
     strip_texts(&mut v);
@@ -12,7 +13,10 @@ pub fn meaning(program: &policyc::ir::Program) -> serde_json::Value {
 fn strip_texts(v: &mut serde_json::Value) {
     match v {
         serde_json::Value::Object(map) => {
-            map.remove("text");
+            // A condition's leads are its text with a prefix and a label.
+            for key in ["text", "leads"] {
+                map.remove(key);
+            }
             for key in ["Const", "cap"] {
                 if let Some(serde_json::Value::Array(a)) = map.get_mut(key) {
                     a.truncate(1);
