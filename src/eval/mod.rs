@@ -797,7 +797,8 @@ impl<'e, 'p> DocEval<'e, 'p> {
         statuses: &mut Vec<Finding>,
         notices: &mut Vec<Finding>,
     ) -> Result<(), EvalError> {
-        if !clause.window.contains(self.case.date) || !self.doc.window.contains(self.case.date) {
+        let nothing = clause.statuses.is_empty() && clause.constraints.is_empty();
+        if nothing || !clause.window.contains(self.case.date) || !self.in_force {
             return Ok(());
         }
         let env = self.env(ci as u32);
