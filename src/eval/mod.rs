@@ -736,9 +736,15 @@ impl<'e, 'p> DocEval<'e, 'p> {
             if i >= labelled {
                 out.push_str(&r.label);
             }
-            write_value(out, self.program, value, r.ty);
-            if defaulted {
-                out.push_str("（案例未提供，按默认值）");
+            match (value, defaulted) {
+                // The most common pair, written in one piece.
+                (Value::Bool(false), true) => out.push_str("否（案例未提供，按默认值）"),
+                _ => {
+                    write_value(out, self.program, value, r.ty);
+                    if defaulted {
+                        out.push_str("（案例未提供，按默认值）");
+                    }
+                }
             }
         }
         if !cond.refs.is_empty() {
