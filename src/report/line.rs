@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
 
-use crate::eval::{write_decimal, Finding, Reasons, RuleId, Verdict, Verdicts};
+use crate::eval::{write_decimal, Finding, Outcome, Reasons, RuleId, Verdict, Verdicts};
 use crate::ir::{Benefit, Clause, Document, Program};
 
 /// The fixed text of every rule, status and constraint of a program.
@@ -61,7 +61,12 @@ struct Fixed {
     /// `"资金来源":"…","支付方":"…","牵头单位":"…","理由":`, the keys of the
     /// rule's missing fields left out.
     tail: String,
+    /// For each outcome ([`OUTCOMES`]), the whole text before the reasons
+    /// of a ruling without amounts: `head`, the outcome, `tail`.
+    whole: [String; 3],
 }
+
+const OUTCOMES: [Outcome; 3] = [Outcome::Granted, Outcome::Refused, Outcome::Pending];
 
 impl Fixed {
     fn new(d: &Document, c: &Clause, b: &Benefit) -> Fixed {
@@ -79,7 +84,19 @@ impl Fixed {
             }
         }
         tail.push_str("\"理由\":");
-        Fixed { head, tail }
+        let whole = OUTCOMES.map(|o| [head.as_str(), o.label(), "\",", tail.as_str()].concat());
+        Fixed { head, tail, whole }
+    }
+
+    /// The text before the reasons of a ruling with `outcome` and no
+    /// amounts.
+    fn whole(&self, outcome: Outcome) -> &str {
+        let [granted, refused, pending] = &self.whole;
+        match outcome {
+            Outcome::Granted => granted,
+            Outcome::Refused => refused,
+            Outcome::Pending => pending,
+        }
     }
 }
 
@@ -165,19 +182,24 @@ impl Lines {
     fn ruling(&self, out: &mut String, r: &Verdict, reasons: &Written) {
         let d = &r.decision;
         let fixed = self.fixed(d.rule);
-        // A rule the program does not have gets empty names, as in
-        // `Verdicts::named`.
-        out.push_str(fixed.map_or("{\"文件\":\"\",\"条款\":\"\",\"项目\":\"\",\"结果\":\"", |f| &f.head));
-        out.push_str(d.outcome.label());
-        out.push_str("\",");
-        for (name, value) in [("金额", d.amount), ("金额上限", d.ceiling)] {
-            if let Some(v) = value {
-                key(out, name);
-                decimal(out, v);
-                out.push(',');
+        match fixed {
+            Some(f) if d.amount.is_none() && d.ceiling.is_none() => out.push_str(f.whole(d.outcome)),
+            _ => {
+                // A rule the program does not have gets empty names, as in
+                // `Verdicts::named`.
+                out.push_str(fixed.map_or("{\"文件\":\"\",\"条款\":\"\",\"项目\":\"\",\"结果\":\"", |f| &f.head));
+                out.push_str(d.outcome.label());
+                out.push_str("\",");
+                for (name, value) in [("金额", d.amount), ("金额上限", d.ceiling)] {
+                    if let Some(v) = value {
+                        key(out, name);
+                        decimal(out, v);
+                        out.push(',');
+                    }
+                }
+                out.push_str(fixed.map_or("\"理由\":", |f| &f.tail));
             }
         }
-        out.push_str(fixed.map_or("\"理由\":", |f| &f.tail));
         reasons.list(out, r.reasons.clone());
         if !r.trace.is_empty() {
             out.push(',');
@@ -196,9 +218,26 @@ struct Written<'v> {
 }
 
 impl Written<'_> {
-    /// The reasons with indices in `range`, as a JSON list.
+    /// The reasons with indices in `range`, as a JSON list. Plain reasons
+    /// are written with their quotes and commas in one piece between them
+    /// (`","`).
     fn list(&self, out: &mut String, range: std::ops::Range<usize>) {
-        list(out, self.reasons.get(range), |out, s| quoted(out, s, !self.plain && needs_escape(s.as_bytes())));
+        if !self.plain {
+            list(out, self.reasons.get(range), |out, s| quoted(out, s, needs_escape(s.as_bytes())));
+            return;
+        }
+        let mut reasons = self.reasons.get(range);
+        let Some(first) = reasons.next() else {
+            out.push_str("[]");
+            return;
+        };
+        out.push_str("[\"");
+        out.push_str(first);
+        for s in reasons {
+            out.push_str("\",\"");
+            out.push_str(s);
+        }
+        out.push_str("\"]");
     }
 }
 
