@@ -365,6 +365,8 @@ struct DocPlan<'p> {
     /// For each group, the compiled applicant check all its rules share,
     /// if they do: a case it refuses skips the group at once.
     group_audiences: Vec<Option<usize>>,
+    /// The parent clauses this document's clauses adopt (document, clause).
+    adopts: Vec<(&'p str, &'p str)>,
     /// The distinct compiled applicant checks (most rules share one of
     /// two: `类型 为 个人`, `类型 为 单位`), decided once per case.
     audiences: Vec<Conj<'p>>,
@@ -459,6 +461,7 @@ impl<'p> DocPlan<'p> {
             counts: doc.clauses.iter().flat_map(|c| &c.lets).map(|l| Count::compile(&l.expr)).collect(),
             groups,
             group_audiences,
+            adopts: doc.clauses.iter().filter_map(|c| c.adopts.as_ref()).map(|(d, c)| (&**d, &**c)).collect(),
             audiences,
         }
     }
@@ -545,10 +548,9 @@ impl<'p> Evaluator<'p> {
         let superseded: Vec<(&str, &str)> = case
             .documents
             .iter()
-            .filter_map(|&i| program.documents.get(i as usize))
-            .filter(|d| d.window.contains(case.date))
-            .flat_map(|d| d.clauses.iter().filter_map(|c| c.adopts.as_ref()))
-            .map(|(d, c)| (&**d, &**c))
+            .filter_map(|&i| Some((program.documents.get(i as usize)?, self.plans.get(i as usize)?)))
+            .filter(|(d, plan)| !plan.adopts.is_empty() && d.window.contains(case.date))
+            .flat_map(|(_, plan)| plan.adopts.iter().copied())
             .collect();
         for &index in &case.documents {
             let (Some(doc), Some(plan)) = (program.documents.get(index as usize), self.plans.get(index as usize))
