@@ -102,23 +102,13 @@ def openfisca_system():
     Enterprise = build_entity(key="enterprise", plural="enterprises", label="企业",
                               roles=[{"key": "member", "plural": "members", "label": "吸纳人员"}])
 
-    class poor(Variable):
-        value_type = bool
-        entity = Person
-        definition_period = year
-        label = "脱贫人口"
+    def person_input(name, value_type, label):
+        attrs = {"value_type": value_type, "entity": Person, "definition_period": year, "label": label}
+        return type(name, (Variable,), attrs)
 
-    class contract_months(Variable):
-        value_type = int
-        entity = Person
-        definition_period = year
-        label = "劳动合同月数"
-
-    class insured(Variable):
-        value_type = bool
-        entity = Person
-        definition_period = year
-        label = "参加社会保险"
+    poor = person_input("poor", bool, "脱贫人口")
+    contract_months = person_input("contract_months", int, "劳动合同月数")
+    insured = person_input("insured", bool, "参加社会保险")
 
     class qualified(Variable):
         value_type = int
@@ -152,53 +142,53 @@ def openfisca_system():
     return system
 
 
+def openfisca_amounts(system, owners, inputs):
+    """Builds a simulation of N enterprises whose persons belong to
+    `owners` (one enterprise index per person), sets `inputs` (variable →
+    array) and computes both amounts."""
+    import numpy as np
+    from openfisca_core.simulation_builder import SimulationBuilder
+
+    builder = SimulationBuilder()
+    builder.create_entities(system)
+    builder.declare_person_entity("person", np.arange(len(owners)))
+    enterprises = builder.declare_entity("enterprise", np.arange(N))
+    builder.join_with_persons(enterprises, np.asarray(owners), np.full(len(owners), "member"))
+    sim = builder.build(system)
+    for name, values in inputs.items():
+        sim.set_input(name, "2023", values)
+    s = sim.calculate("subsidy", "2023")
+    b = sim.calculate("bonus", "2023")
+    return list(zip((int(x) for x in s), (int(x) for x in b)))
+
+
 def run_openfisca_members():
     """Enterprises as a group entity of persons; the lists are turned into
     per-person arrays inside the timing."""
     import numpy as np
-    from openfisca_core.simulation_builder import SimulationBuilder
 
     system = openfisca_system()
     t = time.perf_counter()
-    owner, poor, months, insured = [], [], [], []
+    owners, poor, months, insured = [], [], [], []
     for i, hired in enumerate(members):
         for m in hired:
-            owner.append(i)
+            owners.append(i)
             poor.append(m["脱贫人口"])
             months.append(m["劳动合同月数"])
             insured.append(m["参加社会保险"])
-    builder = SimulationBuilder()
-    builder.create_entities(system)
-    builder.declare_person_entity("person", np.arange(len(owner)))
-    enterprises = builder.declare_entity("enterprise", np.arange(N))
-    builder.join_with_persons(enterprises, np.array(owner), np.full(len(owner), "member"))
-    sim = builder.build(system)
-    sim.set_input("poor", "2023", np.array(poor))
-    sim.set_input("contract_months", "2023", np.array(months))
-    sim.set_input("insured", "2023", np.array(insured))
-    s = sim.calculate("subsidy", "2023")
-    b = sim.calculate("bonus", "2023")
-    elapsed = time.perf_counter() - t
-    return elapsed, list(zip((int(x) for x in s), (int(x) for x in b)))
+    inputs = {"poor": np.array(poor), "contract_months": np.array(months), "insured": np.array(insured)}
+    results = openfisca_amounts(system, owners, inputs)
+    return time.perf_counter() - t, results
 
 
 def run_openfisca_counts():
+    """The qualified count of each enterprise given; one person each."""
     import numpy as np
-    from openfisca_core.simulation_builder import SimulationBuilder
 
     system = openfisca_system()
     t = time.perf_counter()
-    builder = SimulationBuilder()
-    builder.create_entities(system)
-    builder.declare_person_entity("person", np.arange(N))
-    enterprises = builder.declare_entity("enterprise", np.arange(N))
-    builder.join_with_persons(enterprises, np.arange(N), np.full(N, "member"))
-    sim = builder.build(system)
-    sim.set_input("qualified", "2023", np.array(counts, dtype=np.int32))
-    s = sim.calculate("subsidy", "2023")
-    b = sim.calculate("bonus", "2023")
-    elapsed = time.perf_counter() - t
-    return elapsed, list(zip((int(x) for x in s), (int(x) for x in b)))
+    results = openfisca_amounts(system, np.arange(N), {"qualified": np.array(counts, dtype=np.int32)})
+    return time.perf_counter() - t, results
 
 
 def main():
