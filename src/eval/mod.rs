@@ -710,8 +710,9 @@ impl<'e, 'p> DocEval<'e, 'p> {
         })
     }
 
-    /// A condition in words: `prefix`, the text, and the values it reads
-    /// (`合格人数 = 25人`), a value the case did not give marked as a default.
+    /// A condition in words: how it is cited (`lead`: 符合：, 不符合：, …),
+    /// the text, and the values it reads (`合格人数 = 25人`), a value the
+    /// case did not give marked as a default.
     fn condition_words(&self, out: &mut String, lead: Lead, cond: &Cond, env: &Env) {
         let labelled = match cond.lead(lead) {
             Some(start) => {

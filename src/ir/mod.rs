@@ -232,12 +232,12 @@ impl Cond {
     /// The start of its words cited as `lead`, if written in one piece:
     /// followed by the values of its references but the first.
     pub fn lead(&self, lead: Lead) -> Option<&str> {
-        let i = match lead {
-            Lead::Holds => 0,
-            Lead::Fails => 1,
-            Lead::NotExcluded | Lead::Excluded => return None,
-        };
-        self.leads.get(i).map(String::as_str)
+        let [holds, fails] = &self.leads;
+        match lead {
+            Lead::Holds => Some(holds),
+            Lead::Fails => Some(fails),
+            Lead::NotExcluded | Lead::Excluded => None,
+        }
     }
 }
 
