@@ -223,7 +223,7 @@ impl Written<'_> {
     /// (`","`).
     fn list(&self, out: &mut String, range: std::ops::Range<usize>) {
         if !self.plain {
-            list(out, self.reasons.get(range), |out, s| quoted(out, s, needs_escape(s.as_bytes())));
+            list(out, self.reasons.get(range), string);
             return;
         }
         let mut reasons = self.reasons.get(range);
