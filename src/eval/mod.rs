@@ -4,6 +4,7 @@
 //! in; every evaluation terminates in time linear in the size of the case.
 
 mod compiled;
+mod plain;
 mod reasons;
 mod value;
 
@@ -225,6 +226,8 @@ pub struct Evaluator<'p> {
     audiences: Vec<Result<bool, Fail<'p>>>,
     /// Where [`Evaluator::decide`] would write reasons; stays empty.
     no_reasons: Reasons,
+    /// Which cases' reasons can be vouched for as needing no JSON escapes.
+    plain: plain::Plain,
 }
 
 /// A rule group's outcome, and the indices of its reasons when they are
@@ -472,7 +475,14 @@ impl<'p> Evaluator<'p> {
         let most = program.documents.iter().map(|d| d.clauses.iter().map(|c| c.lets.len()).sum::<usize>()).max();
         let locals = std::iter::repeat_with(Local::new).take(most.unwrap_or(0)).collect();
         let plans = program.documents.iter().enumerate().map(|(i, d)| DocPlan::new(i as u32, d)).collect();
-        Evaluator { program, plans, locals, audiences: Vec::new(), no_reasons: Reasons::default() }
+        Evaluator {
+            program,
+            plans,
+            locals,
+            audiences: Vec::new(),
+            no_reasons: Reasons::default(),
+            plain: plain::Plain::new(program),
+        }
     }
 
     /// Outcomes and amounts only, appended to `out`; returns the total
@@ -531,7 +541,11 @@ impl<'p> Evaluator<'p> {
                 rulings.push(Verdict { decision: d.decision, reasons: d.reasons, trace });
                 Ok(())
             })
-        })
+        })?;
+        if self.plain.case(&case.subject) {
+            out.reasons.vouch_plain();
+        }
+        Ok(())
     }
 
     /// Runs `each` over the documents the case names, in its order.

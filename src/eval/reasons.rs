@@ -6,11 +6,21 @@ use std::ops::Range;
 /// has grown to the size of a case's words, writing a reason allocates
 /// nothing. A ruling holds the range of indices of its reasons
 /// ([`super::Verdict::reasons`]).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Reasons {
     text: String,
     /// Where each reason ends in `text`.
     ends: Vec<usize>,
+    /// The evaluator has vouched that no reason holds a character a JSON
+    /// string escapes ([`Reasons::known_plain`]).
+    plain: bool,
+}
+
+/// Equal when they hold the same reasons, vouched for or not.
+impl PartialEq for Reasons {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text && self.ends == other.ends
+    }
 }
 
 impl Reasons {
@@ -41,14 +51,28 @@ impl Reasons {
         })
     }
 
-    /// Adds a reason.
+    /// Whether the evaluator has vouched that no reason holds a quote, a
+    /// backslash or a control character, so a writer of JSON need not look
+    /// for one. `false` says nothing: look.
+    pub fn known_plain(&self) -> bool {
+        self.plain
+    }
+
+    /// Vouches for the reasons written so far (see [`Reasons::known_plain`]).
+    pub(super) fn vouch_plain(&mut self) {
+        self.plain = true;
+    }
+
+    /// Adds a reason; the words are not vouched for.
     pub fn push(&mut self, words: &str) {
+        self.plain = false;
         self.text.push_str(words);
         self.ends.push(self.text.len());
     }
 
     /// Adds the reason `write` writes.
     pub(super) fn write<T>(&mut self, write: impl FnOnce(&mut String) -> T) -> T {
+        self.plain = false;
         let result = write(&mut self.text);
         self.ends.push(self.text.len());
         result
@@ -64,6 +88,7 @@ impl Reasons {
     }
 
     pub(super) fn clear(&mut self) {
+        self.plain = false;
         self.text.clear();
         self.ends.clear();
     }

@@ -141,7 +141,10 @@ impl Lines {
         out.push('"');
         out.push(',');
         key(out, "裁定");
-        let reasons = Written { reasons: &v.reasons, plain: !needs_escape(v.reasons.all().as_bytes()) };
+        let reasons = Written {
+            reasons: &v.reasons,
+            plain: v.reasons.known_plain() || !needs_escape(v.reasons.all().as_bytes()),
+        };
         list(out, &v.rulings, |out, r| self.ruling(out, r, &reasons));
         if !v.statuses.is_empty() {
             out.push(',');
@@ -398,6 +401,57 @@ mod tests {
         doc.clauses[rule.clause as usize].benefits[rule.benefit as usize].funding = Some(Text::from("\"资金\""));
         assert!(line(&program, &v).contains(r#""文件":"a\"b\\c\nd"#));
         assert_eq!(line(&program, &v), json(&program, &v));
+    }
+
+    /// The evaluator vouches for the reasons of every shipped case, rightly;
+    /// not when a text of the case or a word of the program has a character
+    /// to escape, and the line is then written escaped.
+    #[test]
+    fn reasons_are_vouched_for_only_when_nothing_needs_escaping() {
+        let program = crate::workspace::load(&[PathBuf::from("policies")]).program.unwrap();
+        let files = crate::testing::case_files(&[PathBuf::from("tests/cases")]).unwrap();
+        let mut sources = SourceMap::default();
+        let mut evaluator = Evaluator::new(&program);
+        for f in &files {
+            let (c, _) = crate::case::load_file(&program, &mut sources, f).unwrap();
+            let v = evaluator.verdicts(&c, Options::default()).unwrap();
+            assert!(v.reasons.known_plain(), "{}", f.display());
+            assert!(!super::needs_escape(v.reasons.all().as_bytes()), "{}", f.display());
+        }
+
+        // A text of the case with a quote in it: a condition reading the
+        // field would quote it, so nothing is vouched for.
+        let file = files.iter().find(|f| f.ends_with("皖-15-创业补贴已享受.yaml")).unwrap();
+        let (mut c, _) = crate::case::load_file(&program, &mut sources, file).unwrap();
+        let claimed = c.subject.values.iter_mut().find_map(|v| match v {
+            crate::ir::Value::List(records) => records.first_mut(),
+            _ => None,
+        });
+        let project = claimed.unwrap().values.iter_mut().find_map(|v| match v {
+            crate::ir::Value::Text(t) => Some(t),
+            _ => None,
+        });
+        project.unwrap().push_str("\"\\");
+        let v = evaluator.verdicts(&c, Options::default()).unwrap();
+        assert!(!v.reasons.known_plain());
+        assert_eq!(line(&program, &v), json(&program, &v));
+
+        // A condition's words with a quote in them.
+        let mut quoted = program.clone();
+        for cond in quoted
+            .documents
+            .iter_mut()
+            .flat_map(|d| &mut d.clauses)
+            .flat_map(|c| &mut c.benefits)
+            .flat_map(|b| &mut b.conditions)
+        {
+            *cond = crate::ir::Cond::new(cond.expr.clone(), format!("{}\"", cond.text), cond.refs.clone());
+        }
+        let (c, _) = crate::case::load_file(&program, &mut sources, &files[0]).unwrap();
+        let v = Evaluator::new(&quoted).verdicts(&c, Options::default()).unwrap();
+        assert!(!v.reasons.known_plain());
+        assert!(v.reasons.all().contains('"'));
+        assert_eq!(line(&quoted, &v), json(&quoted, &v));
     }
 
     /// A byte to escape is found wherever it sits: in a block of 64 or of
