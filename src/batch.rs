@@ -210,74 +210,93 @@ fn read_line(
         .map_err(|diags| diags.into_iter().map(|d| format!("[{}] {}", d.code, d.message)).collect())
 }
 
-/// Evaluates a share of a chunk: with a writer, every ruling with its
-/// reasons, one JSON line per case appended to `out`; without, outcomes
-/// and amounts only.
-fn work(
-    program: &Program,
-    chunk: &Chunk,
-    lines: &[Line],
-    options: eval::Options,
-    writer: Option<&report::Lines>,
-    out: &mut String,
-) -> Summary {
-    let mut evaluator = Evaluator::new(program);
-    let reader = case::Reader::new(program);
-    let mut totals = Totals::new(program);
-    let mut decisions: Vec<Decision> = Vec::new();
-    // Reused from case to case: its lists and reasons stop growing.
-    let mut verdicts: Option<Verdicts> = None;
-    let mut spare = case::Spare::default();
-    for line in lines {
-        // Checked with vector instructions: lines of Chinese keys are mostly
-        // multi-byte characters, which the standard check takes byte by byte.
-        let text = simdutf8::basic::from_utf8(chunk.bytes.get(line.start..line.end).unwrap_or_default())
-            .map_err(|_| vec!["不是 UTF-8 编码".to_string()]);
-        if text.as_ref().is_ok_and(|t| t.trim().is_empty()) {
-            continue;
-        }
-        let read = text.and_then(|text| read_line(program, &reader, &mut spare, text));
-        let result = read.and_then(|(case, fast)| {
-            let total = if let Some(writer) = writer {
-                let verdicts = verdicts.get_or_insert_with(|| Verdicts::empty(case.date));
-                evaluator.verdicts_into(&case, options, verdicts).map_err(|e| vec![e.to_string()])?;
-                for r in &verdicts.rulings {
-                    let d = &r.decision;
-                    totals.add(d.rule, d.outcome, d.amount, d.ceiling);
-                }
-                writer.write(out, verdicts);
-                out.push('\n');
-                verdicts.total
-            } else {
-                decisions.clear();
-                let total = evaluator.decide(&case, &mut decisions).map_err(|e| vec![e.to_string()])?;
-                for d in &decisions {
-                    totals.add(d.rule, d.outcome, d.amount, d.ceiling);
-                }
-                total
-            };
-            // Only what the fast reader made goes back to it: it knows
-            // which slots of that record the line wrote.
-            if fast {
-                reader.recycle(case, &mut spare);
-            }
-            Ok(total)
-        });
-        match result {
-            Ok(total) => {
-                totals.cases += 1;
-                totals.total = totals.total.saturating_add(total);
-            }
-            Err(messages) => {
-                let err = LineError { line: line.number, messages };
-                if writer.is_some() {
-                    error_line(out, &err);
-                }
-                totals.errors.push(err);
-            }
+/// What a worker keeps from chunk to chunk: the program compiled for
+/// evaluating and for reading lines, and what both reuse from case to case.
+struct Worker<'p> {
+    evaluator: Evaluator<'p>,
+    reader: case::Reader<'p>,
+    decisions: Vec<Decision>,
+    // Its lists and reasons stop growing.
+    verdicts: Option<Verdicts>,
+    spare: case::Spare,
+}
+
+impl<'p> Worker<'p> {
+    fn new(program: &'p Program) -> Self {
+        Worker {
+            evaluator: Evaluator::new(program),
+            reader: case::Reader::new(program),
+            decisions: Vec::new(),
+            verdicts: None,
+            spare: case::Spare::default(),
         }
     }
-    totals.summary()
+
+    /// Evaluates a share of a chunk: with a writer, every ruling with its
+    /// reasons, one JSON line per case appended to `out`; without, outcomes
+    /// and amounts only.
+    fn work(
+        &mut self,
+        program: &'p Program,
+        chunk: &Chunk,
+        lines: &[Line],
+        options: eval::Options,
+        writer: Option<&report::Lines>,
+        out: &mut String,
+    ) -> Summary {
+        let Worker { evaluator, reader, decisions, verdicts, spare } = self;
+        let mut totals = Totals::new(program);
+        for line in lines {
+            // Checked with vector instructions: lines of Chinese keys are mostly
+            // multi-byte characters, which the standard check takes byte by byte.
+            let text = simdutf8::basic::from_utf8(chunk.bytes.get(line.start..line.end).unwrap_or_default())
+                .map_err(|_| vec!["不是 UTF-8 编码".to_string()]);
+            if text.as_ref().is_ok_and(|t| t.trim().is_empty()) {
+                continue;
+            }
+            let read = text.and_then(|text| read_line(program, reader, spare, text));
+            let result = read.and_then(|(case, fast)| {
+                let total = if let Some(writer) = writer {
+                    let verdicts = verdicts.get_or_insert_with(|| Verdicts::empty(case.date));
+                    evaluator.verdicts_into(&case, options, verdicts).map_err(|e| vec![e.to_string()])?;
+                    for r in &verdicts.rulings {
+                        let d = &r.decision;
+                        totals.add(d.rule, d.outcome, d.amount, d.ceiling);
+                    }
+                    writer.write(out, verdicts);
+                    out.push('\n');
+                    verdicts.total
+                } else {
+                    decisions.clear();
+                    let total = evaluator.decide(&case, decisions).map_err(|e| vec![e.to_string()])?;
+                    for d in decisions.iter() {
+                        totals.add(d.rule, d.outcome, d.amount, d.ceiling);
+                    }
+                    total
+                };
+                // Only what the fast reader made goes back to it: it knows
+                // which slots of that record the line wrote.
+                if fast {
+                    reader.recycle(case, spare);
+                }
+                Ok(total)
+            });
+            match result {
+                Ok(total) => {
+                    totals.cases += 1;
+                    totals.total = totals.total.saturating_add(total);
+                }
+                Err(messages) => {
+                    let err = LineError { line: line.number, messages };
+                    if writer.is_some() {
+                        error_line(out, &err);
+                    }
+                    totals.errors.push(err);
+                }
+            }
+        }
+        totals.summary()
+    }
 }
 
 /// `{"行":…,"错误":[…]}` and a line break.
@@ -350,6 +369,9 @@ pub fn run(
     // Each worker's lines, kept from chunk to chunk so that their memory
     // is allocated once.
     let mut buffers = vec![String::new(); workers];
+    // Each worker's state, made when first needed and kept from chunk to
+    // chunk; one whose thread failed is made anew.
+    let mut states: Vec<Option<Worker>> = std::iter::repeat_with(|| None).take(workers).collect();
     let (mut chunk, mut next) = (Chunk::default(), Chunk::default());
     let mut number = 0u64;
     let mut done = 0u64;
@@ -360,7 +382,11 @@ pub fn run(
         }
         // Each share of the chunk, with its summary (none if its worker failed).
         let parts: Vec<(&[Line], Option<Summary>)> = if workers == 1 || chunk.lines.len() < 64 {
-            let part = buffers.first_mut().map(|out| work(program, &chunk, &chunk.lines, options, writer, out));
+            let state = states.first_mut().map(|s| s.get_or_insert_with(|| Worker::new(program)));
+            let part = buffers
+                .first_mut()
+                .zip(state)
+                .map(|(out, state)| state.work(program, &chunk, &chunk.lines, options, writer, out));
             next.fill(&mut input, &mut number)?;
             vec![(&chunk.lines, part)]
         } else {
@@ -368,10 +394,17 @@ pub fn run(
             let current = &chunk;
             std::thread::scope(|s| -> io::Result<Vec<(&[Line], Option<Summary>)>> {
                 let mut handles = Vec::new();
-                for (lines, out) in current.lines.chunks(per).zip(buffers.iter_mut()) {
+                for ((lines, out), state) in current.lines.chunks(per).zip(buffers.iter_mut()).zip(states.iter_mut()) {
                     // Deeply nested rules recurse: workers get a main thread's stack.
                     let worker = std::thread::Builder::new().stack_size(WORKER_STACK);
-                    let handle = worker.spawn_scoped(s, move || work(program, current, lines, options, writer, out))?;
+                    let handle = worker.spawn_scoped(s, move || {
+                        // Taken out while it works: if the work fails half-way,
+                        // it is dropped and made anew for the next chunk.
+                        let mut w = state.take().unwrap_or_else(|| Worker::new(program));
+                        let summary = w.work(program, current, lines, options, writer, out);
+                        *state = Some(w);
+                        summary
+                    })?;
                     handles.push((lines, handle));
                 }
                 next.fill(&mut input, &mut number)?;
