@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 
 use crate::check::text::fold;
 use crate::date::Date;
-use crate::ir::{self, FieldKind, Program, Record, RecordSchema, Ty, Value};
+use crate::ir::{self, Facts, FieldKind, Members, Program, Record, RecordSchema, Ty, Value};
 
 /// Lines nesting deeper are left to the ordinary reader, which refuses them.
 const MAX_DEPTH: usize = super::node::MAX_DEPTH;
@@ -60,7 +60,7 @@ struct Pool {
     /// For each list of the vocabulary, member records at its defaults.
     members: Vec<Vec<Record>>,
     /// Emptied member lists, with their room.
-    lists: Vec<Vec<Record>>,
+    lists: Vec<Members>,
     /// A case's 编号 and 文件, with their room.
     id: String,
     documents: Vec<u32>,
@@ -72,7 +72,7 @@ struct Pool {
 }
 
 impl Pool {
-    fn list(&mut self) -> Vec<Record> {
+    fn list(&mut self) -> Members {
         self.lists.pop().unwrap_or_default()
     }
 
@@ -182,6 +182,8 @@ fn reset(record: &mut Record, blank: &Record) -> bool {
 /// 享受记录 (whose 项目 is folded for matching).
 struct Target {
     blank: Record,
+    /// The facts of `blank`.
+    facts: Facts,
     history: bool,
 }
 
@@ -189,7 +191,7 @@ impl Target {
     fn new(schema: &RecordSchema, slot_count: usize, history: bool) -> Self {
         let mut blank = Record { values: vec![Value::Missing; slot_count], defaulted: vec![false; slot_count] };
         super::fill_defaults(schema, &mut blank);
-        Target { blank, history }
+        Target { facts: Facts::of(&blank), blank, history }
     }
 }
 
@@ -257,7 +259,7 @@ impl<'p> Reader<'p> {
                 pool.members.resize_with(list as usize + 1, Vec::new);
             }
             if let Some(kept) = pool.members.get_mut(list as usize) {
-                for mut member in members.drain(..).take(KEEP.saturating_sub(kept.len())) {
+                for mut member in members.drain().take(KEEP.saturating_sub(kept.len())) {
                     if reset(&mut member, &target.blank) {
                         kept.push(member);
                     }
@@ -294,7 +296,8 @@ impl<'p> Reader<'p> {
                 }
                 "主体" if !given => {
                     given = true;
-                    self.fill(p, &self.subject, 0, subject, pool)?;
+                    let mut facts = self.subject.facts;
+                    self.fill(p, &self.subject, 0, subject, &mut facts, pool)?;
                 }
                 "期望" if !expected => {
                     expected = true;
@@ -323,9 +326,17 @@ impl<'p> Reader<'p> {
         Some(out)
     }
 
-    /// Reads an object's fields into `rec`; lists take their members from
-    /// `pool` while it has some.
-    fn fill(&self, p: &mut Parser, target: &Target, table: usize, rec: &mut Record, pool: &mut Pool) -> Option<()> {
+    /// Reads an object's fields into `rec`, keeping its `facts`; lists take
+    /// their members from `pool` while it has some.
+    fn fill(
+        &self,
+        p: &mut Parser,
+        target: &Target,
+        table: usize,
+        rec: &mut Record,
+        facts: &mut Facts,
+        pool: &mut Pool,
+    ) -> Option<()> {
         let fields = self.tables.get(table)?;
         if pool.orders.len() <= table {
             pool.orders.resize_with(table + 1, Vec::new);
@@ -368,19 +379,23 @@ impl<'p> Reader<'p> {
             match field {
                 Field::Scalar { slot, ty } => {
                     let v = self.scalar(p, ty, target.history && key == "项目")?;
+                    facts.set(slot, &v);
                     *rec.values.get_mut(slot as usize)? = v;
                     *rec.defaulted.get_mut(slot as usize)? = false;
                 }
-                Field::Record(inner) => self.fill(p, target, inner, rec, pool)?,
+                Field::Record(inner) => self.fill(p, target, inner, rec, facts, pool)?,
                 Field::List { slot, list } => {
                     let (member, table) = (self.members.get(list as usize)?, *self.lists.get(list as usize)?);
                     let mut members = pool.list();
                     p.array(|p| {
                         let mut rec = pool.member(list, &member.blank);
-                        self.fill(p, member, table, &mut rec, pool)?;
-                        members.push(rec);
+                        let mut facts = member.facts;
+                        self.fill(p, member, table, &mut rec, &mut facts, pool)?;
+                        members.push_with_facts(rec, facts);
                         Some(())
                     })?;
+                    // Given, and not `true`: what a list counts as in facts.
+                    facts.set(slot, &Value::List(Members::default()));
                     *rec.values.get_mut(slot as usize)? = Value::List(members);
                     *rec.defaulted.get_mut(slot as usize)? = false;
                 }

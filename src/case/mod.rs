@@ -348,7 +348,7 @@ impl Validator<'_> {
                             continue;
                         }
                     };
-                    let members: Vec<Record> = items
+                    let members: ir::Members = items
                         .iter()
                         .enumerate()
                         .map(|(i, n)| {
@@ -457,7 +457,7 @@ fn fill_defaults(schema: &RecordSchema, rec: &mut Record) {
                 let i = *slot as usize;
                 if matches!(rec.values.get(i), Some(Value::Missing)) {
                     if let Some(v) = rec.values.get_mut(i) {
-                        *v = Value::List(Vec::new());
+                        *v = Value::List(ir::Members::default());
                     }
                     if let Some(flag) = rec.defaulted.get_mut(i) {
                         *flag = true;

@@ -37,9 +37,14 @@ pub enum On {
 pub struct Count<'p> {
     list: u32,
     filter: Conj<'p>,
+    /// The slots the filter tests for `true`, as a mask of a member's
+    /// [`crate::ir::Facts`].
+    flags: u64,
+    /// The filter's other tests, in order.
+    rest: Conj<'p>,
 }
 
-#[derive(Debug, PartialEq)]
+#[derive(Debug, PartialEq, Clone)]
 struct Test<'p> {
     slot: u32,
     kind: TestKind,
@@ -47,7 +52,7 @@ struct Test<'p> {
     expr: &'p Expr,
 }
 
-#[derive(Debug, PartialEq)]
+#[derive(Debug, PartialEq, Clone)]
 enum TestKind {
     IsTrue,
     /// The orderings accepted ([`accepts`]), the constant, and its
@@ -105,35 +110,67 @@ impl<'p> Count<'p> {
             Some(f) => Conj::compile(f, On::Member)?,
             None => Conj { tests: Vec::new() },
         };
-        Some(Count { list: *list, filter })
+        let (mut flags, mut rest) = (0u64, Vec::new());
+        for t in &filter.tests {
+            if t.kind == TestKind::IsTrue && t.slot < crate::ir::FACT_SLOTS {
+                flags |= 1 << t.slot;
+            } else {
+                rest.push(t.clone());
+            }
+        }
+        Some(Count { list: *list, filter, flags, rest: Conj { tests: rest } })
     }
 
     /// How many members pass the filter; the first member whose facts
     /// cannot decide it is the error.
+    ///
+    /// A member's true/false tests are read from its facts first: one of
+    /// them given and false refuses it whatever its other facts; when all
+    /// hold, only the other tests are left to run on its record; only a
+    /// member missing one of them is tested in full.
     pub fn run(&self, subject: &Record) -> Result<Decimal, Fail<'p>> {
         let Value::List(members) = subject.get(self.list) else { return Ok(Decimal::ZERO) };
+        let (flags, only_flags) = (self.flags, self.rest.tests.is_empty());
         let mut n = 0u64;
-        'members: for (i, member) in members.iter().enumerate() {
-            for t in &self.filter.tests {
-                match t.holds(member) {
-                    Some(true) => {}
-                    Some(false) => continue 'members,
-                    // A missing fact: whether a later test decides is
-                    // `check`'s business.
-                    None => match self.filter.check(member) {
-                        Ok(keep) => {
-                            n += u64::from(keep);
-                            continue 'members;
-                        }
-                        Err(expr) => {
-                            return Err(Fail { kind: FailKind::Missing, expr, item: Some((self.list, i as u32)) })
-                        }
-                    },
-                }
+        for (i, facts) in members.facts().iter().enumerate() {
+            let given = facts.given & flags;
+            if given & !facts.truth != 0 {
+                continue;
             }
-            n += 1;
+            let tests = if given == flags {
+                if only_flags {
+                    n += 1;
+                    continue;
+                }
+                &self.rest
+            } else {
+                &self.filter
+            };
+            let Some(member) = members.get(i) else { break };
+            n += u64::from(self.passes(tests, member, i)?);
         }
         Ok(Decimal::from(n))
+    }
+
+    /// Whether member `index` passes `tests`, the filter or the part of it
+    /// its facts leave; when a fact is missing, the whole filter decides.
+    #[inline]
+    fn passes(&self, tests: &Conj<'p>, member: &Record, index: usize) -> Result<bool, Fail<'p>> {
+        for t in &tests.tests {
+            match t.holds(member) {
+                Some(true) => {}
+                Some(false) => return Ok(false),
+                // Whether a later test decides is `check`'s business.
+                None => {
+                    return self.filter.check(member).map_err(|expr| Fail {
+                        kind: FailKind::Missing,
+                        expr,
+                        item: Some((self.list, index as u32)),
+                    })
+                }
+            }
+        }
+        Ok(true)
     }
 }
 

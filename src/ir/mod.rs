@@ -3,6 +3,7 @@
 //!
 //! **Architecture invariant:** `eval` reads only this module's types.
 
+mod members;
 pub mod unit;
 
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 pub type Text = Arc<str>;
 
 use crate::date::Date;
+pub use members::{Facts, Members, SLOTS as FACT_SLOTS};
 pub use unit::Unit;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -104,7 +106,12 @@ pub enum Ty {
 
 /// A runtime value. Text only appears in case data (享受记录.项目), already
 /// normalized for matching.
+///
+/// With a tag byte of its own (`repr(u8)`): telling the kind of a value
+/// from a tag costs less than from a niche in a text's length, and the
+/// evaluator asks it for every fact.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[repr(u8)]
 pub enum Value {
     Missing,
     Bool(bool),
@@ -112,7 +119,7 @@ pub enum Value {
     Date(Date),
     Enum(u32),
     Text(String),
-    List(Vec<Record>),
+    List(Members),
 }
 
 /// The slots of one subject or list member, with which were filled in from

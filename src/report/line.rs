@@ -423,15 +423,18 @@ mod tests {
         // field would quote it, so nothing is vouched for.
         let file = files.iter().find(|f| f.ends_with("皖-15-创业补贴已享受.yaml")).unwrap();
         let (mut c, _) = crate::case::load_file(&program, &mut sources, file).unwrap();
-        let claimed = c.subject.values.iter_mut().find_map(|v| match v {
-            crate::ir::Value::List(records) => records.first_mut(),
+        let claims = c.subject.values.iter_mut().find_map(|v| match v {
+            crate::ir::Value::List(members) if !members.is_empty() => Some(members),
             _ => None,
         });
-        let project = claimed.unwrap().values.iter_mut().find_map(|v| match v {
+        let claims = claims.unwrap();
+        let mut records: Vec<crate::ir::Record> = std::mem::take(claims).into();
+        let project = records[0].values.iter_mut().find_map(|v| match v {
             crate::ir::Value::Text(t) => Some(t),
             _ => None,
         });
         project.unwrap().push_str("\"\\");
+        *claims = records.into();
         let v = evaluator.verdicts(&c, Options::default()).unwrap();
         assert!(!v.reasons.known_plain());
         assert_eq!(line(&program, &v), json(&program, &v));
