@@ -29,6 +29,12 @@ impl Date {
         self.year
     }
 
+    /// The date as bytes that tell dates apart, for keys.
+    pub fn to_bytes(self) -> [u8; 6] {
+        let [a, b, c, d] = self.year.to_le_bytes();
+        [a, b, c, d, self.month, self.day]
+    }
+
     /// The date as `YYYY-MM-DD`.
     pub fn iso(self) -> Iso {
         let digit = |n: u32| b'0' + (n % 10) as u8;

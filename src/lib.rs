@@ -13,6 +13,7 @@ pub mod diag;
 pub mod eval;
 pub mod explain;
 pub mod format;
+mod hash;
 pub mod ir;
 mod parallel;
 pub mod report;

@@ -315,3 +315,36 @@ fn every_failed_condition_is_cited_however_many_there_are() {
     assert_eq!(r.reasons.len(), 35, "34 conditions and the amount: {:?}", r.reasons);
     assert_eq!(r.reasons[33], "符合：人数 >= 10人（人数 = 12人）");
 }
+
+/// A rule group's verdict is remembered from case to case, and given again
+/// only to a case with the same facts for the group: here an amount that
+/// reads a fact directly, and rules of one name for different applicants.
+#[test]
+fn remembered_verdicts_follow_every_fact_a_group_reads() {
+    let body = "条款 4「老区」{
+  原文「每天50元，老区上浮20%」
+  给予 生活费 优先级 2 { 对象 单位  条件 老区  金额 50元/天 × (1 + 20%) × 天数 }
+  给予 生活费 { 对象 个人  金额 50元/天 × 天数 }
+}
+";
+    let (program, _) = load(body, "日期: 2023-05-10\n主体: {}\n");
+    let mut sources = SourceMap::default();
+    let mut remembering = eval::Evaluator::new(&program);
+    let subjects = [
+        ("{类型: 个人, 天数: 3, 老区: 是}", Some("150")),
+        ("{类型: 个人, 天数: 4, 老区: 是}", Some("200")),
+        ("{类型: 单位, 天数: 3, 老区: 是}", Some("180")),
+        ("{类型: 单位, 天数: 4, 老区: 是}", Some("240")),
+        ("{类型: 个人, 天数: 3, 老区: 是}", Some("150")),
+        ("{类型: 单位, 天数: 3, 老区: 否}", None),
+    ];
+    for (round, (subject, amount)) in subjects.iter().enumerate() {
+        let file = sources.add(format!("{round}.yaml"), format!("文件: 测试\n日期: 2023-05-10\n主体: {subject}\n"));
+        let (case, _) = case::load(&program, &sources, file, Format::Yaml).expect("valid case");
+        let remembered = remembering.evaluate(&case, eval::Options::default()).unwrap();
+        let worked_out =
+            eval::Evaluator::new(&program).remembering(false).evaluate(&case, eval::Options::default()).unwrap();
+        assert_eq!(remembered, worked_out, "{subject}");
+        assert_eq!(ruling(&remembered, "生活费").amount, amount.and_then(dec), "{subject}");
+    }
+}

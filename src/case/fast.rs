@@ -10,12 +10,12 @@
 //! on every shipped case and on lines it must take or leave.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use rust_decimal::Decimal;
 
 use crate::check::text::fold;
 use crate::date::Date;
+use crate::hash::FxBuild;
 use crate::ir::{self, Facts, FieldKind, Members, Program, Record, RecordSchema, Ty, Value};
 
 /// Lines nesting deeper are left to the ordinary reader, which refuses them.
@@ -85,29 +85,10 @@ impl Pool {
 /// duplicate keys), and by position.
 #[derive(Default)]
 struct Table<'p> {
-    by_name: HashMap<&'p str, (u32, Field), BuildHasherDefault<FieldHasher>>,
+    by_name: HashMap<&'p str, (u32, Field), FxBuild>,
     /// By position: each field's name, where a key can be compared with it
     /// byte for byte (it has no byte that ends a plain string), and the field.
     by_position: Vec<(Option<&'p str>, Field)>,
-}
-
-/// A multiply-rotate hash (as in rustc's FxHasher): field names come from
-/// the program, not from an adversary, and SipHash costs more than the
-/// rest of reading a field.
-#[derive(Default)]
-struct FieldHasher(u64);
-
-impl Hasher for FieldHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word.iter_mut().zip(chunk).for_each(|(w, b)| *w = *b);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }
 
 #[derive(Clone, Copy)]

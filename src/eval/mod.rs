@@ -4,6 +4,7 @@
 //! in; every evaluation terminates in time linear in the size of the case.
 
 mod compiled;
+mod memo;
 mod plain;
 mod reasons;
 mod value;
@@ -228,6 +229,11 @@ pub struct Evaluator<'p> {
     no_reasons: Reasons,
     /// Which cases' reasons can be vouched for as needing no JSON escapes.
     plain: plain::Plain,
+    /// For each document and rule group, the verdicts given so far, when
+    /// remembering; and a key being made.
+    memo: Vec<Vec<memo::Remembered>>,
+    remembering: bool,
+    key: Vec<u8>,
 }
 
 /// A rule group's outcome, and the indices of its reasons when they are
@@ -370,6 +376,8 @@ struct DocPlan<'p> {
     group_audiences: Vec<Option<usize>>,
     /// The parent clauses this document's clauses adopt (document, clause).
     adopts: Vec<(&'p str, &'p str)>,
+    /// For each group, what its verdict depends on, where that is known.
+    reads: Vec<Option<memo::Reads>>,
     /// The distinct compiled applicant checks (most rules share one of
     /// two: `类型 为 个人`, `类型 为 单位`), decided once per case.
     audiences: Vec<Conj<'p>>,
@@ -462,9 +470,10 @@ impl<'p> DocPlan<'p> {
             document,
             first_local,
             counts: doc.clauses.iter().flat_map(|c| &c.lets).map(|l| Count::compile(&l.expr)).collect(),
-            groups,
             group_audiences,
             adopts: doc.clauses.iter().filter_map(|c| c.adopts.as_ref()).map(|(d, c)| (&**d, &**c)).collect(),
+            reads: groups.iter().map(|g| memo::Reads::of(g.iter().map(|r| (r.clause, r.benefit)))).collect(),
+            groups,
             audiences,
         }
     }
@@ -482,7 +491,23 @@ impl<'p> Evaluator<'p> {
             audiences: Vec::new(),
             no_reasons: Reasons::default(),
             plain: plain::Plain::new(program),
+            memo: program
+                .documents
+                .iter()
+                .map(|d| std::iter::repeat_with(memo::Remembered::default).take(d.groups.len()).collect())
+                .collect(),
+            remembering: true,
+            key: Vec::new(),
         }
+    }
+
+    /// Whether a rule group's verdict with its reasons is remembered and
+    /// given again to a later case that gives the group the same facts
+    /// (see `eval/memo.rs`); on unless turned off. Off gives the same
+    /// rulings, working each one out.
+    pub fn remembering(mut self, on: bool) -> Self {
+        self.remembering = on;
+        self
     }
 
     /// Outcomes and amounts only, appended to `out`; returns the total
@@ -492,7 +517,7 @@ impl<'p> Evaluator<'p> {
         let mut total = Decimal::ZERO;
         let mut reasons = std::mem::take(&mut self.no_reasons);
         let decided = self.each_document(case, false, |doc| {
-            doc.verdicts(&mut reasons, |v| {
+            doc.verdicts(&mut reasons, None, |v| {
                 add_granted(&mut total, &v.decision)?;
                 out.push(v.decision);
                 Ok(())
@@ -531,17 +556,22 @@ impl<'p> Evaluator<'p> {
             case.documents.iter().filter_map(|&i| program.documents.get(i as usize)).map(|d| d.groups.len()).sum(),
         );
         let Verdicts { rulings, reasons, statuses, notices, total, .. } = out;
-        self.each_document(case, true, |doc| {
+        let (mut memo, mut key) = (std::mem::take(&mut self.memo), std::mem::take(&mut self.key));
+        let remembering = self.remembering;
+        let done = self.each_document(case, true, |doc| {
             for (ci, clause) in doc.doc.clauses.iter().enumerate() {
                 doc.statuses_and_notices(ci, clause, reasons, statuses, notices)?;
             }
-            doc.verdicts(reasons, |d| {
+            let memo = memo.get_mut(doc.plan.document as usize).filter(|_| remembering);
+            doc.verdicts(reasons, memo.map(|m| (m.as_mut_slice(), &mut key)), |d| {
                 add_granted(total, &d.decision)?;
                 let trace = if options.trace { doc.trace_of(d.decision.rule) } else { Vec::new() };
                 rulings.push(Verdict { decision: d.decision, reasons: d.reasons, trace });
                 Ok(())
             })
-        })?;
+        });
+        (self.memo, self.key) = (memo, key);
+        done?;
         if self.plain.case(&case.subject) {
             out.reasons.vouch_plain();
         }
@@ -611,6 +641,10 @@ impl<'e> History<'e> {
                 .collect(),
         )
     }
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     fn dates<'a>(&'a self, key: &'a str) -> impl Iterator<Item = Date> + 'a {
         self.0.iter().filter(move |(k, _)| *k == key).map(|(_, d)| *d)
     }
@@ -665,13 +699,17 @@ enum Check {
 impl<'e, 'p> DocEval<'e, 'p> {
     /// The rule groups' verdicts, in the document's order, their reasons
     /// added to `reasons`; a group for another kind of applicant, or
-    /// replaced by an adopting clause, gives none.
+    /// replaced by an adopting clause, gives none. With `memo` (each
+    /// group's remembered verdicts, and room for a key), verdicts are
+    /// looked up where they can be and kept.
     fn verdicts(
         &self,
         reasons: &mut Reasons,
+        mut memo: Option<(&mut [memo::Remembered], &mut Vec<u8>)>,
         mut emit: impl FnMut(Decided) -> Result<(), EvalError>,
     ) -> Result<(), EvalError> {
-        for (group, audience) in self.plan.groups.iter().zip(&self.plan.group_audiences) {
+        let groups = self.plan.groups.iter().zip(&self.plan.group_audiences).zip(&self.plan.reads);
+        for (g, ((group, audience), reads)) in groups.enumerate() {
             if audience.is_some_and(|i| matches!(self.audiences.get(i), Some(Ok(false)))) {
                 continue;
             }
@@ -679,7 +717,26 @@ impl<'e, 'p> DocEval<'e, 'p> {
             if replaced {
                 continue;
             }
-            if let Some(v) = self.group(group, reasons)? {
+            let remembered = match (&mut memo, reads) {
+                (Some((memo, key)), Some(reads)) => {
+                    let keyed = reads.key(self.case, !self.history.is_empty(), key);
+                    memo.get_mut(g).filter(|_| keyed).map(|m| (m, &**key))
+                }
+                _ => None,
+            };
+            let verdict = match remembered {
+                Some((memo, key)) => match memo.recall(key, reasons) {
+                    Some(v) => v,
+                    None => {
+                        let start = reasons.len();
+                        let v = self.group(group, reasons)?;
+                        memo.keep(key, v.as_ref(), reasons, start);
+                        v
+                    }
+                },
+                None => self.group(group, reasons)?,
+            };
+            if let Some(v) = verdict {
                 emit(v)?;
             }
         }
@@ -939,19 +996,14 @@ impl<'e, 'p> DocEval<'e, 'p> {
     /// The verdict of a group of rules of one name: the first (highest
     /// priority) whose conditions hold decides.
     fn group(&self, group: &[RulePlan<'p>], reasons: &mut Reasons) -> Result<Option<Decided>, EvalError> {
-        // A benefit for another kind of applicant gets no ruling at all.
-        let for_someone_else = group.iter().all(|r| {
-            r.benefit.audience.as_ref().is_some_and(|a| match r.audience {
-                Some(i) => matches!(self.audiences.get(i), Some(Ok(false))),
-                None => matches!(self.env(r.id.clause).truth(a), Ok(false)),
-            })
-        });
-        if for_someone_else {
+        // A benefit for another kind of applicant gets no ruling at all;
+        // a rule of it for another kind is not tried.
+        if group.iter().all(|r| self.for_someone_else(r)) {
             return Ok(None);
         }
         let start = reasons.len();
         let mut fallback = None;
-        for rule in group {
+        for rule in group.iter().filter(|r| !self.for_someone_else(r)) {
             // Only the reasons of the last rule tried are kept: the base
             // rule (lowest priority, last) explains a refusal.
             reasons.truncate(start);
@@ -962,6 +1014,15 @@ impl<'e, 'p> DocEval<'e, 'p> {
             fallback = Some(rule.id);
         }
         Ok(fallback.map(|rule| self.verdict(rule, Outcome::Refused, None, None, reasons, start)))
+    }
+
+    /// Whether the case is of another kind of applicant than the rule's
+    /// (`对象 单位` for a person).
+    fn for_someone_else(&self, r: &RulePlan<'p>) -> bool {
+        r.benefit.audience.as_ref().is_some_and(|a| match r.audience {
+            Some(i) => matches!(self.audiences.get(i), Some(Ok(false))),
+            None => matches!(self.env(r.id.clause).truth(a), Ok(false)),
+        })
     }
 
     /// The verdict of `rule`, with the reasons from `start` on.

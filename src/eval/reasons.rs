@@ -78,6 +78,23 @@ impl Reasons {
         result
     }
 
+    /// The reasons from index `start` on, as [`Reasons::extend`] takes
+    /// them: their words one after another, and where each ends, counted
+    /// from the first.
+    pub(super) fn since(&self, start: usize) -> (&str, Vec<usize>) {
+        let from = start.checked_sub(1).and_then(|i| self.ends.get(i)).copied().unwrap_or(0);
+        let ends = self.ends.get(start..).unwrap_or_default().iter().map(|e| e - from).collect();
+        (self.text.get(from..).unwrap_or_default(), ends)
+    }
+
+    /// Adds the reasons [`Reasons::since`] gave.
+    pub(super) fn extend(&mut self, text: &str, ends: &[usize]) {
+        self.plain = false;
+        let from = self.text.len();
+        self.text.push_str(text);
+        self.ends.extend(ends.iter().map(|e| e + from));
+    }
+
     /// Keeps only the first `n` reasons.
     pub(super) fn truncate(&mut self, n: usize) {
         if n >= self.ends.len() {

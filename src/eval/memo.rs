@@ -1,0 +1,309 @@
+//! Rule groups' verdicts remembered from case to case. A group's verdict,
+//! reasons included, is a function of what its rules read: some of the
+//! subject's facts, the case's date and, for rules that look at past
+//! claims, the case's 享受记录. Across a population most people give the
+//! same few facts to a group (`脱贫人口 = 是`, a default `否`), so the
+//! verdict is looked up by those facts instead of being worked out again.
+//!
+//! A group is remembered only where everything it reads is known when the
+//! program is compiled: none of its rules reads a list (counts, sums,
+//! members), and a case with past claims is not remembered for a group
+//! that looks at them. Errors are never remembered. Each group keeps at
+//! most [`MAX_KEYS`] verdicts, so memory stays bounded.
+
+use std::collections::HashMap;
+
+use super::{Decided, Decision, Reasons};
+use crate::hash::FxBuild;
+use crate::ir::{self, Access, Amount, Benefit, Clause, Cond, Expr, ExprKind as K, Frequency, Record, Value};
+
+/// Verdicts a group keeps, at most.
+pub const MAX_KEYS: usize = 4096;
+
+/// What a rule group's verdict depends on, found once per program.
+#[derive(Debug)]
+pub struct Reads {
+    /// Subject slots, sorted.
+    slots: Vec<u32>,
+    /// Whether a rule looks at past claims (享受记录).
+    history: bool,
+}
+
+/// A rule of a group: its clause and benefit.
+pub type Rule<'p> = (&'p Clause, &'p Benefit);
+
+impl Reads {
+    /// What the rules of a group read; `None` when one reads a list.
+    pub fn of<'p>(rules: impl IntoIterator<Item = Rule<'p>>) -> Option<Reads> {
+        let mut reads = Reads { slots: Vec::new(), history: false };
+        for (clause, b) in rules {
+            let mut walk = Walk { clause, slots: &mut reads.slots, seen: vec![false; clause.lets.len()] };
+            let conds = clause.applies.iter().chain(&b.conditions).chain(&b.exclusions);
+            for cond in conds {
+                walk.cond(cond)?;
+            }
+            if let Some(a) = &b.audience {
+                walk.expr(a)?;
+            }
+            match &b.amount {
+                Amount::Fixed { expr, cap, .. } => {
+                    walk.expr(expr)?;
+                    if let Some((cap, _)) = cap {
+                        walk.expr(cap)?;
+                    }
+                }
+                Amount::Ceiling { expr, .. } => walk.expr(expr)?,
+                Amount::Deferred => {}
+            }
+            reads.history |= b.frequency != Frequency::Unlimited || !b.exclusive.is_empty();
+        }
+        reads.slots.sort_unstable();
+        reads.slots.dedup();
+        Some(reads)
+    }
+
+    /// This case's key for the group, written over `key`: its date and
+    /// the facts read, each with whether it was defaulted. `false` when
+    /// its verdict is not to be remembered: it has past claims the group
+    /// looks at, or a fact of a kind not keyed.
+    pub fn key(&self, case: &ir::Case, has_claims: bool, key: &mut Vec<u8>) -> bool {
+        if self.history && has_claims {
+            return false;
+        }
+        key.clear();
+        key.extend_from_slice(&case.date.to_bytes());
+        self.slots.iter().all(|&slot| fact(&case.subject, slot, key))
+    }
+}
+
+/// Appends a fact to a key: a tag, the value, whether it was defaulted.
+fn fact(subject: &Record, slot: u32, key: &mut Vec<u8>) -> bool {
+    match subject.get(slot) {
+        Value::Missing => key.push(0),
+        Value::Bool(b) => key.extend_from_slice(&[1, u8::from(*b)]),
+        Value::Num(n) => {
+            key.push(2);
+            key.extend_from_slice(&n.serialize());
+        }
+        Value::Date(d) => {
+            key.push(3);
+            key.extend_from_slice(&d.to_bytes());
+        }
+        Value::Enum(i) => {
+            key.push(4);
+            key.extend_from_slice(&i.to_le_bytes());
+        }
+        Value::Text(t) => {
+            key.push(5);
+            key.extend_from_slice(&(t.len() as u64).to_le_bytes());
+            key.extend_from_slice(t.as_bytes());
+        }
+        Value::List(_) => return false,
+    }
+    key.push(u8::from(subject.is_defaulted(slot)));
+    true
+}
+
+/// Collects the slots expressions read, following definitions.
+struct Walk<'a, 'p> {
+    clause: &'p Clause,
+    slots: &'a mut Vec<u32>,
+    /// Definitions already followed.
+    seen: Vec<bool>,
+}
+
+impl Walk<'_, '_> {
+    fn cond(&mut self, cond: &Cond) -> Option<()> {
+        for r in &cond.refs {
+            match r.access {
+                Access::Slot(s) => self.slots.push(s),
+                Access::Local(i) => self.local(i)?,
+            }
+        }
+        self.expr(&cond.expr)
+    }
+
+    fn local(&mut self, i: u32) -> Option<()> {
+        let (Some(seen), Some(l)) = (self.seen.get_mut(i as usize), self.clause.lets.get(i as usize)) else {
+            return None;
+        };
+        if std::mem::replace(seen, true) {
+            return Some(());
+        }
+        self.expr(&l.expr)
+    }
+
+    fn expr(&mut self, e: &Expr) -> Option<()> {
+        match &e.kind {
+            K::Const(..) | K::CaseDate => Some(()),
+            K::Slot(s) => {
+                self.slots.push(*s);
+                Some(())
+            }
+            K::Local(i) => self.local(*i),
+            K::ItemSlot(_) | K::Count { .. } | K::Sum { .. } => None,
+            K::Not(x) | K::Floor(x) | K::EnumIn { expr: x, .. } => self.expr(x),
+            K::And(xs) | K::Or(xs) | K::Min(xs) | K::Max(xs) => xs.iter().try_for_each(|x| self.expr(x)),
+            K::Arith(_, a, b)
+            | K::Compare(_, a, b)
+            | K::MonthsBetween(a, b)
+            | K::AddMonths(a, b)
+            | K::AddDays(a, b) => {
+                self.expr(a)?;
+                self.expr(b)
+            }
+            K::Tier { key, arms } => {
+                self.expr(key)?;
+                arms.iter().try_for_each(|(_, x)| self.expr(x))
+            }
+        }
+    }
+}
+
+/// The verdicts one group has given, by key.
+#[derive(Default)]
+pub struct Remembered {
+    verdicts: HashMap<Box<[u8]>, Verdict, FxBuild>,
+}
+
+/// A remembered verdict: none (the group is for another kind of
+/// applicant), or its decision and its reasons.
+struct Verdict {
+    decision: Option<Decision>,
+    /// The reasons one after another, and where each ends.
+    text: Box<str>,
+    ends: Box<[usize]>,
+}
+
+impl Remembered {
+    /// The verdict remembered under `key`, its reasons added to `reasons`.
+    pub fn recall(&self, key: &[u8], reasons: &mut Reasons) -> Option<Option<Decided>> {
+        let v = self.verdicts.get(key)?;
+        let start = reasons.len();
+        reasons.extend(&v.text, &v.ends);
+        Some(v.decision.map(|decision| Decided { decision, reasons: start..reasons.len() }))
+    }
+
+    /// Keeps a verdict just given, whose reasons are those of `reasons`
+    /// from `start` on; nothing once [`MAX_KEYS`] are kept.
+    pub fn keep(&mut self, key: &[u8], decided: Option<&Decided>, reasons: &Reasons, start: usize) {
+        if self.verdicts.len() >= MAX_KEYS {
+            return;
+        }
+        let (text, ends) = reasons.since(start);
+        let verdict = Verdict { decision: decided.map(|d| d.decision), text: text.into(), ends: ends.into() };
+        self.verdicts.insert(key.into(), verdict);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use std::path::PathBuf;
+
+    use rust_decimal::Decimal;
+
+    use crate::date::Date;
+    use crate::eval::{Evaluator, Options};
+    use crate::ir::{self, FieldKind, Program, Record, RecordSchema, Ty, Value};
+
+    /// Cases of few distinct facts, so that many give a group the same
+    /// ones, and the facts a group does not read differ beside them.
+    struct Cases<'p> {
+        program: &'p Program,
+        state: u64,
+    }
+
+    impl Cases<'_> {
+        fn next(&mut self, n: usize) -> usize {
+            self.state = self.state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (self.state >> 33) as usize % n
+        }
+
+        fn date(&mut self) -> Date {
+            [Date::new(2021, 6, 30), Date::new(2023, 5, 10), Date::new(2025, 1, 1)][self.next(3)].unwrap()
+        }
+
+        fn value(&mut self, ty: Ty) -> Value {
+            if self.next(5) == 0 {
+                return Value::Missing;
+            }
+            match ty {
+                Ty::Bool => Value::Bool(self.next(2) == 0),
+                Ty::Num(_) => Value::Num(Decimal::from([0, 1, 6, 12, 25][self.next(5)])),
+                Ty::Enum(id) => {
+                    let values = self.program.vocabulary.enums[id as usize].values.len();
+                    Value::Enum(self.next(values.min(3)) as u32)
+                }
+                Ty::Date => Value::Date(self.date()),
+                Ty::Text => Value::Text(["一次性创业补贴", "甲"][self.next(2)].to_string()),
+            }
+        }
+
+        /// Fills `record`'s fields of `schema`; a list gets members now
+        /// and then.
+        fn fill(&mut self, schema: &RecordSchema, record: &mut Record) {
+            for f in &schema.fields {
+                match &f.kind {
+                    FieldKind::Scalar { slot, ty, .. } => {
+                        record.values[*slot as usize] = self.value(*ty);
+                        record.defaulted[*slot as usize] = self.next(4) == 0;
+                    }
+                    FieldKind::Record(inner) => self.fill(inner, record),
+                    FieldKind::List { slot, list } => {
+                        let decl = &self.program.vocabulary.lists[*list as usize];
+                        let n = [0, 0, 0, 1, 3][self.next(5)];
+                        let members = (0..n)
+                            .map(|_| {
+                                let mut m = Record {
+                                    values: vec![Value::Missing; decl.slot_count],
+                                    defaulted: vec![false; decl.slot_count],
+                                };
+                                self.fill(&decl.item, &mut m);
+                                m
+                            })
+                            .collect();
+                        record.values[*slot as usize] = Value::List(members);
+                    }
+                }
+            }
+        }
+
+        fn case(&mut self) -> ir::Case {
+            let v = &self.program.vocabulary;
+            let mut subject =
+                Record { values: vec![Value::Missing; v.slot_count], defaulted: vec![false; v.slot_count] };
+            self.fill(&v.subject, &mut subject);
+            let documents = (0..self.program.documents.len() as u32).filter(|_| self.next(3) != 0).collect();
+            ir::Case { id: None, date: self.date(), documents, subject }
+        }
+    }
+
+    /// Remembering gives what working every ruling out gives, case after
+    /// case, on cases that share a group's facts and differ in others; and
+    /// it does remember.
+    #[test]
+    fn remembered_verdicts_are_those_worked_out() {
+        let program = crate::workspace::load(&[PathBuf::from("policies")]).program.unwrap();
+        let mut cases = Cases { program: &program, state: 3 };
+        let mut remembering = Evaluator::new(&program);
+        let mut working_out = Evaluator::new(&program).remembering(false);
+        let n = 4000;
+        for i in 0..n {
+            let case = cases.case();
+            let (a, b) =
+                (remembering.verdicts(&case, Options::default()), working_out.verdicts(&case, Options::default()));
+            match (a, b) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "case {i}: {case:?}"),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "case {i}"),
+                (a, b) => panic!("case {i}: {a:?} vs {b:?}"),
+            }
+        }
+        let kept: usize = remembering.memo.iter().flatten().map(|m| m.verdicts.len()).sum();
+        let groups: usize = program.documents.iter().map(|d| d.groups.len()).sum();
+        assert!(kept > groups, "verdicts are kept: {kept}");
+        assert!(kept < n * groups / 4, "most verdicts are recalled, not kept: {kept}");
+        assert!(working_out.memo.iter().flatten().all(|m| m.verdicts.is_empty()));
+    }
+}
