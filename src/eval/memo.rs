@@ -8,17 +8,20 @@
 //! A group is remembered only where everything it reads is known when the
 //! program is compiled: none of its rules reads a list (counts, sums,
 //! members), and a case with past claims is not remembered for a group
-//! that looks at them. Errors are never remembered. Each group keeps at
-//! most [`MAX_KEYS`] verdicts, so memory stays bounded.
+//! that looks at them. Errors are never remembered. What is kept takes at
+//! most [`ROOM`] bytes, so memory stays bounded whatever the population.
 
 use std::collections::HashMap;
 
-use super::{Decided, Decision, Reasons};
+use super::{Decided, Decision, EvalError, Reasons};
 use crate::hash::FxBuild;
-use crate::ir::{self, Access, Amount, Benefit, Clause, Cond, Expr, ExprKind as K, Frequency, Record, Value};
+use crate::ir::{self, Access, Amount, Benefit, Clause, Cond, Expr, ExprKind as K, Frequency, Program, Record, Value};
 
-/// Verdicts a group keeps, at most.
-pub const MAX_KEYS: usize = 4096;
+/// Bytes of keys and reasons kept, at most, for one evaluator.
+pub const ROOM: usize = 16 << 20;
+
+/// What a verdict kept costs beyond its key and words, about.
+const ENTRY: usize = 64;
 
 /// What a rule group's verdict depends on, found once per program.
 #[derive(Debug)]
@@ -160,9 +163,20 @@ impl Walk<'_, '_> {
     }
 }
 
+/// The verdicts given so far, for each document and rule group. (The
+/// default remembers nothing: it has no groups and no room.)
+#[derive(Default)]
+pub struct Memo {
+    groups: Vec<Vec<Remembered>>,
+    /// Bytes left to keep verdicts in.
+    room: usize,
+    /// A key being made.
+    key: Vec<u8>,
+}
+
 /// The verdicts one group has given, by key.
 #[derive(Default)]
-pub struct Remembered {
+struct Remembered {
     verdicts: HashMap<Box<[u8]>, Verdict, FxBuild>,
 }
 
@@ -175,24 +189,50 @@ struct Verdict {
     ends: Box<[usize]>,
 }
 
-impl Remembered {
-    /// The verdict remembered under `key`, its reasons added to `reasons`.
-    pub fn recall(&self, key: &[u8], reasons: &mut Reasons) -> Option<Option<Decided>> {
-        let v = self.verdicts.get(key)?;
-        let start = reasons.len();
-        reasons.extend(&v.text, &v.ends);
-        Some(v.decision.map(|decision| Decided { decision, reasons: start..reasons.len() }))
+impl Memo {
+    pub fn new(program: &Program) -> Memo {
+        let groups = program
+            .documents
+            .iter()
+            .map(|d| std::iter::repeat_with(Remembered::default).take(d.groups.len()).collect())
+            .collect();
+        Memo { groups, room: ROOM, key: Vec::new() }
     }
 
-    /// Keeps a verdict just given, whose reasons are those of `reasons`
-    /// from `start` on; nothing once [`MAX_KEYS`] are kept.
-    pub fn keep(&mut self, key: &[u8], decided: Option<&Decided>, reasons: &Reasons, start: usize) {
-        if self.verdicts.len() >= MAX_KEYS {
-            return;
+    /// The verdict of group `group` of document `document` (which reads
+    /// `reads`) for `case`, its reasons added to `reasons`: the one given
+    /// to an earlier case with the same facts for the group, else what
+    /// `work` gives, kept for later cases while there is room.
+    pub fn verdict(
+        &mut self,
+        (document, group): (u32, usize),
+        reads: &Reads,
+        case: &ir::Case,
+        has_claims: bool,
+        reasons: &mut Reasons,
+        work: impl FnOnce(&mut Reasons) -> Result<Option<Decided>, EvalError>,
+    ) -> Result<Option<Decided>, EvalError> {
+        let Memo { groups, room, key } = self;
+        let remembered = groups.get_mut(document as usize).and_then(|d| d.get_mut(group));
+        let Some(remembered) = remembered.filter(|_| reads.key(case, has_claims, key)) else {
+            return work(reasons);
+        };
+        if let Some(v) = remembered.verdicts.get(key.as_slice()) {
+            let start = reasons.len();
+            reasons.extend(&v.text, &v.ends);
+            return Ok(v.decision.map(|decision| Decided { decision, reasons: start..reasons.len() }));
         }
+        let start = reasons.len();
+        let decided = work(reasons)?;
         let (text, ends) = reasons.since(start);
-        let verdict = Verdict { decision: decided.map(|d| d.decision), text: text.into(), ends: ends.into() };
-        self.verdicts.insert(key.into(), verdict);
+        let size = key.len() + text.len() + ends.len() * std::mem::size_of::<usize>() + ENTRY;
+        if let Some(left) = room.checked_sub(size) {
+            *room = left;
+            let verdict =
+                Verdict { decision: decided.as_ref().map(|d| d.decision), text: text.into(), ends: ends.into() };
+            remembered.verdicts.insert(key.as_slice().into(), verdict);
+        }
+        Ok(decided)
     }
 }
 
@@ -289,21 +329,28 @@ mod tests {
         let mut cases = Cases { program: &program, state: 3 };
         let mut remembering = Evaluator::new(&program);
         let mut working_out = Evaluator::new(&program).remembering(false);
+        // Room for a few verdicts only: once it is full, they are worked out.
+        let mut cramped = Evaluator::new(&program);
+        cramped.memo.room = 2000;
         let n = 4000;
         for i in 0..n {
             let case = cases.case();
-            let (a, b) =
-                (remembering.verdicts(&case, Options::default()), working_out.verdicts(&case, Options::default()));
-            match (a, b) {
-                (Ok(a), Ok(b)) => assert_eq!(a, b, "case {i}: {case:?}"),
-                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "case {i}"),
-                (a, b) => panic!("case {i}: {a:?} vs {b:?}"),
+            let b = working_out.verdicts(&case, Options::default());
+            for a in [remembering.verdicts(&case, Options::default()), cramped.verdicts(&case, Options::default())] {
+                match (a, &b) {
+                    (Ok(a), Ok(b)) => assert_eq!(&a, b, "case {i}: {case:?}"),
+                    (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "case {i}"),
+                    (a, b) => panic!("case {i}: {a:?} vs {b:?}"),
+                }
             }
         }
-        let kept: usize = remembering.memo.iter().flatten().map(|m| m.verdicts.len()).sum();
+        let few: usize = cramped.memo.groups.iter().flatten().map(|m| m.verdicts.len()).sum();
+        assert!((1..20).contains(&few), "{few} kept in 2 000 bytes");
+        let kept: usize = remembering.memo.groups.iter().flatten().map(|m| m.verdicts.len()).sum();
         let groups: usize = program.documents.iter().map(|d| d.groups.len()).sum();
         assert!(kept > groups, "verdicts are kept: {kept}");
         assert!(kept < n * groups / 4, "most verdicts are recalled, not kept: {kept}");
-        assert!(working_out.memo.iter().flatten().all(|m| m.verdicts.is_empty()));
+        assert!(working_out.memo.groups.iter().flatten().all(|m| m.verdicts.is_empty()));
+        assert!(remembering.memo.room < super::ROOM);
     }
 }

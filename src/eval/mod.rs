@@ -229,11 +229,9 @@ pub struct Evaluator<'p> {
     no_reasons: Reasons,
     /// Which cases' reasons can be vouched for as needing no JSON escapes.
     plain: plain::Plain,
-    /// For each document and rule group, the verdicts given so far, when
-    /// remembering; and a key being made.
-    memo: Vec<Vec<memo::Remembered>>,
+    /// The rule groups' verdicts given so far, when remembering.
+    memo: memo::Memo,
     remembering: bool,
-    key: Vec<u8>,
 }
 
 /// A rule group's outcome, and the indices of its reasons when they are
@@ -491,13 +489,8 @@ impl<'p> Evaluator<'p> {
             audiences: Vec::new(),
             no_reasons: Reasons::default(),
             plain: plain::Plain::new(program),
-            memo: program
-                .documents
-                .iter()
-                .map(|d| std::iter::repeat_with(memo::Remembered::default).take(d.groups.len()).collect())
-                .collect(),
+            memo: memo::Memo::new(program),
             remembering: true,
-            key: Vec::new(),
         }
     }
 
@@ -556,21 +549,20 @@ impl<'p> Evaluator<'p> {
             case.documents.iter().filter_map(|&i| program.documents.get(i as usize)).map(|d| d.groups.len()).sum(),
         );
         let Verdicts { rulings, reasons, statuses, notices, total, .. } = out;
-        let (mut memo, mut key) = (std::mem::take(&mut self.memo), std::mem::take(&mut self.key));
+        let mut memo = std::mem::take(&mut self.memo);
         let remembering = self.remembering;
         let done = self.each_document(case, true, |doc| {
             for (ci, clause) in doc.doc.clauses.iter().enumerate() {
                 doc.statuses_and_notices(ci, clause, reasons, statuses, notices)?;
             }
-            let memo = memo.get_mut(doc.plan.document as usize).filter(|_| remembering);
-            doc.verdicts(reasons, memo.map(|m| (m.as_mut_slice(), &mut key)), |d| {
+            doc.verdicts(reasons, Some(&mut memo).filter(|_| remembering), |d| {
                 add_granted(total, &d.decision)?;
                 let trace = if options.trace { doc.trace_of(d.decision.rule) } else { Vec::new() };
                 rulings.push(Verdict { decision: d.decision, reasons: d.reasons, trace });
                 Ok(())
             })
         });
-        (self.memo, self.key) = (memo, key);
+        self.memo = memo;
         done?;
         if self.plain.case(&case.subject) {
             out.reasons.vouch_plain();
@@ -699,13 +691,12 @@ enum Check {
 impl<'e, 'p> DocEval<'e, 'p> {
     /// The rule groups' verdicts, in the document's order, their reasons
     /// added to `reasons`; a group for another kind of applicant, or
-    /// replaced by an adopting clause, gives none. With `memo` (each
-    /// group's remembered verdicts, and room for a key), verdicts are
-    /// looked up where they can be and kept.
+    /// replaced by an adopting clause, gives none. With `memo`, verdicts
+    /// are recalled where they can be, and kept.
     fn verdicts(
         &self,
         reasons: &mut Reasons,
-        mut memo: Option<(&mut [memo::Remembered], &mut Vec<u8>)>,
+        mut memo: Option<&mut memo::Memo>,
         mut emit: impl FnMut(Decided) -> Result<(), EvalError>,
     ) -> Result<(), EvalError> {
         let groups = self.plan.groups.iter().zip(&self.plan.group_audiences).zip(&self.plan.reads);
@@ -717,24 +708,13 @@ impl<'e, 'p> DocEval<'e, 'p> {
             if replaced {
                 continue;
             }
-            let remembered = match (&mut memo, reads) {
-                (Some((memo, key)), Some(reads)) => {
-                    let keyed = reads.key(self.case, !self.history.is_empty(), key);
-                    memo.get_mut(g).filter(|_| keyed).map(|m| (m, &**key))
+            let verdict = match (memo.as_deref_mut(), reads) {
+                (Some(memo), Some(reads)) => {
+                    let at = (self.plan.document, g);
+                    let claims = !self.history.is_empty();
+                    memo.verdict(at, reads, self.case, claims, reasons, |reasons| self.group(group, reasons))?
                 }
-                _ => None,
-            };
-            let verdict = match remembered {
-                Some((memo, key)) => match memo.recall(key, reasons) {
-                    Some(v) => v,
-                    None => {
-                        let start = reasons.len();
-                        let v = self.group(group, reasons)?;
-                        memo.keep(key, v.as_ref(), reasons, start);
-                        v
-                    }
-                },
-                None => self.group(group, reasons)?,
+                _ => self.group(group, reasons)?,
             };
             if let Some(v) = verdict {
                 emit(v)?;
