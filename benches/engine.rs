@@ -98,11 +98,19 @@ fn enterprise(n: usize) -> String {
     s
 }
 
-/// Rulings with their reasons (and the trace), as `eval` and `batch` write them.
+/// Rulings with their reasons (and the trace), as `eval` and `batch` write
+/// them, each worked out: the same case again and again would otherwise
+/// only be looked up.
 fn bench_evaluate(b: Bencher, yaml: &str, trace: bool) {
+    bench_evaluate_remembering(b, yaml, trace, false);
+}
+
+/// `remembering` off, every ruling is worked out; on, the same case again
+/// and again has every rule group's verdict recalled (`eval/memo.rs`).
+fn bench_evaluate_remembering(b: Bencher, yaml: &str, trace: bool, remembering: bool) {
     let program = program();
     let case = load_case(&program, yaml);
-    let mut evaluator = Evaluator::new(&program);
+    let mut evaluator = Evaluator::new(&program).remembering(remembering);
     b.counter(ItemsCount::new(1usize)).bench_local(|| evaluator.evaluate(&case, Options { trace }).unwrap());
 }
 
@@ -131,6 +139,13 @@ fn decide_enterprise_25(b: Bencher) {
 #[divan::bench(args = [false, true], sample_size = 100)]
 fn eval_person(b: Bencher, trace: bool) {
     bench_evaluate(b, PERSON, trace);
+}
+
+/// A person whose every rule group's verdict is remembered from a case
+/// with the same facts: what most of a population costs.
+#[divan::bench(sample_size = 100)]
+fn eval_person_recalled(b: Bencher) {
+    bench_evaluate_remembering(b, PERSON, false, true);
 }
 
 #[divan::bench(sample_size = 100)]

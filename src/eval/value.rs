@@ -505,9 +505,7 @@ pub fn write_decimal(out: &mut String, n: Decimal) {
                     break;
                 }
             }
-            for d in digits.get(start..).unwrap_or_default() {
-                out.push(char::from(*d));
-            }
+            out.push_str(std::str::from_utf8(digits.get(start..).unwrap_or_default()).unwrap_or_default());
         }
         _ => {
             use std::fmt::Write as _;
