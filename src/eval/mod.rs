@@ -976,11 +976,8 @@ impl<'e, 'p> DocEval<'e, 'p> {
     /// The verdict of a group of rules of one name: the first (highest
     /// priority) whose conditions hold decides.
     fn group(&self, group: &[RulePlan<'p>], reasons: &mut Reasons) -> Result<Option<Decided>, EvalError> {
-        // A benefit for another kind of applicant gets no ruling at all;
-        // a rule of it for another kind is not tried.
-        if group.iter().all(|r| self.for_someone_else(r)) {
-            return Ok(None);
-        }
+        // A rule for another kind of applicant is not tried; a benefit all
+        // of whose rules are gets no ruling at all (no fallback).
         let start = reasons.len();
         let mut fallback = None;
         for rule in group.iter().filter(|r| !self.for_someone_else(r)) {
