@@ -424,6 +424,15 @@ fn ends_string(b: u8) -> bool {
     ENDS_STRING.get(usize::from(b)).copied().unwrap_or(true)
 }
 
+/// How many of the first bytes of `bytes`, 8 at a time, are all past
+/// ASCII: none of them ends a string. Chinese text is all such bytes, and
+/// is stepped over a word at a time.
+fn non_ascii_prefix(bytes: &[u8]) -> usize {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let words = bytes.chunks_exact(8).map(|w| u64::from_le_bytes(w.try_into().unwrap_or_default()));
+    8 * words.take_while(|w| w & HIGH == HIGH).count()
+}
+
 /// [`ends_string`] as a table: one load per byte of every string read.
 // Indexing in a constant is checked when compiling: it cannot panic.
 #[allow(clippy::indexing_slicing)]
@@ -473,7 +482,9 @@ impl<'a> Parser<'a> {
     fn string(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
         let start = self.at;
-        let len = self.text.get(start..)?.iter().position(|b| ends_string(*b))?;
+        let rest = self.text.get(start..)?;
+        let len = non_ascii_prefix(rest);
+        let len = len + rest.get(len..)?.iter().position(|b| ends_string(*b))?;
         if self.text.get(start + len) != Some(&b'"') {
             return None;
         }
