@@ -712,9 +712,10 @@ impl<'e, 'p> DocEval<'e, 'p> {
                 (Some(memo), Some(reads)) => {
                     let at = (self.plan.document, g);
                     let claims = !self.history.is_empty();
-                    memo.verdict(at, reads, self.case, claims, reasons, |reasons| self.group(group, reasons))?
+                    let work = |reasons: &mut Reasons| self.group(group, audience.is_some(), reasons);
+                    memo.verdict(at, reads, self.case, claims, reasons, work)?
                 }
-                _ => self.group(group, reasons)?,
+                _ => self.group(group, audience.is_some(), reasons)?,
             };
             if let Some(v) = verdict {
                 emit(v)?;
@@ -974,13 +975,20 @@ impl<'e, 'p> DocEval<'e, 'p> {
     }
 
     /// The verdict of a group of rules of one name: the first (highest
-    /// priority) whose conditions hold decides.
-    fn group(&self, group: &[RulePlan<'p>], reasons: &mut Reasons) -> Result<Option<Decided>, EvalError> {
+    /// priority) whose conditions hold decides. With `shared_audience`, its
+    /// rules share one compiled applicant check, which the case has passed
+    /// or left undecided, so none is for someone else.
+    fn group(
+        &self,
+        group: &[RulePlan<'p>],
+        shared_audience: bool,
+        reasons: &mut Reasons,
+    ) -> Result<Option<Decided>, EvalError> {
         // A rule for another kind of applicant is not tried; a benefit all
         // of whose rules are gets no ruling at all (no fallback).
         let start = reasons.len();
         let mut fallback = None;
-        for rule in group.iter().filter(|r| !self.for_someone_else(r)) {
+        for rule in group.iter().filter(|r| shared_audience || !self.for_someone_else(r)) {
             // Only the reasons of the last rule tried are kept: the base
             // rule (lowest priority, last) explains a refusal.
             reasons.truncate(start);
