@@ -633,6 +633,7 @@ impl<'e> History<'e> {
                 .collect(),
         )
     }
+
     fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
