@@ -5,15 +5,20 @@
 //! same few facts to a group (`脱贫人口 = 是`, a default `否`), so the
 //! verdict is looked up by those facts instead of being worked out again.
 //!
-//! A group is remembered only where everything it reads is known when the
-//! program is compiled: none of its rules reads a list (counts, sums,
-//! members), and a case with past claims is not remembered for a group
+//! A clause's statuses and broken constraints are remembered the same way.
+//!
+//! What a group reads is found when the program is compiled. A list it
+//! counts or sums is keyed by being empty: a case whose list has members
+//! is not remembered for it (nor for a group that reads a member's facts
+//! outside a count). A case with past claims is not remembered for a group
 //! that looks at them. Errors are never remembered. What is kept takes at
 //! most [`ROOM`] bytes, so memory stays bounded whatever the population.
 
 use std::collections::HashMap;
 
-use super::{Decided, Decision, EvalError, Reasons};
+use std::ops::Range;
+
+use super::{Decided, Decision, EvalError, Finding, Reasons};
 use crate::hash::FxBuild;
 use crate::ir::{self, Access, Amount, Benefit, Clause, Cond, Expr, ExprKind as K, Frequency, Program, Record, Value};
 
@@ -23,11 +28,14 @@ pub const ROOM: usize = 16 << 20;
 /// What a verdict kept costs beyond its key and words, about.
 const ENTRY: usize = 64;
 
-/// What a rule group's verdict depends on, found once per program.
-#[derive(Debug)]
+/// What a rule group's verdict (or a clause's findings) depends on,
+/// found once per program.
+#[derive(Debug, Default)]
 pub struct Reads {
     /// Subject slots, sorted.
     slots: Vec<u32>,
+    /// Subject slots of lists counted or summed: remembered only empty.
+    lists: Vec<u32>,
     /// Whether a rule looks at past claims (享受记录).
     history: bool,
 }
@@ -36,11 +44,12 @@ pub struct Reads {
 pub type Rule<'p> = (&'p Clause, &'p Benefit);
 
 impl Reads {
-    /// What the rules of a group read; `None` when one reads a list.
+    /// What the rules of a group read; `None` when one reads a member's
+    /// facts outside a count or sum.
     pub fn of<'p>(rules: impl IntoIterator<Item = Rule<'p>>) -> Option<Reads> {
-        let mut reads = Reads { slots: Vec::new(), history: false };
+        let mut reads = Reads::default();
         for (clause, b) in rules {
-            let mut walk = Walk { clause, slots: &mut reads.slots, seen: vec![false; clause.lets.len()] };
+            let mut walk = Walk::new(clause, &mut reads);
             let conds = clause.applies.iter().chain(&b.conditions).chain(&b.exclusions);
             for cond in conds {
                 walk.cond(cond)?;
@@ -60,9 +69,26 @@ impl Reads {
             }
             reads.history |= b.frequency != Frequency::Unlimited || !b.exclusive.is_empty();
         }
-        reads.slots.sort_unstable();
-        reads.slots.dedup();
-        Some(reads)
+        Some(reads.sorted())
+    }
+
+    /// What a clause's statuses and constraints read.
+    pub fn of_findings(clause: &Clause) -> Option<Reads> {
+        let mut reads = Reads::default();
+        let mut walk = Walk::new(clause, &mut reads);
+        let conds = clause.statuses.iter().map(|s| &s.cond).chain(clause.constraints.iter().map(|c| &c.cond));
+        for cond in conds {
+            walk.cond(cond)?;
+        }
+        Some(reads.sorted())
+    }
+
+    fn sorted(mut self) -> Reads {
+        for slots in [&mut self.slots, &mut self.lists] {
+            slots.sort_unstable();
+            slots.dedup();
+        }
+        self
     }
 
     /// This case's key for the group, written over `key`: its date and
@@ -71,6 +97,13 @@ impl Reads {
     /// looks at, or a fact of a kind not keyed.
     pub fn key(&self, case: &ir::Case, has_claims: bool, key: &mut Vec<u8>) -> bool {
         if self.history && has_claims {
+            return false;
+        }
+        let empty = |slot: u32| match case.subject.get(slot) {
+            Value::List(members) => members.is_empty(),
+            _ => true,
+        };
+        if !self.lists.iter().all(|&slot| empty(slot)) {
             return false;
         }
         key.clear();
@@ -110,16 +143,20 @@ fn fact(subject: &Record, slot: u32, key: &mut Vec<u8>) -> bool {
 /// Collects the slots expressions read, following definitions.
 struct Walk<'a, 'p> {
     clause: &'p Clause,
-    slots: &'a mut Vec<u32>,
+    reads: &'a mut Reads,
     /// Definitions already followed.
     seen: Vec<bool>,
 }
 
-impl Walk<'_, '_> {
+impl<'a, 'p> Walk<'a, 'p> {
+    fn new(clause: &'p Clause, reads: &'a mut Reads) -> Self {
+        Walk { clause, reads, seen: vec![false; clause.lets.len()] }
+    }
+
     fn cond(&mut self, cond: &Cond) -> Option<()> {
         for r in &cond.refs {
             match r.access {
-                Access::Slot(s) => self.slots.push(s),
+                Access::Slot(s) => self.reads.slots.push(s),
                 Access::Local(i) => self.local(i)?,
             }
         }
@@ -140,11 +177,16 @@ impl Walk<'_, '_> {
         match &e.kind {
             K::Const(..) | K::CaseDate => Some(()),
             K::Slot(s) => {
-                self.slots.push(*s);
+                self.reads.slots.push(*s);
                 Some(())
             }
             K::Local(i) => self.local(*i),
-            K::ItemSlot(_) | K::Count { .. } | K::Sum { .. } => None,
+            // Over an empty list, the filter and body are never evaluated.
+            K::Count { list, .. } | K::Sum { list, .. } => {
+                self.reads.lists.push(*list);
+                Some(())
+            }
+            K::ItemSlot(_) => None,
             K::Not(x) | K::Floor(x) | K::EnumIn { expr: x, .. } => self.expr(x),
             K::And(xs) | K::Or(xs) | K::Min(xs) | K::Max(xs) => xs.iter().try_for_each(|x| self.expr(x)),
             K::Arith(_, a, b)
@@ -163,27 +205,41 @@ impl Walk<'_, '_> {
     }
 }
 
-/// The verdicts given so far, for each document and rule group. (The
-/// default remembers nothing: it has no groups and no room.)
+/// The verdicts given so far, for each document and rule group, and the
+/// findings for each document and clause. (The default remembers nothing:
+/// it has no groups and no room.)
 #[derive(Default)]
 pub struct Memo {
-    groups: Vec<Vec<Remembered>>,
+    groups: Vec<Vec<Remembered<Option<Decision>>>>,
+    clauses: Vec<Vec<Remembered<Found>>>,
     /// Bytes left to keep verdicts in.
     room: usize,
     /// A key being made.
     key: Vec<u8>,
 }
 
-/// The verdicts one group has given, by key.
-#[derive(Default)]
-struct Remembered {
-    verdicts: HashMap<Box<[u8]>, Verdict, FxBuild>,
+/// A clause's findings: the indices of the statuses that hold, then of the
+/// constraints broken, each with one reason, in that order.
+#[derive(Clone, Default)]
+pub struct Found {
+    statuses: Box<[u32]>,
+    notices: Box<[u32]>,
 }
 
-/// A remembered verdict: none (the group is for another kind of
-/// applicant), or its decision and its reasons.
-struct Verdict {
-    decision: Option<Decision>,
+/// What one group or clause has given, by key.
+struct Remembered<T> {
+    kept: HashMap<Box<[u8]>, Kept<T>, FxBuild>,
+}
+
+impl<T> Default for Remembered<T> {
+    fn default() -> Self {
+        Remembered { kept: HashMap::default() }
+    }
+}
+
+/// A remembered result and its reasons.
+struct Kept<T> {
+    result: T,
     /// The reasons one after another, and where each ends.
     text: Box<str>,
     ends: Box<[usize]>,
@@ -191,12 +247,12 @@ struct Verdict {
 
 impl Memo {
     pub fn new(program: &Program) -> Memo {
-        let groups = program
-            .documents
-            .iter()
-            .map(|d| std::iter::repeat_with(Remembered::default).take(d.groups.len()).collect())
-            .collect();
-        Memo { groups, room: ROOM, key: Vec::new() }
+        fn tables<T>(n: usize) -> Vec<Remembered<T>> {
+            std::iter::repeat_with(Remembered::default).take(n).collect()
+        }
+        let groups = program.documents.iter().map(|d| tables(d.groups.len())).collect();
+        let clauses = program.documents.iter().map(|d| tables(d.clauses.len())).collect();
+        Memo { groups, clauses, room: ROOM, key: Vec::new() }
     }
 
     /// The verdict of group `group` of document `document` (which reads
@@ -212,28 +268,97 @@ impl Memo {
         reasons: &mut Reasons,
         work: impl FnOnce(&mut Reasons) -> Result<Option<Decided>, EvalError>,
     ) -> Result<Option<Decided>, EvalError> {
-        let Memo { groups, room, key } = self;
-        let remembered = groups.get_mut(document as usize).and_then(|d| d.get_mut(group));
-        let Some(remembered) = remembered.filter(|_| reads.key(case, has_claims, key)) else {
-            return work(reasons);
-        };
-        if let Some(v) = remembered.verdicts.get(key.as_slice()) {
-            let start = reasons.len();
-            reasons.extend(&v.text, &v.ends);
-            return Ok(v.decision.map(|decision| Decided { decision, reasons: start..reasons.len() }));
-        }
-        let start = reasons.len();
-        let decided = work(reasons)?;
-        let (text, ends) = reasons.since(start);
-        let size = key.len() + text.len() + ends.len() * std::mem::size_of::<usize>() + ENTRY;
-        if let Some(left) = room.checked_sub(size) {
-            *room = left;
-            let verdict =
-                Verdict { decision: decided.as_ref().map(|d| d.decision), text: text.into(), ends: ends.into() };
-            remembered.verdicts.insert(key.as_slice().into(), verdict);
-        }
-        Ok(decided)
+        let Memo { groups, room, key, .. } = self;
+        let table = groups.get_mut(document as usize).and_then(|d| d.get_mut(group));
+        let table = table.filter(|_| reads.key(case, has_claims, key));
+        recall_or_work(
+            table,
+            (key, room),
+            reasons,
+            work,
+            |decided| decided.as_ref().map(|d| d.decision),
+            |decision, range| decision.map(|decision| Decided { decision, reasons: range }),
+        )
     }
+
+    /// The statuses that hold and the constraints broken of clause
+    /// `clause` of document `document` (whose statuses and constraints
+    /// read `reads`), appended to `statuses` and `notices` with their
+    /// reasons: those of an earlier case with the same facts, else what
+    /// `work` appends, kept while there is room.
+    pub fn findings(
+        &mut self,
+        (document, clause): (u32, u32),
+        reads: &Reads,
+        case: &ir::Case,
+        reasons: &mut Reasons,
+        (statuses, notices): (&mut Vec<Finding>, &mut Vec<Finding>),
+        work: impl FnOnce(&mut Reasons, &mut Vec<Finding>, &mut Vec<Finding>) -> Result<(), EvalError>,
+    ) -> Result<(), EvalError> {
+        let Memo { clauses, room, key, .. } = self;
+        let table = clauses.get_mut(document as usize).and_then(|d| d.get_mut(clause as usize));
+        let table = table.filter(|_| reads.key(case, false, key));
+        let (before_s, before_n) = (statuses.len(), notices.len());
+        // What was found, and the range of its reasons when recalled.
+        let (found, recalled) = recall_or_work(
+            table,
+            (key, room),
+            reasons,
+            |reasons| {
+                work(reasons, statuses, notices)?;
+                let indices = |found: &[Finding]| found.iter().map(|f| f.index).collect();
+                let s = indices(statuses.get(before_s..).unwrap_or_default());
+                let n = indices(notices.get(before_n..).unwrap_or_default());
+                Ok((Found { statuses: s, notices: n }, None))
+            },
+            |(found, _)| found.clone(),
+            |found, range| (found, Some(range)),
+        )?;
+        // Recalled: its findings, each with the next reason.
+        if let Some(range) = recalled {
+            let mut reason = range.start;
+            for (indices, out) in [(&found.statuses, &mut *statuses), (&found.notices, &mut *notices)] {
+                for &index in indices.iter() {
+                    out.push(Finding { document, clause, index, reasons: reason..reason + 1 });
+                    reason += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The result `table` keeps under `key`, its reasons added to `reasons`
+/// and made by `give` (from the kept result and the range of its
+/// reasons); else what `work` gives, kept as `keep` makes it while there
+/// is `room`. With no table, `work` alone.
+fn recall_or_work<T, R>(
+    table: Option<&mut Remembered<T>>,
+    (key, room): (&[u8], &mut usize),
+    reasons: &mut Reasons,
+    work: impl FnOnce(&mut Reasons) -> Result<R, EvalError>,
+    keep: impl FnOnce(&R) -> T,
+    give: impl FnOnce(T, Range<usize>) -> R,
+) -> Result<R, EvalError>
+where
+    T: Clone,
+{
+    let Some(table) = table else { return work(reasons) };
+    if let Some(k) = table.kept.get(key) {
+        let start = reasons.len();
+        reasons.extend(&k.text, &k.ends);
+        return Ok(give(k.result.clone(), start..reasons.len()));
+    }
+    let start = reasons.len();
+    let result = work(reasons)?;
+    let (text, ends) = reasons.since(start);
+    let size = key.len() + text.len() + ends.len() * std::mem::size_of::<usize>() + ENTRY;
+    if let Some(left) = room.checked_sub(size) {
+        *room = left;
+        let kept = Kept { result: keep(&result), text: text.into(), ends: ends.into() };
+        table.kept.insert(key.into(), kept);
+    }
+    Ok(result)
 }
 
 #[cfg(test)]
@@ -271,7 +396,7 @@ mod tests {
             }
             match ty {
                 Ty::Bool => Value::Bool(self.next(2) == 0),
-                Ty::Num(_) => Value::Num(Decimal::from([0, 1, 6, 12, 25][self.next(5)])),
+                Ty::Num(_) => Value::Num(Decimal::from([0, 1, 6, 12, 25, 40][self.next(6)])),
                 Ty::Enum(id) => {
                     let values = self.program.vocabulary.enums[id as usize].values.len();
                     Value::Enum(self.next(values.min(3)) as u32)
@@ -344,13 +469,15 @@ mod tests {
                 }
             }
         }
-        let few: usize = cramped.memo.groups.iter().flatten().map(|m| m.verdicts.len()).sum();
+        let few: usize = cramped.memo.groups.iter().flatten().map(|m| m.kept.len()).sum();
         assert!((1..20).contains(&few), "{few} kept in 2 000 bytes");
-        let kept: usize = remembering.memo.groups.iter().flatten().map(|m| m.verdicts.len()).sum();
+        let kept: usize = remembering.memo.groups.iter().flatten().map(|m| m.kept.len()).sum();
+        let found: usize = remembering.memo.clauses.iter().flatten().map(|m| m.kept.len()).sum();
+        assert!(found > 0, "findings are kept");
         let groups: usize = program.documents.iter().map(|d| d.groups.len()).sum();
         assert!(kept > groups, "verdicts are kept: {kept}");
         assert!(kept < n * groups / 4, "most verdicts are recalled, not kept: {kept}");
-        assert!(working_out.memo.groups.iter().flatten().all(|m| m.verdicts.is_empty()));
+        assert!(working_out.memo.groups.iter().flatten().all(|m| m.kept.is_empty()));
         assert!(remembering.memo.room < super::ROOM);
     }
 }

@@ -374,8 +374,10 @@ struct DocPlan<'p> {
     group_audiences: Vec<Option<usize>>,
     /// The parent clauses this document's clauses adopt (document, clause).
     adopts: Vec<(&'p str, &'p str)>,
-    /// For each group, what its verdict depends on, where that is known.
+    /// For each group, what its verdict depends on, where that is known;
+    /// for each clause, what its statuses and constraints depend on.
     reads: Vec<Option<memo::Reads>>,
+    finding_reads: Vec<Option<memo::Reads>>,
     /// The distinct compiled applicant checks (most rules share one of
     /// two: `类型 为 个人`, `类型 为 单位`), decided once per case.
     audiences: Vec<Conj<'p>>,
@@ -471,6 +473,7 @@ impl<'p> DocPlan<'p> {
             group_audiences,
             adopts: doc.clauses.iter().filter_map(|c| c.adopts.as_ref()).map(|(d, c)| (&**d, &**c)).collect(),
             reads: groups.iter().map(|g| memo::Reads::of(g.iter().map(|r| (r.clause, r.benefit)))).collect(),
+            finding_reads: doc.clauses.iter().map(memo::Reads::of_findings).collect(),
             groups,
             audiences,
         }
@@ -553,7 +556,8 @@ impl<'p> Evaluator<'p> {
         let remembering = self.remembering;
         let done = self.each_document(case, true, |doc| {
             for (ci, clause) in doc.doc.clauses.iter().enumerate() {
-                doc.statuses_and_notices(ci, clause, reasons, statuses, notices)?;
+                let memo = Some(&mut memo).filter(|_| remembering);
+                doc.statuses_and_notices(ci, clause, reasons, (statuses, notices), memo)?;
             }
             doc.verdicts(reasons, Some(&mut memo).filter(|_| remembering), |d| {
                 add_granted(total, &d.decision)?;
@@ -851,7 +855,35 @@ impl<'e, 'p> DocEval<'e, 'p> {
         Ok(check)
     }
 
+    /// The statuses of a clause that hold and its constraints broken,
+    /// appended to `found` (statuses, notices); with `memo`, recalled where
+    /// they can be.
     fn statuses_and_notices(
+        &self,
+        ci: usize,
+        clause: &'p Clause,
+        reasons: &mut Reasons,
+        found: (&mut Vec<Finding>, &mut Vec<Finding>),
+        memo: Option<&mut memo::Memo>,
+    ) -> Result<(), EvalError> {
+        let nothing = clause.statuses.is_empty() && clause.constraints.is_empty();
+        if nothing || !clause.window.contains(self.case.date) || !self.in_force {
+            return Ok(());
+        }
+        match (memo, self.plan.finding_reads.get(ci)) {
+            (Some(memo), Some(Some(reads))) => {
+                let at = (self.plan.document, ci as u32);
+                let work = |reasons: &mut Reasons, statuses: &mut Vec<Finding>, notices: &mut Vec<Finding>| {
+                    self.find(ci, clause, reasons, statuses, notices)
+                };
+                memo.findings(at, reads, self.case, reasons, found, work)
+            }
+            _ => self.find(ci, clause, reasons, found.0, found.1),
+        }
+    }
+
+    /// [`DocEval::statuses_and_notices`] worked out.
+    fn find(
         &self,
         ci: usize,
         clause: &'p Clause,
@@ -859,10 +891,6 @@ impl<'e, 'p> DocEval<'e, 'p> {
         statuses: &mut Vec<Finding>,
         notices: &mut Vec<Finding>,
     ) -> Result<(), EvalError> {
-        let nothing = clause.statuses.is_empty() && clause.constraints.is_empty();
-        if nothing || !clause.window.contains(self.case.date) || !self.in_force {
-            return Ok(());
-        }
         let env = self.env(ci as u32);
         let finding = |index: usize, reasons: &mut Reasons, cond: &Cond, lead: Lead| {
             let start = reasons.len();
