@@ -270,15 +270,14 @@ impl Memo {
     ) -> Result<Option<Decided>, EvalError> {
         let Memo { groups, room, key, .. } = self;
         let table = groups.get_mut(document as usize).and_then(|d| d.get_mut(group));
-        let table = table.filter(|_| reads.key(case, has_claims, key));
-        recall_or_work(
-            table,
-            (key, room),
-            reasons,
-            work,
-            |decided| decided.as_ref().map(|d| d.decision),
-            |decision, range| decision.map(|decision| Decided { decision, reasons: range }),
-        )
+        let Some(table) = table.filter(|_| reads.key(case, has_claims, key)) else { return work(reasons) };
+        if let Some((decision, range)) = table.recall(key, reasons) {
+            return Ok(decision.map(|decision| Decided { decision, reasons: range }));
+        }
+        let start = reasons.len();
+        let decided = work(reasons)?;
+        table.keep(key, room, reasons, start, || decided.as_ref().map(|d| d.decision));
+        Ok(decided)
     }
 
     /// The statuses that hold and the constraints broken of clause
@@ -297,25 +296,11 @@ impl Memo {
     ) -> Result<(), EvalError> {
         let Memo { clauses, room, key, .. } = self;
         let table = clauses.get_mut(document as usize).and_then(|d| d.get_mut(clause as usize));
-        let table = table.filter(|_| reads.key(case, false, key));
-        let (before_s, before_n) = (statuses.len(), notices.len());
-        // What was found, and the range of its reasons when recalled.
-        let (found, recalled) = recall_or_work(
-            table,
-            (key, room),
-            reasons,
-            |reasons| {
-                work(reasons, statuses, notices)?;
-                let indices = |found: &[Finding]| found.iter().map(|f| f.index).collect();
-                let s = indices(statuses.get(before_s..).unwrap_or_default());
-                let n = indices(notices.get(before_n..).unwrap_or_default());
-                Ok((Found { statuses: s, notices: n }, None))
-            },
-            |(found, _)| found.clone(),
-            |found, range| (found, Some(range)),
-        )?;
-        // Recalled: its findings, each with the next reason.
-        if let Some(range) = recalled {
+        let Some(table) = table.filter(|_| reads.key(case, false, key)) else {
+            return work(reasons, statuses, notices);
+        };
+        if let Some((found, range)) = table.recall(key, reasons) {
+            // Each finding with the next reason.
             let mut reason = range.start;
             for (indices, out) in [(&found.statuses, &mut *statuses), (&found.notices, &mut *notices)] {
                 for &index in indices.iter() {
@@ -323,42 +308,40 @@ impl Memo {
                     reason += 1;
                 }
             }
+            return Ok(());
         }
+        let (start, before_s, before_n) = (reasons.len(), statuses.len(), notices.len());
+        work(reasons, statuses, notices)?;
+        table.keep(key, room, reasons, start, || {
+            let indices = |found: &[Finding]| found.iter().map(|f| f.index).collect();
+            let s = indices(statuses.get(before_s..).unwrap_or_default());
+            Found { statuses: s, notices: indices(notices.get(before_n..).unwrap_or_default()) }
+        });
         Ok(())
     }
 }
 
-/// The result `table` keeps under `key`, its reasons added to `reasons`
-/// and made by `give` (from the kept result and the range of its
-/// reasons); else what `work` gives, kept as `keep` makes it while there
-/// is `room`. With no table, `work` alone.
-fn recall_or_work<T, R>(
-    table: Option<&mut Remembered<T>>,
-    (key, room): (&[u8], &mut usize),
-    reasons: &mut Reasons,
-    work: impl FnOnce(&mut Reasons) -> Result<R, EvalError>,
-    keep: impl FnOnce(&R) -> T,
-    give: impl FnOnce(T, Range<usize>) -> R,
-) -> Result<R, EvalError>
-where
-    T: Clone,
-{
-    let Some(table) = table else { return work(reasons) };
-    if let Some(k) = table.kept.get(key) {
+impl<T: Clone> Remembered<T> {
+    /// The result kept under `key`, its reasons added to `reasons` (the
+    /// range of their indices returned with it).
+    fn recall(&self, key: &[u8], reasons: &mut Reasons) -> Option<(T, Range<usize>)> {
+        let k = self.kept.get(key)?;
         let start = reasons.len();
         reasons.extend(&k.text, &k.ends);
-        return Ok(give(k.result.clone(), start..reasons.len()));
+        Some((k.result.clone(), start..reasons.len()))
     }
-    let start = reasons.len();
-    let result = work(reasons)?;
-    let (text, ends) = reasons.since(start);
-    let size = key.len() + text.len() + ends.len() * std::mem::size_of::<usize>() + ENTRY;
-    if let Some(left) = room.checked_sub(size) {
-        *room = left;
-        let kept = Kept { result: keep(&result), text: text.into(), ends: ends.into() };
-        table.kept.insert(key.into(), kept);
+
+    /// Keeps `result` (made only if there is `room` for it) under `key`,
+    /// with the reasons of `reasons` from `start` on.
+    fn keep(&mut self, key: &[u8], room: &mut usize, reasons: &Reasons, start: usize, result: impl FnOnce() -> T) {
+        let (text, ends) = reasons.since(start);
+        let size = key.len() + text.len() + ends.len() * std::mem::size_of::<usize>() + ENTRY;
+        if let Some(left) = room.checked_sub(size) {
+            *room = left;
+            let kept = Kept { result: result(), text: text.into(), ends: ends.collect() };
+            self.kept.insert(key.into(), kept);
+        }
     }
-    Ok(result)
 }
 
 #[cfg(test)]

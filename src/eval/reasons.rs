@@ -78,12 +78,12 @@ impl Reasons {
         result
     }
 
-    /// The reasons from index `start` on, as [`Reasons::extend`] takes
-    /// them: their words one after another, and where each ends, counted
-    /// from the first.
-    pub(super) fn since(&self, start: usize) -> (&str, Vec<usize>) {
+    /// The reasons from index `start` on: their words one after another,
+    /// and where each ends, counted from the first (as [`Reasons::extend`]
+    /// takes them).
+    pub(super) fn since(&self, start: usize) -> (&str, impl ExactSizeIterator<Item = usize> + '_) {
         let from = start.checked_sub(1).and_then(|i| self.ends.get(i)).copied().unwrap_or(0);
-        let ends = self.ends.get(start..).unwrap_or_default().iter().map(|e| e - from).collect();
+        let ends = self.ends.get(start..).unwrap_or_default().iter().map(move |e| e - from);
         (self.text.get(from..).unwrap_or_default(), ends)
     }
 
