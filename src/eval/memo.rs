@@ -41,7 +41,7 @@ pub struct Reads {
 }
 
 /// A rule of a group: its clause and benefit.
-pub type Rule<'p> = (&'p Clause, &'p Benefit);
+type Rule<'p> = (&'p Clause, &'p Benefit);
 
 impl Reads {
     /// What the rules of a group read; `None` when one reads a member's
@@ -221,7 +221,7 @@ pub struct Memo {
 /// A clause's findings: the indices of the statuses that hold, then of the
 /// constraints broken, each with one reason, in that order.
 #[derive(Clone, Default)]
-pub struct Found {
+struct Found {
     statuses: Box<[u32]>,
     notices: Box<[u32]>,
 }
