@@ -9,6 +9,7 @@ mod plain;
 mod reasons;
 mod value;
 
+use std::cell::OnceCell;
 use std::fmt::Write as _;
 use std::ops::Range;
 
@@ -227,8 +228,9 @@ pub struct Evaluator<'p> {
     audiences: Vec<Result<bool, Fail<'p>>>,
     /// Where [`Evaluator::decide`] would write reasons; stays empty.
     no_reasons: Reasons,
-    /// Which cases' reasons can be vouched for as needing no JSON escapes.
-    plain: plain::Plain,
+    /// Which cases' reasons can be vouched for as needing no JSON escapes;
+    /// found when first needed (`evaluate` never needs it).
+    plain: OnceCell<plain::Plain>,
     /// The rule groups' verdicts given so far, when remembering.
     memo: memo::Memo,
     remembering: bool,
@@ -491,7 +493,7 @@ impl<'p> Evaluator<'p> {
             locals,
             audiences: Vec::new(),
             no_reasons: Reasons::default(),
-            plain: plain::Plain::new(program),
+            plain: OnceCell::new(),
             memo: memo::Memo::new(program),
             remembering: true,
         }
@@ -526,7 +528,9 @@ impl<'p> Evaluator<'p> {
 
     /// Rulings with their reasons, statuses and notices.
     pub fn evaluate(&mut self, case: &ir::Case, options: Options) -> Result<Evaluation, EvalError> {
-        Ok(self.verdicts(case, options)?.named(self.program))
+        let mut out = Verdicts::empty(case.date);
+        self.rulings_into(case, options, &mut out)?;
+        Ok(out.named(self.program))
     }
 
     /// [`Evaluator::evaluate`] with each rule named by its index only.
@@ -540,6 +544,16 @@ impl<'p> Evaluator<'p> {
     /// evaluating many cases into one `Verdicts` allocates nothing once
     /// they have grown. After an error `out` holds part of the case.
     pub fn verdicts_into(&mut self, case: &ir::Case, options: Options, out: &mut Verdicts) -> Result<(), EvalError> {
+        self.rulings_into(case, options, out)?;
+        let plain = self.plain.get_or_init(|| plain::Plain::new(self.program));
+        if plain.case(&case.subject) {
+            out.reasons.vouch_plain();
+        }
+        Ok(())
+    }
+
+    /// [`Evaluator::verdicts_into`] without vouching for the reasons.
+    fn rulings_into(&mut self, case: &ir::Case, options: Options, out: &mut Verdicts) -> Result<(), EvalError> {
         let program = self.program;
         out.id.clone_from(&case.id);
         out.date = case.date;
@@ -567,11 +581,7 @@ impl<'p> Evaluator<'p> {
             })
         });
         self.memo = memo;
-        done?;
-        if self.plain.case(&case.subject) {
-            out.reasons.vouch_plain();
-        }
-        Ok(())
+        done
     }
 
     /// Runs `each` over the documents the case names, in its order.
