@@ -211,9 +211,10 @@ pub struct Options {
     pub trace: bool,
 }
 
-/// Evaluates a case against the documents it names, with reasons.
+/// Evaluates a case against the documents it names, with reasons. One
+/// case alone: nothing is remembered for a next one.
 pub fn evaluate(program: &Program, case: &ir::Case, options: Options) -> Result<Evaluation, EvalError> {
-    Evaluator::new(program).evaluate(case, options)
+    Evaluator::new(program).remembering(false).evaluate(case, options)
 }
 
 /// A program made ready for many cases. Create it once, then call
