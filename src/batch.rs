@@ -328,7 +328,7 @@ impl Chunk {
         self.lines.clear();
         while self.lines.len() < CHUNK && self.bytes.len() < CHUNK_BYTES {
             let start = self.bytes.len();
-            if input.read_until(b'\n', &mut self.bytes)? == 0 {
+            if read_line_into(input, &mut self.bytes)? == 0 {
                 break;
             }
             *number += 1;
@@ -345,6 +345,30 @@ impl Chunk {
             self.lines.push(Line { number: *number, start, end });
         }
         Ok(())
+    }
+}
+
+/// `BufRead::read_until(b'\n', out)`, with the line end found by vector
+/// instructions: the standard search goes a word at a time, and lines of
+/// a population run are long. Returns the number of bytes appended.
+fn read_line_into(input: &mut impl BufRead, out: &mut Vec<u8>) -> io::Result<usize> {
+    let mut read = 0;
+    loop {
+        let buf = match input.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let (done, used) = match memchr::memchr(b'\n', buf) {
+            Some(i) => (true, i + 1),
+            None => (buf.is_empty(), buf.len()),
+        };
+        out.extend_from_slice(buf.get(..used).unwrap_or_default());
+        input.consume(used);
+        read += used;
+        if done {
+            return Ok(read);
+        }
     }
 }
 
@@ -486,7 +510,41 @@ pub fn summary_table(s: &Summary) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{lost, Line};
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use std::io::{BufRead, BufReader};
+
+    use super::{lost, read_line_into, Chunk, Line};
+
+    /// Lines are cut where `read_until` cuts them, whether a line spans
+    /// many of the reader's buffers or the last has no line end.
+    #[test]
+    fn lines_are_read_whole_across_buffers() {
+        let text = "{\"编号\": \"一\"}\r\n\n  \n第二行很长很长很长很长\n\n末行无换行";
+        for capacity in [1, 2, 3, 5, 8, 64] {
+            let (mut ours, mut std) = (BufReader::with_capacity(capacity, text.as_bytes()), text.as_bytes());
+            loop {
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                let n = read_line_into(&mut ours, &mut a).unwrap();
+                assert_eq!(n, std.read_until(b'\n', &mut b).unwrap(), "capacity {capacity}");
+                assert_eq!(a, b, "capacity {capacity}");
+                if n == 0 {
+                    break;
+                }
+            }
+        }
+        let mut chunk = Chunk { bytes: Vec::new(), lines: Vec::new() };
+        let mut number = 0;
+        chunk.fill(&mut BufReader::with_capacity(3, text.as_bytes()), &mut number).unwrap();
+        let lines: Vec<_> = chunk.lines.iter().map(|l| (l.number, &chunk.bytes[l.start..l.end])).collect();
+        let expected: [(u64, &[u8]); 3] = [
+            (1, "{\"编号\": \"一\"}".as_bytes()),
+            (4, "第二行很长很长很长很长".as_bytes()),
+            (6, "末行无换行".as_bytes()),
+        ];
+        assert_eq!(lines, expected);
+        assert_eq!(number, 6);
+    }
 
     /// The lines of a worker that failed become error lines in place of
     /// whatever it had written, and errors in the summary.
