@@ -210,6 +210,22 @@ fn a_reused_record_keeps_nothing_of_the_line_before() {
             reader.recycle(c, &mut spare);
         }
     }
+    // Two cases out at once, the second handed back first: the record kept
+    // for the next line is then not the one last filled.
+    for pair in lines.windows(2) {
+        let cases: Vec<_> = pair.iter().filter_map(|line| reader.read_reusing(line, &mut spare)).collect();
+        for c in cases.into_iter().rev() {
+            reader.recycle(c, &mut spare);
+        }
+        // The other line next, into the record the first one filled.
+        for line in pair.iter().rev() {
+            let reused = reader.read_reusing(line, &mut spare);
+            assert_eq!(reused, reader.read(line), "{line}");
+            if let Some(c) = reused {
+                reader.recycle(c, &mut spare);
+            }
+        }
+    }
 }
 
 #[test]
