@@ -145,6 +145,12 @@ fn the_fast_reader_gives_the_ordinary_case_or_none() {
         let fast = reader.read(&text).unwrap_or_else(|| panic!("not taken: {text}"));
         assert_eq!(Some(fast), ordinary(&program, &text), "{text}");
     }
+    // White space wherever JSON allows it, and inside strings, where it is
+    // the string's own.
+    let spaced = " \t{ \"编号\" : \" P 1 \" ,\n\"日期\":\"2023-05-10\" , \"文件\" : [ \"攀人社发〔2022〕143号\" ] ,\r\n \"主体\" : { \"类型\" : \"单位\" , \"吸纳人员\" : [ { \"脱贫人口\" : true , \"劳动合同月数\" : 12 } , { } ] , \"民营\" : false } , \"期望\" : { \"a\" : [ 1 , null ] } }\r\n ";
+    let fast = reader.read(spaced).unwrap_or_else(|| panic!("not taken: {spaced}"));
+    assert_eq!(fast.id.as_deref(), Some(" P 1 "));
+    assert_eq!(Some(fast), ordinary(&program, spaced));
     // Lines it must leave to the ordinary reader: escapes, fractions,
     // negative numbers, duplicate keys, unknown fields, folded ids, trailing text.
     for text in [

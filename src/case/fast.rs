@@ -198,12 +198,9 @@ impl<'p> Reader<'p> {
     /// [`Reader::read`], starting from the subject record `spare` holds,
     /// if any. A line not taken leaves the record in `spare`, as it was.
     pub fn read_reusing(&self, line: &str, spare: &mut Spare) -> Option<ir::Case> {
-        let mut p = Parser { text: line.as_bytes(), src: line, at: 0, depth: 0 };
+        let mut p = Parser::new(line);
         let mut subject = spare.subject.take().unwrap_or_else(|| self.subject.blank.clone());
-        let case = self.case(&mut p, &mut subject, &mut spare.pool).filter(|_| {
-            p.ws();
-            p.at == p.text.len()
-        });
+        let case = self.case(&mut p, &mut subject, &mut spare.pool).filter(|_| p.at == p.text.len());
         match case {
             Some((id, date, documents)) => Some(ir::Case { id, date, documents, subject }),
             None => {
@@ -446,7 +443,9 @@ const ENDS_STRING: [bool; 256] = {
     table
 };
 
-/// A cursor over one line of JSON.
+/// A cursor over one line of JSON, kept past white space: each step over
+/// a token steps over the white space after it, so that looking at the
+/// next byte is one load.
 struct Parser<'a> {
     text: &'a [u8],
     src: &'a str,
@@ -456,53 +455,65 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
+    fn new(line: &'a str) -> Self {
+        let mut p = Parser { text: line.as_bytes(), src: line, at: 0, depth: 0 };
+        p.ws();
+        p
+    }
+
     fn ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.text.get(self.at) {
             self.at += 1;
         }
     }
 
-    fn peek(&mut self) -> Option<u8> {
-        self.ws();
+    fn peek(&self) -> Option<u8> {
         self.text.get(self.at).copied()
     }
 
+    /// Steps over `n` bytes and the white space after them.
+    fn step(&mut self, n: usize) {
+        self.at += n;
+        self.ws();
+    }
+
     fn eat(&mut self, b: u8) -> Option<()> {
-        (self.peek()? == b).then(|| self.at += 1)
+        (self.peek()? == b).then(|| self.step(1))
     }
 
     fn literal(&mut self, word: &[u8]) -> Option<()> {
-        self.ws();
         let end = self.at + word.len();
-        (self.text.get(self.at..end)? == word).then(|| self.at = end)
+        (self.text.get(self.at..end)? == word).then(|| self.step(word.len()))
     }
 
     /// A string without escapes, control characters or brackets (which
     /// the ordinary reader counts as nesting), borrowed from the line.
     fn string(&mut self) -> Option<&'a str> {
-        self.eat(b'"')?;
-        let start = self.at;
+        // Not `eat`: white space after the opening quote is the string's.
+        (self.peek()? == b'"').then_some(())?;
+        let start = self.at + 1;
         let rest = self.text.get(start..)?;
         let len = non_ascii_prefix(rest);
         let len = len + rest.get(len..)?.iter().position(|b| ends_string(*b))?;
         if self.text.get(start + len) != Some(&b'"') {
             return None;
         }
-        self.at = start + len + 1;
-        self.src.get(start..start + len)
+        let s = self.src.get(start..start + len);
+        // The quotes and what is between them.
+        self.step(len + 2);
+        s
     }
 
     /// Whether the next string is `"name"` (a name with no byte that ends a
     /// plain string), stepping over it if so: what [`Parser::string`]
     /// would read, without looking for its end.
     fn key_is(&mut self, name: &str) -> bool {
-        self.ws();
         let (at, n) = (self.at, name.len());
         let same = self.text.get(at) == Some(&b'"')
             && self.text.get(at + 1..at + 1 + n) == Some(name.as_bytes())
             && self.text.get(at + 1 + n) == Some(&b'"');
         if same {
-            self.at = at + n + 2;
+            self.step(n + 2);
         }
         same
     }
@@ -515,13 +526,12 @@ impl<'a> Parser<'a> {
     }
 
     fn close(&mut self) {
-        self.at += 1;
+        self.step(1);
         self.depth -= 1;
     }
 
     /// A whole non-negative number of at most 18 digits, without a leading zero.
     fn integer(&mut self) -> Option<u64> {
-        self.ws();
         let start = self.at;
         let len = self.text.get(start..)?.iter().take_while(|b| b.is_ascii_digit()).count();
         let digits = self.text.get(start..start + len)?;
@@ -531,7 +541,7 @@ impl<'a> Parser<'a> {
         if matches!(self.text.get(start + len), Some(b'.' | b'e' | b'E')) {
             return None;
         }
-        self.at = start + len;
+        self.step(len);
         Some(digits.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0')))
     }
 
@@ -559,7 +569,7 @@ impl<'a> Parser<'a> {
         loop {
             each(self)?;
             match self.peek()? {
-                b',' => self.at += 1,
+                b',' => self.step(1),
                 b if b == close => {
                     self.close();
                     return Some(());
