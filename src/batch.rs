@@ -3,12 +3,14 @@
 //! source.
 //!
 //! Input is read in chunks of at most [`CHUNK`] lines and [`CHUNK_BYTES`]
-//! bytes; each chunk is evaluated on all workers while the next is read,
-//! and written before the next is evaluated, so memory does not grow with
-//! the input.
+//! bytes. Each worker takes the next chunk as soon as it is free, while
+//! the calling thread reads ahead and writes the chunks done in input
+//! order; with at most [`IN_FLIGHT`] chunks per worker out at a time,
+//! memory does not grow with the input.
 
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, Write};
+use std::sync::{mpsc, Arc, Mutex};
 
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -19,13 +21,14 @@ use crate::eval::{self, Decision, Evaluator, Outcome, RuleId, Verdicts};
 use crate::ir::{self, Program, Text};
 use crate::report;
 
-/// Lines read and evaluated at a time, at most.
-pub const CHUNK: usize = 4_096;
+/// Lines read and evaluated at a time, at most: few enough that a chunk's
+/// rulings (some 5 KB a line) stay in a core's cache while they are made.
+pub const CHUNK: usize = 512;
 
 /// Bytes of input read at a time, at most (a line is never split): with
-/// the chunk being read beside the one being evaluated, and the rulings
-/// written for it, this bounds memory whatever the lines' length.
-pub const CHUNK_BYTES: usize = 8 << 20;
+/// the chunks out with the workers, and the rulings written for them, this
+/// bounds memory whatever the lines' length.
+pub const CHUNK_BYTES: usize = 1 << 20;
 
 /// Stack of each worker thread.
 const WORKER_STACK: usize = 8 << 20;
@@ -375,82 +378,170 @@ fn read_line_into(input: &mut impl BufRead, out: &mut Vec<u8>) -> io::Result<usi
 /// Runs every case of `input` and writes one line per input line to
 /// `output` (a ruling, or `{"行":…,"错误":[…]}` for a line that could not be
 /// evaluated); with no output, only the summary is made, from outcomes and
-/// amounts without reasons. Blank lines are skipped. While the workers
-/// evaluate one chunk of lines, the next is read. `progress` is told the
+/// amounts without reasons. Blank lines are skipped. `progress` is told the
 /// number of lines done after each chunk.
+///
+/// With more than one worker, each takes the next chunk as soon as it is
+/// free, while this thread reads the input and writes the chunks done in
+/// their order: no worker waits for another. At most [`IN_FLIGHT`] chunks
+/// per worker are out at a time, so memory stays bounded.
 pub fn run(
     program: &Program,
     mut input: impl BufRead,
-    mut output: Option<&mut dyn Write>,
+    output: Option<&mut dyn Write>,
     workers: usize,
     options: eval::Options,
     progress: &dyn Fn(u64),
 ) -> io::Result<Summary> {
-    let workers = workers.max(1);
     let writer = output.is_some().then(|| report::Lines::new(program));
     let writer = writer.as_ref();
-    let mut summary = Summary::default();
-    // Each worker's lines, kept from chunk to chunk so that their memory
-    // is allocated once.
-    let mut buffers = vec![String::new(); workers];
-    // Each worker's state, made when first needed and kept from chunk to
-    // chunk; one whose thread failed is made anew.
-    let mut states: Vec<Option<Worker>> = std::iter::repeat_with(|| None).take(workers).collect();
-    let (mut chunk, mut next) = (Chunk::default(), Chunk::default());
-    let mut number = 0u64;
-    let mut done = 0u64;
-    chunk.fill(&mut input, &mut number)?;
-    while !chunk.lines.is_empty() {
-        for b in &mut buffers {
-            b.clear();
-        }
-        // Each share of the chunk, with its summary (none if its worker failed).
-        let parts: Vec<(&[Line], Option<Summary>)> = if workers == 1 || chunk.lines.len() < 64 {
-            let state = states.first_mut().map(|s| s.get_or_insert_with(|| Worker::new(program)));
-            let part = buffers
-                .first_mut()
-                .zip(state)
-                .map(|(out, state)| state.work(program, &chunk, &chunk.lines, options, writer, out));
-            next.fill(&mut input, &mut number)?;
-            vec![(&chunk.lines, part)]
-        } else {
-            let per = chunk.lines.len().div_ceil(workers);
-            let current = &chunk;
-            std::thread::scope(|s| -> io::Result<Vec<(&[Line], Option<Summary>)>> {
-                let mut handles = Vec::new();
-                for ((lines, out), state) in current.lines.chunks(per).zip(buffers.iter_mut()).zip(states.iter_mut()) {
-                    // Deeply nested rules recurse: workers get a main thread's stack.
-                    let worker = std::thread::Builder::new().stack_size(WORKER_STACK);
-                    let handle = worker.spawn_scoped(s, move || {
-                        // Taken out while it works: if the work fails half-way,
-                        // it is dropped and made anew for the next chunk.
-                        let mut w = state.take().unwrap_or_else(|| Worker::new(program));
-                        let summary = w.work(program, current, lines, options, writer, out);
-                        *state = Some(w);
-                        summary
-                    })?;
-                    handles.push((lines, handle));
-                }
-                next.fill(&mut input, &mut number)?;
-                Ok(handles.into_iter().map(|(lines, h)| (lines, h.join().ok())).collect())
-            })?
-        };
-        for ((lines, part), buffer) in parts.into_iter().zip(&mut buffers) {
-            let part = part.unwrap_or_else(|| lost(lines, writer.is_some(), buffer));
-            if let Some(out) = output.as_mut() {
-                out.write_all(buffer.as_bytes())?;
+    let mut done = Done { output, summary: Summary::default(), lines: 0, progress };
+    if workers <= 1 {
+        let (mut chunk, mut out, mut state) = (Chunk::default(), String::new(), None);
+        let mut number = 0u64;
+        loop {
+            chunk.fill(&mut input, &mut number)?;
+            if chunk.lines.is_empty() {
+                break;
             }
-            summary.merge(part);
+            out.clear();
+            let part = work_guarded(&mut state, program, &chunk, options, writer, &mut out);
+            done.chunk(&chunk, part, &mut out)?;
         }
-        done += chunk.lines.len() as u64;
-        progress(done);
-        std::mem::swap(&mut chunk, &mut next);
+    } else {
+        let (jobs, waiting) = mpsc::sync_channel::<Job>(workers * IN_FLIGHT);
+        // Held by the workers only: were they all gone, sending would fail
+        // rather than wait for ever.
+        let waiting = Arc::new(Mutex::new(waiting));
+        let (finished, results) = mpsc::channel::<Job>();
+        std::thread::scope(|s| -> io::Result<()> {
+            // Dropped on any return, which ends the workers started so far.
+            let jobs = jobs;
+            for _ in 0..workers {
+                let (waiting, finished) = (Arc::clone(&waiting), finished.clone());
+                // Deeply nested rules recurse: workers get a main thread's stack.
+                std::thread::Builder::new().stack_size(WORKER_STACK).spawn_scoped(s, move || {
+                    let mut state = None;
+                    loop {
+                        // The lock is let go as soon as a job comes. None when
+                        // the jobs have ended (or the lock is poisoned).
+                        let next = waiting.lock().ok().and_then(|w| w.recv().ok());
+                        let Some(mut job) = next else { break };
+                        job.out.clear();
+                        job.part = work_guarded(&mut state, program, &job.chunk, options, writer, &mut job.out);
+                        if finished.send(job).is_err() {
+                            break;
+                        }
+                    }
+                })?;
+            }
+            drop((waiting, finished));
+            let read = pipeline(&mut input, &jobs, &results, workers * IN_FLIGHT, &mut done);
+            // Ends the workers, also after an error.
+            drop(jobs);
+            read
+        })?;
     }
-    if let Some(out) = output.as_mut() {
+    if let Some(out) = done.output.as_mut() {
         out.flush()?;
     }
+    let mut summary = done.summary;
     summary.errors.sort_by_key(|e| e.line);
     Ok(summary)
+}
+
+/// Chunks out with the workers, at most, per worker.
+const IN_FLIGHT: usize = 2;
+
+/// A chunk given to a worker, and given back with its rulings in `out`
+/// and its summary in `part` (none if the worker failed on it).
+struct Job {
+    sequence: u64,
+    chunk: Chunk,
+    out: String,
+    part: Option<Summary>,
+}
+
+/// Reads chunks and sends them to the workers, at most `room` at a time,
+/// and hands those done to `done` in input order.
+fn pipeline(
+    input: &mut impl BufRead,
+    jobs: &mpsc::SyncSender<Job>,
+    results: &mpsc::Receiver<Job>,
+    room: usize,
+    done: &mut Done,
+) -> io::Result<()> {
+    let mut number = 0u64;
+    let (mut sent, mut written) = (0u64, 0u64);
+    let mut ended = false;
+    // Chunks and buffers given back, for reuse.
+    let mut spare: Vec<(Chunk, String)> = Vec::new();
+    // Chunks done out of order, by sequence.
+    let mut early: BTreeMap<u64, Job> = BTreeMap::new();
+    loop {
+        while !ended && sent - written < room as u64 {
+            let (mut chunk, out) = spare.pop().unwrap_or_default();
+            chunk.fill(input, &mut number)?;
+            if chunk.lines.is_empty() {
+                ended = true;
+                break;
+            }
+            let job = Job { sequence: sent, chunk, out, part: None };
+            jobs.send(job).map_err(|_| io::Error::other("批量裁定的工作线程已全部退出"))?;
+            sent += 1;
+        }
+        if written == sent {
+            return Ok(());
+        }
+        let job = results.recv().map_err(|_| io::Error::other("批量裁定的工作线程已全部退出"))?;
+        early.insert(job.sequence, job);
+        while let Some(mut job) = early.remove(&written) {
+            done.chunk(&job.chunk, job.part.take(), &mut job.out)?;
+            written += 1;
+            spare.push((job.chunk, job.out));
+        }
+    }
+}
+
+/// What the chunks done add up to, and where their rulings go.
+struct Done<'o, 'f> {
+    output: Option<&'o mut dyn Write>,
+    summary: Summary,
+    lines: u64,
+    progress: &'f dyn Fn(u64),
+}
+
+impl Done<'_, '_> {
+    /// Takes a chunk done: its rulings `out` are written, its summary
+    /// `part` added (or, if its worker failed, an error for each line).
+    fn chunk(&mut self, chunk: &Chunk, part: Option<Summary>, out: &mut String) -> io::Result<()> {
+        let part = part.unwrap_or_else(|| lost(&chunk.lines, self.output.is_some(), out));
+        if let Some(o) = self.output.as_mut() {
+            o.write_all(out.as_bytes())?;
+        }
+        self.summary.merge(part);
+        self.lines += chunk.lines.len() as u64;
+        (self.progress)(self.lines);
+        Ok(())
+    }
+}
+
+/// [`Worker::work`] on a whole chunk with the worker `state` (made if
+/// there is none); `None` if it failed half-way, and then the worker is
+/// dropped, to be made anew for the next chunk.
+fn work_guarded<'p>(
+    state: &mut Option<Worker<'p>>,
+    program: &'p Program,
+    chunk: &Chunk,
+    options: eval::Options,
+    writer: Option<&report::Lines>,
+    out: &mut String,
+) -> Option<Summary> {
+    let mut worker = state.take().unwrap_or_else(|| Worker::new(program));
+    let work = || worker.work(program, chunk, &chunk.lines, options, writer, out);
+    let summary = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).ok()?;
+    *state = Some(worker);
+    Some(summary)
 }
 
 /// What stands for the lines of a worker that failed: an error for each,

@@ -251,16 +251,24 @@ fn line_endings_blank_lines_and_bad_bytes() {
     assert_eq!(summary.errors.iter().map(|e| e.line).collect::<Vec<_>>(), [2]);
 }
 
-/// More lines than one chunk: order and line numbers hold across chunks,
-/// while the next chunk is read as the workers run.
+/// Many more chunks than the workers hold at a time, some far slower than
+/// others (so that they finish out of order): order and line numbers hold,
+/// each bad line is told in its place, and progress reaches every line.
 #[test]
 fn lines_across_chunks_keep_their_order_and_numbers() {
     let program = workspace::load(&[PathBuf::from("policies")]).program.unwrap();
-    let n = batch::CHUNK + 5;
+    let n = 9 * batch::CHUNK + 5;
+    let bad = |i: usize| i % (2 * batch::CHUNK + 1) == 7;
+    let members = vec![r#"{"脱贫人口":true,"劳动合同月数":12,"参加社会保险":true}"#; 40].join(",");
     let mut input = String::new();
     for i in 1..=n {
-        if i == batch::CHUNK + 2 {
+        if bad(i) {
             input.push_str("not json\n");
+        } else if (i / batch::CHUNK) % 3 == 1 {
+            input.push_str(&format!(
+                r#"{{"编号":"L{i}","日期":"2023-05-10","文件":"攀人社发〔2022〕143号","主体":{{"类型":"单位","单位性质":"企业","吸纳人员":[{members}]}}}}"#
+            ));
+            input.push('\n');
         } else {
             input.push_str(&format!(
                 r#"{{"编号":"L{i}","日期":"2023-05-10","文件":"县实施办法","主体":{{"类型":"个人","脱贫人口":true,"参加培训天数":1}}}}"#
@@ -268,22 +276,60 @@ fn lines_across_chunks_keep_their_order_and_numbers() {
             input.push('\n');
         }
     }
-    for workers in [1, 2] {
+    let mut first = None;
+    for workers in [1, 2, 3] {
         let mut out = Vec::new();
+        let seen = std::cell::Cell::new(0);
+        let progress = |lines: u64| {
+            assert!(lines > seen.get());
+            seen.set(lines);
+        };
         let summary =
-            batch::run(&program, input.as_bytes(), Some(&mut out), workers, Options::default(), &|_| {}).unwrap();
+            batch::run(&program, input.as_bytes(), Some(&mut out), workers, Options::default(), &progress).unwrap();
+        assert_eq!(seen.get() as usize, n);
         let lines: Vec<&str> = std::str::from_utf8(&out).unwrap().lines().collect();
         assert_eq!(lines.len(), n);
         for (i, l) in lines.iter().enumerate() {
             let number = i + 1;
-            if number == batch::CHUNK + 2 {
+            if bad(number) {
                 assert!(l.contains(&format!("\"行\":{number}")), "{l}");
             } else {
-                assert!(l.contains(&format!("\"编号\":\"L{number}\"")), "line {number}: {l}");
+                assert!(l.starts_with(&format!("{{\"编号\":\"L{number}\"")), "line {number}: {l}");
             }
         }
-        assert_eq!(summary.cases as usize, n - 1);
-        assert_eq!(summary.errors.iter().map(|e| e.line as usize).collect::<Vec<_>>(), [batch::CHUNK + 2]);
+        let bad_lines: Vec<usize> = (1..=n).filter(|&i| bad(i)).collect();
+        assert_eq!(summary.cases as usize, n - bad_lines.len());
+        assert_eq!(summary.errors.iter().map(|e| e.line as usize).collect::<Vec<_>>(), bad_lines);
+        // The same rulings and summary whatever the number of workers.
+        let first = first.get_or_insert_with(|| (out.clone(), summary.clone()));
+        assert!(first.0 == out && first.1 == summary, "{workers} workers");
+    }
+}
+
+/// Input that fails part way (a read error) stops the run with that error,
+/// whatever the number of workers, and no worker is left behind.
+#[test]
+fn a_read_error_stops_the_run() {
+    struct Failing<'a>(&'a [u8]);
+    impl std::io::Read for Failing<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(std::io::Error::other("磁盘坏了"));
+            }
+            let n = buf.len().min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    let program = workspace::load(&[PathBuf::from("policies")]).program.unwrap();
+    let line = r#"{"日期":"2023-05-10","文件":"县实施办法","主体":{"类型":"个人"}}"#;
+    let input = format!("{line}\n").repeat(5 * batch::CHUNK);
+    for workers in [1, 2, 3] {
+        let reader = std::io::BufReader::new(Failing(input.as_bytes()));
+        let mut out = Vec::new();
+        let err = batch::run(&program, reader, Some(&mut out), workers, Options::default(), &|_| {}).unwrap_err();
+        assert_eq!(err.to_string(), "磁盘坏了");
     }
 }
 

@@ -421,15 +421,6 @@ fn ends_string(b: u8) -> bool {
     ENDS_STRING.get(usize::from(b)).copied().unwrap_or(true)
 }
 
-/// How many of the first bytes of `bytes`, 8 at a time, are all past
-/// ASCII: none of them ends a string. Chinese text is all such bytes, and
-/// is stepped over a word at a time.
-fn non_ascii_prefix(bytes: &[u8]) -> usize {
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let words = bytes.chunks_exact(8).map(|w| u64::from_le_bytes(w.try_into().unwrap_or_default()));
-    8 * words.take_while(|w| w & HIGH == HIGH).count()
-}
-
 /// [`ends_string`] as a table: one load per byte of every string read.
 // Indexing in a constant is checked when compiling: it cannot panic.
 #[allow(clippy::indexing_slicing)]
@@ -491,16 +482,25 @@ impl<'a> Parser<'a> {
     fn string(&mut self) -> Option<&'a str> {
         // Not `eat`: white space after the opening quote is the string's.
         (self.peek()? == b'"').then_some(())?;
-        let start = self.at + 1;
-        let rest = self.text.get(start..)?;
-        let len = non_ascii_prefix(rest);
-        let len = len + rest.get(len..)?.iter().position(|b| ends_string(*b))?;
-        if self.text.get(start + len) != Some(&b'"') {
+        let (text, start) = (self.text, self.at + 1);
+        let mut end = start;
+        // Chinese text is all bytes past ASCII, none of which ends a
+        // string: stepped over 8 at a time.
+        while let Some(word) = text.get(end..end + 8).and_then(|w| w.try_into().ok()) {
+            if u64::from_ne_bytes(word) & 0x8080_8080_8080_8080 != 0x8080_8080_8080_8080 {
+                break;
+            }
+            end += 8;
+        }
+        while !ends_string(*text.get(end)?) {
+            end += 1;
+        }
+        if text.get(end) != Some(&b'"') {
             return None;
         }
-        let s = self.src.get(start..start + len);
+        let s = self.src.get(start..end);
         // The quotes and what is between them.
-        self.step(len + 2);
+        self.step(end + 1 - self.at);
         s
     }
 
