@@ -36,6 +36,32 @@ fn batch_output_equals_eval_output_case_by_case() {
     }
 }
 
+/// Every shipped case three times over, in turn: the second and third
+/// time its rule groups' verdicts are remembered, yet every line is what
+/// `eval` gives for the case — with and without traces (which show the
+/// case's own values, not the remembered ones), on one worker and on two.
+#[test]
+fn remembered_rulings_are_written_as_the_first_time() {
+    let program = workspace::load(&[PathBuf::from("policies")]).program.unwrap();
+    let files = testing::case_files(&[PathBuf::from("tests/cases")]).unwrap();
+    let mut sources = SourceMap::default();
+    let cases: Vec<_> = files.iter().map(|f| case::load_file(&program, &mut sources, f).unwrap()).collect();
+    let input: String = (0..3).flat_map(|_| cases.iter().map(|(_, node)| format!("{}\n", node_json(node)))).collect();
+    for trace in [false, true] {
+        let options = Options { trace };
+        let expected: Vec<String> = (0..3)
+            .flat_map(|_| &cases)
+            .map(|(c, _)| serde_json::to_string(&eval::evaluate(&program, c, options).unwrap()).unwrap())
+            .collect();
+        for workers in [1, 2] {
+            let mut out = Vec::new();
+            batch::run(&program, input.as_bytes(), Some(&mut out), workers, options, &|_| {}).unwrap();
+            let lines: Vec<&str> = std::str::from_utf8(&out).unwrap().lines().collect();
+            assert_eq!(lines, expected, "trace {trace}, {workers} workers");
+        }
+    }
+}
+
 /// One `Verdicts` reused from case to case holds exactly what a fresh one
 /// would: nothing of the case before is left, reasons included.
 #[test]
