@@ -471,6 +471,7 @@ fn pipeline(
     room: usize,
     done: &mut Done,
 ) -> io::Result<()> {
+    let gone = || io::Error::other("批量裁定的工作线程已全部退出");
     let mut number = 0u64;
     let (mut sent, mut written) = (0u64, 0u64);
     let mut ended = false;
@@ -487,13 +488,13 @@ fn pipeline(
                 break;
             }
             let job = Job { sequence: sent, chunk, out, part: None };
-            jobs.send(job).map_err(|_| io::Error::other("批量裁定的工作线程已全部退出"))?;
+            jobs.send(job).map_err(|_| gone())?;
             sent += 1;
         }
         if written == sent {
             return Ok(());
         }
-        let job = results.recv().map_err(|_| io::Error::other("批量裁定的工作线程已全部退出"))?;
+        let job = results.recv().map_err(|_| gone())?;
         early.insert(job.sequence, job);
         while let Some(mut job) = early.remove(&written) {
             done.chunk(&job.chunk, job.part.take(), &mut job.out)?;
