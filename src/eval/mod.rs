@@ -19,6 +19,7 @@ use serde::Serialize;
 use crate::date::Date;
 use crate::ir::{self, Amount, Benefit, Clause, Cond, Document, Frequency, Lead, Program, Record, Text, Value, Window};
 use compiled::{Conj, Count, On};
+pub use plain::needs_escape;
 pub use reasons::Reasons;
 use value::write_value;
 pub use value::{round_money, show_number, show_value, write_decimal, Env, Fail, FailKind, Local};

@@ -66,7 +66,7 @@ impl Texts {
 
     fn plain(&self, record: &Record) -> bool {
         let texts = self.slots.iter().all(|&s| match record.get(s) {
-            Value::Text(t) => !t.bytes().any(escaped),
+            Value::Text(t) => !needs_escape(t.as_bytes()),
             _ => true,
         });
         texts
@@ -77,9 +77,28 @@ impl Texts {
     }
 }
 
-/// Whether JSON writes this byte escaped.
-fn escaped(b: u8) -> bool {
-    b < 0x20 || b == b'"' || b == b'\\'
+/// Whether JSON writes any of these bytes escaped (a quote, a backslash,
+/// a control character), looked for 64 bytes at a time, then 16 at a
+/// time, without an early exit inside a block, which the compiler turns
+/// into vector instructions; the last bytes as the last 16 (overlapping)
+/// rather than one by one.
+pub fn needs_escape(bytes: &[u8]) -> bool {
+    let special = |b: u8| u8::from(b < 0x20) | u8::from(b == b'"') | u8::from(b == b'\\');
+    let block = |chunk: &[u8]| chunk.iter().fold(0u8, |any, &b| any | special(b)) != 0;
+    let mut wide = bytes.chunks_exact(64);
+    let rest = wide.remainder();
+    if wide.any(block) {
+        return true;
+    }
+    if let Some(tail) = rest.len().checked_sub(16).and_then(|start| rest.get(start..)) {
+        return rest.chunks_exact(16).any(block) || block(tail);
+    }
+    // Fewer than 16 bytes left: the last 16 of the whole, or each byte of a
+    // short string.
+    match bytes.len().checked_sub(16).and_then(|start| bytes.get(start..)) {
+        Some(last) => block(last),
+        None => bytes.iter().any(|&b| special(b) != 0),
+    }
 }
 
 /// Whether JSON written to it escaped anything: an escape is the only place
@@ -93,5 +112,27 @@ impl io::Write for Backslash {
     }
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::indexing_slicing)]
+
+    /// A byte to escape is found wherever it sits: in a block of 64 or of
+    /// 16, in the tail, in a string shorter than a block.
+    #[test]
+    fn a_byte_to_escape_is_found_anywhere() {
+        for len in 0..200 {
+            let plain = "字".repeat(len / 3) + &"a".repeat(len % 3);
+            assert!(!super::needs_escape(plain.as_bytes()), "{len}");
+            for at in 0..len {
+                for special in [b'"', b'\\', b'\n', 0x1f] {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = special;
+                    assert!(super::needs_escape(&bytes), "{len} {at} {special}");
+                }
+            }
+        }
     }
 }

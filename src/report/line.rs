@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
 
-use crate::eval::{write_decimal, Finding, Outcome, Reasons, RuleId, Verdict, Verdicts};
+use crate::eval::{needs_escape, write_decimal, Finding, Outcome, Reasons, RuleId, Verdict, Verdicts};
 use crate::ir::{Benefit, Clause, Document, Program};
 
 /// The fixed text of every rule, status and constraint of a program.
@@ -314,29 +314,6 @@ fn escaped(out: &mut String, s: &str) {
     }
 }
 
-/// Whether any byte needs escaping: 64 bytes at a time, then 16 at a
-/// time, without an early exit inside a block, which the compiler turns
-/// into vector instructions; the last bytes as the last 16 (overlapping)
-/// rather than one by one.
-fn needs_escape(bytes: &[u8]) -> bool {
-    let special = |b: u8| u8::from(b < 0x20) | u8::from(b == b'"') | u8::from(b == b'\\');
-    let block = |chunk: &[u8]| chunk.iter().fold(0u8, |any, &b| any | special(b)) != 0;
-    let mut wide = bytes.chunks_exact(64);
-    let rest = wide.remainder();
-    if wide.any(block) {
-        return true;
-    }
-    if let Some(tail) = rest.len().checked_sub(16).and_then(|start| rest.get(start..)) {
-        return rest.chunks_exact(16).any(block) || block(tail);
-    }
-    // Fewer than 16 bytes left: the last 16 of the whole, or each byte of a
-    // short string.
-    match bytes.len().checked_sub(16).and_then(|start| bytes.get(start..)) {
-        Some(last) => block(last),
-        None => bytes.iter().any(|&b| special(b) != 0),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
@@ -375,7 +352,7 @@ mod tests {
                 optional += json.matches("\"支付方\"").count() + json.matches("\"金额上限\"").count();
                 assert_eq!(line(&program, &v), json, "{}", f.display());
                 assert!(v.reasons.known_plain(), "{}", f.display());
-                assert!(!super::needs_escape(v.reasons.all().as_bytes()), "{}", f.display());
+                assert!(!crate::eval::needs_escape(v.reasons.all().as_bytes()), "{}", f.display());
             }
         }
         assert!(statuses > 0, "the cases include statuses or notices");
@@ -452,23 +429,6 @@ mod tests {
         assert!(!v.reasons.known_plain());
         assert!(v.reasons.all().contains('"'));
         assert_eq!(line(&quoted, &v), json(&quoted, &v));
-    }
-
-    /// A byte to escape is found wherever it sits: in a block of 64 or of
-    /// 16, in the tail, in a string shorter than a block.
-    #[test]
-    fn a_byte_to_escape_is_found_anywhere() {
-        for len in 0..200 {
-            let plain = "字".repeat(len / 3) + &"a".repeat(len % 3);
-            assert!(!super::needs_escape(plain.as_bytes()), "{len}");
-            for at in 0..len {
-                for special in [b'"', b'\\', b'\n', 0x1f] {
-                    let mut bytes = vec![b'a'; len];
-                    bytes[at] = special;
-                    assert!(super::needs_escape(&bytes), "{len} {at} {special}");
-                }
-            }
-        }
     }
 
     /// A rule, status or constraint the program does not have is written
