@@ -568,21 +568,20 @@ impl<'p> Evaluator<'p> {
             case.documents.iter().filter_map(|&i| program.documents.get(i as usize)).map(|d| d.groups.len()).sum(),
         );
         let Verdicts { rulings, reasons, statuses, notices, total, .. } = out;
-        let mut memo = std::mem::take(&mut self.memo);
-        let remembering = self.remembering;
+        let mut kept = std::mem::take(&mut self.memo);
+        let mut memo = self.remembering.then_some(&mut kept);
         let done = self.each_document(case, true, |doc| {
             for (ci, clause) in doc.doc.clauses.iter().enumerate() {
-                let memo = Some(&mut memo).filter(|_| remembering);
-                doc.statuses_and_notices(ci, clause, reasons, (statuses, notices), memo)?;
+                doc.statuses_and_notices(ci, clause, reasons, (statuses, notices), memo.as_deref_mut())?;
             }
-            doc.verdicts(reasons, Some(&mut memo).filter(|_| remembering), |d| {
+            doc.verdicts(reasons, memo.as_deref_mut(), |d| {
                 add_granted(total, &d.decision)?;
                 let trace = if options.trace { doc.trace_of(d.decision.rule) } else { Vec::new() };
                 rulings.push(Verdict { decision: d.decision, reasons: d.reasons, trace });
                 Ok(())
             })
         });
-        self.memo = memo;
+        self.memo = kept;
         done
     }
 
