@@ -45,10 +45,11 @@ const KEEP: usize = 4096;
 const KEEP_LISTS: usize = 8;
 
 /// What one line's case leaves to the next when it is handed back with
-/// [`Reader::recycle`]: its subject record and its lists' member records,
-/// put back to the defaults by resetting only the slots the line wrote, so
-/// that a population run neither allocates nor frees a record for each
-/// case or member.
+/// [`Reader::recycle`]: its subject record, put back to the defaults by
+/// resetting only the slots the line wrote, and its lists' member records,
+/// each put back when it is next used unless the shape that wrote it
+/// writes it again; so that a population run neither allocates nor frees
+/// a record for each case or member.
 #[derive(Default)]
 pub struct Spare {
     subject: Option<Record>,
@@ -57,8 +58,14 @@ pub struct Spare {
 
 #[derive(Default)]
 struct Pool {
-    /// For each list of the vocabulary, member records at its defaults.
-    members: Vec<Vec<Record>>,
+    /// For each list of the vocabulary, member records for reuse, each
+    /// with what wrote it: the generation of a [`Shape`], else 0.
+    members: Vec<Vec<(Record, u64)>>,
+    /// For each list of the vocabulary, what wrote each member of the list
+    /// last read: handed back with the members on [`Reader::recycle`].
+    writers: Vec<Vec<u64>>,
+    /// The generation of the last shape learnt (counting never wraps).
+    generation: u64,
     /// Emptied member lists, with their room.
     lists: Vec<Members>,
     /// A case's 编号 and 文件, with their room.
@@ -69,6 +76,11 @@ struct Pool {
     /// their keys in the same order, so the next key is most often the one
     /// found there.
     orders: Vec<Vec<u32>>,
+    /// For each list of the vocabulary, how its last member read the
+    /// ordinary way was written.
+    shapes: Vec<Shape>,
+    /// Where the values of the member being learnt lie.
+    learning: Learning,
 }
 
 impl Pool {
@@ -76,8 +88,98 @@ impl Pool {
         self.lists.pop().unwrap_or_default()
     }
 
-    fn member(&mut self, list: u32, blank: &Record) -> Record {
-        self.members.get_mut(list as usize).and_then(Vec::pop).unwrap_or_else(|| blank.clone())
+    /// A member record for list `list`, with what wrote it: one kept, or
+    /// `blank` anew.
+    fn member(&mut self, list: u32, blank: &Record) -> (Record, u64) {
+        self.members.get_mut(list as usize).and_then(Vec::pop).unwrap_or_else(|| (blank.clone(), 0))
+    }
+
+    /// The writers of list `list`'s members, emptied for a new list.
+    fn writers(&mut self, list: u32) -> Option<&mut Vec<u64>> {
+        if self.writers.len() <= list as usize {
+            self.writers.resize_with(list as usize + 1, Vec::new);
+        }
+        let writers = self.writers.get_mut(list as usize)?;
+        writers.clear();
+        Some(writers)
+    }
+}
+
+/// How a list's members were written, byte for byte apart from their
+/// values: a population's members give the same keys in the same order,
+/// with the same spaces, so that the next member is most often read by
+/// comparing the text between its values and reading each value by its
+/// field's type. Learnt from a member read the ordinary way whose fields
+/// are all scalars given a value.
+#[derive(Default)]
+struct Shape {
+    /// Told apart from every other shape learnt by the same pool, and from
+    /// 0, which no shape has: a member record it wrote has its other slots
+    /// at their defaults.
+    generation: u64,
+    /// The text before each value and after the last, one after another:
+    /// `{"脱贫人口": `, `, "劳动合同月数": `, …, `}`, each with the white
+    /// space after it.
+    text: Vec<u8>,
+    /// The fields in order, each with where its text before ends in `text`.
+    values: Vec<ShapeValue>,
+}
+
+#[derive(Clone, Copy)]
+struct ShapeValue {
+    text_end: usize,
+    slot: u32,
+    ty: Ty,
+    /// A 享受记录's 项目, folded for matching.
+    history_name: bool,
+}
+
+/// A member being read the ordinary way, from `start` on: where each of its
+/// values lies, and whether all of them are scalars given a value (else it
+/// has no shape to learn).
+#[derive(Default)]
+struct Learning {
+    values: Vec<(ShapeValue, std::ops::Range<usize>)>,
+    scalars: bool,
+}
+
+impl Shape {
+    /// Reads a member of this shape into `rec`; `None` when none was learnt
+    /// or the text is not of this shape, the parser having moved and `rec`
+    /// and `facts` perhaps partly written.
+    fn read(&self, reader: &Reader, p: &mut Parser, rec: &mut Record, facts: &mut Facts) -> Option<()> {
+        // A member opens a bracket, and a learnt shape has at least `{}`.
+        if self.text.is_empty() || p.depth >= MAX_DEPTH {
+            return None;
+        }
+        let mut from = 0;
+        for v in &self.values {
+            p.literal(self.text.get(from..v.text_end)?)?;
+            from = v.text_end;
+            let value = reader.scalar(p, v.ty, v.history_name)?;
+            facts.set(v.slot, &value);
+            *rec.values.get_mut(v.slot as usize)? = value;
+            *rec.defaulted.get_mut(v.slot as usize)? = false;
+        }
+        p.literal(self.text.get(from..)?)
+    }
+
+    /// Learns the shape of the member read the ordinary way from `start`
+    /// to `end` of `text`, if it has one.
+    fn learn(&mut self, text: &[u8], start: usize, end: usize, learning: &Learning, generation: u64) {
+        self.text.clear();
+        self.values.clear();
+        self.generation = generation;
+        if !learning.scalars {
+            return;
+        }
+        let mut from = start;
+        for (value, at) in &learning.values {
+            self.text.extend_from_slice(text.get(from..at.start).unwrap_or_default());
+            self.values.push(ShapeValue { text_end: self.text.len(), ..*value });
+            from = at.end;
+        }
+        self.text.extend_from_slice(text.get(from..end).unwrap_or_default());
     }
 }
 
@@ -145,7 +247,7 @@ fn lists_of(schema: &RecordSchema, out: &mut Vec<(u32, u32)>) {
 /// longer missing, as this reader writes no missing value: only those
 /// slots are reset.
 fn reset(record: &mut Record, blank: &Record) -> bool {
-    if record.values.len() != blank.values.len() || record.defaulted.len() != blank.defaulted.len() {
+    if !same_slots(record, blank) {
         return false;
     }
     let slots = record.values.iter_mut().zip(&mut record.defaulted).zip(blank.values.iter().zip(&blank.defaulted));
@@ -156,6 +258,11 @@ fn reset(record: &mut Record, blank: &Record) -> bool {
         }
     }
     true
+}
+
+/// Whether `record` has the slots of `blank`.
+fn same_slots(record: &Record, blank: &Record) -> bool {
+    record.values.len() == blank.values.len() && record.defaulted.len() == blank.defaulted.len()
 }
 
 /// A kind of record being read: the record of defaults it starts from
@@ -236,12 +343,11 @@ impl<'p> Reader<'p> {
             if pool.members.len() <= list as usize {
                 pool.members.resize_with(list as usize + 1, Vec::new);
             }
+            let writers = pool.writers.get(list as usize).map_or(&[][..], Vec::as_slice);
             if let Some(kept) = pool.members.get_mut(list as usize) {
-                for mut member in members.drain().take(KEEP.saturating_sub(kept.len())) {
-                    if reset(&mut member, &target.blank) {
-                        kept.push(member);
-                    }
-                }
+                let room = KEEP.saturating_sub(kept.len());
+                let members = members.drain().zip(writers).take(room);
+                kept.extend(members.filter(|(m, _)| same_slots(m, &target.blank)).map(|(m, &w)| (m, w)));
             }
             members.clear();
             if pool.lists.len() < KEEP_LISTS && members.capacity() <= KEEP {
@@ -275,7 +381,7 @@ impl<'p> Reader<'p> {
                 "主体" if !given => {
                     given = true;
                     let mut facts = self.subject.facts;
-                    self.fill(p, &self.subject, 0, subject, &mut facts, pool)?;
+                    self.fill(p, &self.subject, 0, subject, &mut facts, pool, None)?;
                 }
                 "期望" if !expected => {
                     expected = true;
@@ -314,6 +420,7 @@ impl<'p> Reader<'p> {
         rec: &mut Record,
         facts: &mut Facts,
         pool: &mut Pool,
+        mut learning: Option<&mut Learning>,
     ) -> Option<()> {
         let fields = self.tables.get(table)?;
         if pool.orders.len() <= table {
@@ -346,6 +453,9 @@ impl<'p> Reader<'p> {
                 return None;
             }
             seen |= bit;
+            if let Some(l) = learning.as_deref_mut() {
+                l.scalars &= matches!(field, Field::Scalar { .. }) && p.peek() != Some(b'n');
+            }
             if p.peek()? == b'n' {
                 p.literal(b"null")?;
                 // A list given as null is an empty list the case gave.
@@ -356,22 +466,27 @@ impl<'p> Reader<'p> {
             }
             match field {
                 Field::Scalar { slot, ty } => {
-                    let v = self.scalar(p, ty, target.history && key == "项目")?;
+                    let (start, history_name) = (p.at, target.history && key == "项目");
+                    let v = self.scalar(p, ty, history_name)?;
+                    if let Some(l) = learning.as_deref_mut() {
+                        l.values.push((ShapeValue { text_end: 0, slot, ty, history_name }, start..p.at));
+                    }
                     facts.set(slot, &v);
                     *rec.values.get_mut(slot as usize)? = v;
                     *rec.defaulted.get_mut(slot as usize)? = false;
                 }
-                Field::Record(inner) => self.fill(p, target, inner, rec, facts, pool)?,
+                Field::Record(inner) => self.fill(p, target, inner, rec, facts, pool, None)?,
                 Field::List { slot, list } => {
                     let (member, table) = (self.members.get(list as usize)?, *self.lists.get(list as usize)?);
                     let mut members = pool.list();
+                    let mut writers = std::mem::take(pool.writers(list)?);
                     p.array(|p| {
-                        let mut rec = pool.member(list, &member.blank);
-                        let mut facts = member.facts;
-                        self.fill(p, member, table, &mut rec, &mut facts, pool)?;
+                        let (rec, facts, writer) = self.member(p, list, member, table, pool)?;
                         members.push_with_facts(rec, facts);
+                        writers.push(writer);
                         Some(())
                     })?;
+                    *pool.writers.get_mut(list as usize)? = writers;
                     // Given, and not `true`: what a list counts as in facts.
                     facts.set(slot, &Value::List(Members::default()));
                     *rec.values.get_mut(slot as usize)? = Value::List(members);
@@ -384,6 +499,48 @@ impl<'p> Reader<'p> {
             *kept = order;
         }
         filled
+    }
+
+    /// One member of list `list` (whose members start from `target` and
+    /// have field table `table`), with what wrote it: read by the shape of
+    /// the members before it, else the ordinary way, learning its shape
+    /// for those after it.
+    fn member(
+        &self,
+        p: &mut Parser,
+        list: u32,
+        target: &Target,
+        table: usize,
+        pool: &mut Pool,
+    ) -> Option<(Record, Facts, u64)> {
+        let (mut rec, writer) = pool.member(list, &target.blank);
+        let mut facts = target.facts;
+        let start = p.at;
+        if let Some(shape) = pool.shapes.get(list as usize).filter(|s| !s.text.is_empty()) {
+            // The slots this shape does not write are at their defaults.
+            if writer != shape.generation {
+                reset(&mut rec, &target.blank);
+            }
+            if shape.read(self, p, &mut rec, &mut facts).is_some() {
+                return Some((rec, facts, shape.generation));
+            }
+            p.at = start;
+            facts = target.facts;
+        }
+        reset(&mut rec, &target.blank);
+        let mut learning = std::mem::take(&mut pool.learning);
+        learning.values.clear();
+        learning.scalars = true;
+        self.fill(p, target, table, &mut rec, &mut facts, pool, Some(&mut learning))?;
+        if pool.shapes.len() <= list as usize {
+            pool.shapes.resize_with(list as usize + 1, Shape::default);
+        }
+        pool.generation += 1;
+        if let Some(shape) = pool.shapes.get_mut(list as usize) {
+            shape.learn(p.text, start, p.at, &learning, pool.generation);
+        }
+        pool.learning = learning;
+        Some((rec, facts, 0))
     }
 
     fn scalar(&self, p: &mut Parser, ty: Ty, history_name: bool) -> Option<Value> {
@@ -532,17 +689,21 @@ impl<'a> Parser<'a> {
 
     /// A whole non-negative number of at most 18 digits, without a leading zero.
     fn integer(&mut self) -> Option<u64> {
-        let start = self.at;
-        let len = self.text.get(start..)?.iter().take_while(|b| b.is_ascii_digit()).count();
-        let digits = self.text.get(start..start + len)?;
-        if len == 0 || len > 18 || (len > 1 && digits.first() == Some(&b'0')) {
+        let (start, mut end, mut n) = (self.at, self.at, 0u64);
+        while let Some(digit) = self.text.get(end).map(|b| b.wrapping_sub(b'0')).filter(|d| *d <= 9) {
+            // Past 18 digits the number is refused below: wrapping is harmless.
+            n = n.wrapping_mul(10).wrapping_add(u64::from(digit));
+            end += 1;
+        }
+        let len = end - start;
+        if len == 0 || len > 18 || (len > 1 && self.text.get(start) == Some(&b'0')) {
             return None;
         }
-        if matches!(self.text.get(start + len), Some(b'.' | b'e' | b'E')) {
+        if matches!(self.text.get(end), Some(b'.' | b'e' | b'E')) {
             return None;
         }
         self.step(len);
-        Some(digits.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0')))
+        Some(n)
     }
 
     /// `{ "key": value, … }`, calling `each` with the parser at each value.
