@@ -543,6 +543,8 @@ impl<'p> Reader<'p> {
         Some((rec, facts, 0))
     }
 
+    // Inlined into the members' loop, where most values are read.
+    #[inline(always)]
     fn scalar(&self, p: &mut Parser, ty: Ty, history_name: bool) -> Option<Value> {
         Some(match ty {
             Ty::Bool => match p.peek()? {
