@@ -58,9 +58,8 @@ pub struct Spare {
 
 #[derive(Default)]
 struct Pool {
-    /// For each list of the vocabulary, member records for reuse, each
-    /// with what wrote it: the generation of a [`Shape`], else 0.
-    members: Vec<Vec<(Record, u64)>>,
+    /// For each list of the vocabulary, member records for reuse.
+    members: Vec<Kept>,
     /// For each list of the vocabulary, what wrote each member of the list
     /// last read: handed back with the members on [`Reader::recycle`].
     writers: Vec<Vec<u64>>,
@@ -83,6 +82,14 @@ struct Pool {
     learning: Learning,
 }
 
+/// Member records kept for reuse, each with what wrote it: the generation
+/// of a [`Shape`], else 0.
+#[derive(Default)]
+struct Kept {
+    records: Vec<Record>,
+    writers: Vec<u64>,
+}
+
 impl Pool {
     fn list(&mut self) -> Members {
         self.lists.pop().unwrap_or_default()
@@ -91,7 +98,11 @@ impl Pool {
     /// A member record for list `list`, with what wrote it: one kept, or
     /// `blank` anew.
     fn member(&mut self, list: u32, blank: &Record) -> (Record, u64) {
-        self.members.get_mut(list as usize).and_then(Vec::pop).unwrap_or_else(|| (blank.clone(), 0))
+        let kept = self.members.get_mut(list as usize).map(|k| (k.records.pop(), k.writers.pop()));
+        match kept {
+            Some((Some(record), Some(writer))) if same_slots(&record, blank) => (record, writer),
+            _ => (blank.clone(), 0),
+        }
     }
 
     /// The writers of list `list`'s members, emptied for a new list.
@@ -139,6 +150,9 @@ struct ShapeValue {
 /// has no shape to learn).
 #[derive(Default)]
 struct Learning {
+    /// Set for the next object read, the member's own: taken by it, so
+    /// that a record nested in it does not count.
+    next: bool,
     values: Vec<(ShapeValue, std::ops::Range<usize>)>,
     scalars: bool,
 }
@@ -331,9 +345,7 @@ impl<'p> Reader<'p> {
     fn recycle_record(&self, mut subject: Record, spare: &mut Spare) {
         let pool = &mut spare.pool;
         for &(slot, list) in &self.list_slots {
-            let (Some(Value::List(members)), Some(target)) =
-                (subject.values.get_mut(slot as usize), self.members.get(list as usize))
-            else {
+            let Some(Value::List(members)) = subject.values.get_mut(slot as usize) else {
                 continue;
             };
             if members.capacity() == 0 {
@@ -341,15 +353,15 @@ impl<'p> Reader<'p> {
             }
             let mut members = std::mem::take(members);
             if pool.members.len() <= list as usize {
-                pool.members.resize_with(list as usize + 1, Vec::new);
+                pool.members.resize_with(list as usize + 1, Kept::default);
             }
             let writers = pool.writers.get(list as usize).map_or(&[][..], Vec::as_slice);
             if let Some(kept) = pool.members.get_mut(list as usize) {
-                let room = KEEP.saturating_sub(kept.len());
-                let members = members.drain().zip(writers).take(room);
-                kept.extend(members.filter(|(m, _)| same_slots(m, &target.blank)).map(|(m, &w)| (m, w)));
+                let room = KEEP.saturating_sub(kept.records.len());
+                let moved = members.move_into(&mut kept.records, room);
+                // Unknown writers (there are none) count as no shape's.
+                kept.writers.extend(writers.iter().copied().chain(std::iter::repeat(0)).take(moved));
             }
-            members.clear();
             if pool.lists.len() < KEEP_LISTS && members.capacity() <= KEEP {
                 pool.lists.push(members);
             }
@@ -381,7 +393,7 @@ impl<'p> Reader<'p> {
                 "主体" if !given => {
                     given = true;
                     let mut facts = self.subject.facts;
-                    self.fill(p, &self.subject, 0, subject, &mut facts, pool, None)?;
+                    self.fill(p, &self.subject, 0, subject, &mut facts, pool)?;
                 }
                 "期望" if !expected => {
                     expected = true;
@@ -420,8 +432,8 @@ impl<'p> Reader<'p> {
         rec: &mut Record,
         facts: &mut Facts,
         pool: &mut Pool,
-        mut learning: Option<&mut Learning>,
     ) -> Option<()> {
+        let learning = std::mem::take(&mut pool.learning.next);
         let fields = self.tables.get(table)?;
         if pool.orders.len() <= table {
             pool.orders.resize_with(table + 1, Vec::new);
@@ -453,8 +465,8 @@ impl<'p> Reader<'p> {
                 return None;
             }
             seen |= bit;
-            if let Some(l) = learning.as_deref_mut() {
-                l.scalars &= matches!(field, Field::Scalar { .. }) && p.peek() != Some(b'n');
+            if learning {
+                pool.learning.scalars &= matches!(field, Field::Scalar { .. }) && p.peek() != Some(b'n');
             }
             if p.peek()? == b'n' {
                 p.literal(b"null")?;
@@ -468,14 +480,15 @@ impl<'p> Reader<'p> {
                 Field::Scalar { slot, ty } => {
                     let (start, history_name) = (p.at, target.history && key == "项目");
                     let v = self.scalar(p, ty, history_name)?;
-                    if let Some(l) = learning.as_deref_mut() {
-                        l.values.push((ShapeValue { text_end: 0, slot, ty, history_name }, start..p.at));
+                    if learning {
+                        let value = ShapeValue { text_end: 0, slot, ty, history_name };
+                        pool.learning.values.push((value, start..p.at));
                     }
                     facts.set(slot, &v);
                     *rec.values.get_mut(slot as usize)? = v;
                     *rec.defaulted.get_mut(slot as usize)? = false;
                 }
-                Field::Record(inner) => self.fill(p, target, inner, rec, facts, pool, None)?,
+                Field::Record(inner) => self.fill(p, target, inner, rec, facts, pool)?,
                 Field::List { slot, list } => {
                     let (member, table) = (self.members.get(list as usize)?, *self.lists.get(list as usize)?);
                     let mut members = pool.list();
@@ -528,18 +541,18 @@ impl<'p> Reader<'p> {
             facts = target.facts;
         }
         reset(&mut rec, &target.blank);
-        let mut learning = std::mem::take(&mut pool.learning);
-        learning.values.clear();
-        learning.scalars = true;
-        self.fill(p, target, table, &mut rec, &mut facts, pool, Some(&mut learning))?;
+        // Lists do not nest (P0108); were one read inside a member, it would
+        // be learnt for itself, and the member have no shape.
+        let enclosing = std::mem::replace(&mut pool.learning, Learning { next: true, scalars: true, values: Vec::new() });
+        self.fill(p, target, table, &mut rec, &mut facts, pool)?;
         if pool.shapes.len() <= list as usize {
             pool.shapes.resize_with(list as usize + 1, Shape::default);
         }
         pool.generation += 1;
         if let Some(shape) = pool.shapes.get_mut(list as usize) {
-            shape.learn(p.text, start, p.at, &learning, pool.generation);
+            shape.learn(p.text, start, p.at, &pool.learning, pool.generation);
         }
-        pool.learning = learning;
+        pool.learning = enclosing;
         Some((rec, facts, 0))
     }
 

@@ -84,12 +84,15 @@ impl Members {
         self.0.as_ref().map_or(&[], |inner| &inner.facts)
     }
 
-    /// Takes every member out, leaving the list empty with its room.
-    pub fn drain(&mut self) -> impl Iterator<Item = Record> + '_ {
-        self.0.iter_mut().flat_map(|inner| {
-            inner.facts.clear();
-            inner.records.drain(..)
-        })
+    /// Moves the first `most` members to the end of `out` and empties the
+    /// list, keeping its room; how many were moved.
+    pub fn move_into(&mut self, out: &mut Vec<Record>, most: usize) -> usize {
+        let Some(inner) = &mut self.0 else { return 0 };
+        let n = inner.records.len().min(most);
+        out.extend(inner.records.drain(..n));
+        inner.records.clear();
+        inner.facts.clear();
+        n
     }
 
     /// Removes every member, keeping the room.
@@ -173,8 +176,11 @@ mod tests {
 
         let list: Members = (0..3).map(|i| member(vec![Value::Bool(i == 1)])).collect();
         assert_eq!(list.facts().iter().map(|f| (f.truth, f.given)).collect::<Vec<_>>(), [(0, 1), (1, 1), (0, 1)]);
-        let mut emptied = list.clone();
-        assert_eq!(emptied.drain().count(), 3);
+        let (mut emptied, mut out) = (list.clone(), vec![member(vec![])]);
+        assert_eq!(emptied.clone().move_into(&mut out, 2), 2);
+        assert_eq!(out[1..], list[..2]);
+        assert_eq!(emptied.move_into(&mut out, 5), 3);
+        assert_eq!(out[3..], list[..]);
         assert!(emptied.is_empty() && emptied.facts().is_empty());
         assert_ne!(list, emptied);
         assert!(Members::default().facts().is_empty());
