@@ -165,6 +165,12 @@ fn the_fast_reader_gives_the_ordinary_case_or_none() {
         format!("{person},\"首次创业\":\"是\""),
         r#""类型":"单位","单位性质":"企业","吸纳人员":null"#.to_string(),
         r#""类型":"单位","单位性质":"企业","吸纳人员":[{"脱贫人口":true,"劳动合同月数":12},{}]"#.to_string(),
+        // Members of one shape but for a key of the same length, or for a
+        // null, which is part of the text between values.
+        r#""类型":"单位","吸纳人员":[{"劳动合同月数":12,"参加社会保险":true},{"稳定就业月数":12,"参加社会保险":true}]"#
+            .to_string(),
+        r#""类型":"单位","吸纳人员":[{"脱贫人口":null,"劳动合同月数":6},{"脱贫人口":null,"劳动合同月数":7},{"脱贫人口":true,"劳动合同月数":8}]"#
+            .to_string(),
         r#""类型":"个人","享受记录":[{"项目":"一次性 求职创业补贴","日期":"2023-01-02"}]"#.to_string(),
     ] {
         let text = line(&subject);
@@ -229,6 +235,13 @@ fn a_reused_record_keeps_nothing_of_the_line_before() {
         r#"{"类型":"单位","吸纳人员":[{},{"参加社会保险":false},{"脱贫人口":false}]}"#,
         r#"{"类型":"单位","吸纳人员":[{"脱贫人口":true},{"脱贫人口":true,"不存在":1}]}"#,
         r#"{"类型":"单位","吸纳人员":null}"#,
+        // Members read by the shape of the one before them, or not: the
+        // next line's members reuse these records, and only the shape that
+        // wrote one may write it again without putting it back first.
+        r#"{"类型":"单位","吸纳人员":[{"劳动合同月数":7},{"脱贫人口":true},{"脱贫人口":false}]}"#,
+        r#"{"类型":"单位","吸纳人员":[{"脱贫人口":true},{"脱贫人口":false},{"脱贫人口":true}]}"#,
+        r#"{"类型":"单位","吸纳人员":[{"脱贫人口":true},{"劳动合同月数":7,"参加社会保险":true},{"脱贫人口":null}]}"#,
+        r#"{"类型":"单位","吸纳人员":[{"脱贫人口":true },{"脱贫人口":true},{ "脱贫人口":true},{"脱贫人口":"是"}]}"#,
         r#"{"类型":"个人","脱贫人口":true,"就业地":"省外","参加培训天数":-1}"#,
         r#"{"类型":"个人","首次创业":true,"首次创业":true}"#,
     ] {

@@ -60,9 +60,10 @@ pub struct Spare {
 struct Pool {
     /// For each list of the vocabulary, member records for reuse.
     members: Vec<Kept>,
-    /// For each list of the vocabulary, what wrote each member of the list
-    /// last read: handed back with the members on [`Reader::recycle`].
-    writers: Vec<Vec<u64>>,
+    /// For each list of the vocabulary, the list last read (the address of
+    /// its members) and what wrote each of its members: taken back with
+    /// them by [`Reader::recycle`] if it is that list.
+    writers: Vec<(usize, Vec<u64>)>,
     /// The generation of the last shape learnt (counting never wraps).
     generation: u64,
     /// Emptied member lists, with their room.
@@ -106,11 +107,11 @@ impl Pool {
     }
 
     /// The writers of list `list`'s members, emptied for a new list.
-    fn writers(&mut self, list: u32) -> Option<&mut Vec<u64>> {
+    fn writers(&mut self, list: u32) -> Option<Vec<u64>> {
         if self.writers.len() <= list as usize {
-            self.writers.resize_with(list as usize + 1, Vec::new);
+            self.writers.resize_with(list as usize + 1, Default::default);
         }
-        let writers = self.writers.get_mut(list as usize)?;
+        let mut writers = std::mem::take(&mut self.writers.get_mut(list as usize)?.1);
         writers.clear();
         Some(writers)
     }
@@ -120,8 +121,9 @@ impl Pool {
 /// values: a population's members give the same keys in the same order,
 /// with the same spaces, so that the next member is most often read by
 /// comparing the text between its values and reading each value by its
-/// field's type. Learnt from a member read the ordinary way whose fields
-/// are all scalars given a value.
+/// field's type (a null is part of the text between values, as it leaves
+/// its slot as it was). Learnt from a member read the ordinary way whose
+/// fields are all scalars.
 #[derive(Default)]
 struct Shape {
     /// Told apart from every other shape learnt by the same pool, and from
@@ -145,9 +147,8 @@ struct ShapeValue {
     history_name: bool,
 }
 
-/// A member being read the ordinary way, from `start` on: where each of its
-/// values lies, and whether all of them are scalars given a value (else it
-/// has no shape to learn).
+/// A member being read the ordinary way: where each of its values lies, and
+/// whether all of them are scalars (else it has no shape to learn).
 #[derive(Default)]
 struct Learning {
     /// Set for the next object read, the member's own: taken by it, so
@@ -355,11 +356,13 @@ impl<'p> Reader<'p> {
             if pool.members.len() <= list as usize {
                 pool.members.resize_with(list as usize + 1, Kept::default);
             }
-            let writers = pool.writers.get(list as usize).map_or(&[][..], Vec::as_slice);
+            let at = members.as_ptr().addr();
+            let writers = pool.writers.get(list as usize).filter(|w| w.0 == at).map_or(&[][..], |w| &w.1);
             if let Some(kept) = pool.members.get_mut(list as usize) {
                 let room = KEEP.saturating_sub(kept.records.len());
                 let moved = members.move_into(&mut kept.records, room);
-                // Unknown writers (there are none) count as no shape's.
+                // A list read before the last, or not by this reader: its
+                // members are put back to the defaults when next used.
                 kept.writers.extend(writers.iter().copied().chain(std::iter::repeat(0)).take(moved));
             }
             if pool.lists.len() < KEEP_LISTS && members.capacity() <= KEEP {
@@ -466,7 +469,8 @@ impl<'p> Reader<'p> {
             }
             seen |= bit;
             if learning {
-                pool.learning.scalars &= matches!(field, Field::Scalar { .. }) && p.peek() != Some(b'n');
+                // A scalar given as null is part of the text between values.
+                pool.learning.scalars &= matches!(field, Field::Scalar { .. });
             }
             if p.peek()? == b'n' {
                 p.literal(b"null")?;
@@ -492,14 +496,14 @@ impl<'p> Reader<'p> {
                 Field::List { slot, list } => {
                     let (member, table) = (self.members.get(list as usize)?, *self.lists.get(list as usize)?);
                     let mut members = pool.list();
-                    let mut writers = std::mem::take(pool.writers(list)?);
+                    let mut writers = pool.writers(list)?;
                     p.array(|p| {
                         let (rec, facts, writer) = self.member(p, list, member, table, pool)?;
                         members.push_with_facts(rec, facts);
                         writers.push(writer);
                         Some(())
                     })?;
-                    *pool.writers.get_mut(list as usize)? = writers;
+                    *pool.writers.get_mut(list as usize)? = (members.as_ptr().addr(), writers);
                     // Given, and not `true`: what a list counts as in facts.
                     facts.set(slot, &Value::List(Members::default()));
                     *rec.values.get_mut(slot as usize)? = Value::List(members);
@@ -543,7 +547,8 @@ impl<'p> Reader<'p> {
         reset(&mut rec, &target.blank);
         // Lists do not nest (P0108); were one read inside a member, it would
         // be learnt for itself, and the member have no shape.
-        let enclosing = std::mem::replace(&mut pool.learning, Learning { next: true, scalars: true, values: Vec::new() });
+        let enclosing =
+            std::mem::replace(&mut pool.learning, Learning { next: true, scalars: true, values: Vec::new() });
         self.fill(p, target, table, &mut rec, &mut facts, pool)?;
         if pool.shapes.len() <= list as usize {
             pool.shapes.resize_with(list as usize + 1, Shape::default);
