@@ -142,6 +142,8 @@ struct Shape {
 struct ShapeValue {
     text_end: usize,
     slot: u32,
+    /// The slot's bit in [`Facts`].
+    bit: u64,
     ty: Ty,
     /// A 享受记录's 项目, folded for matching.
     history_name: bool,
@@ -172,7 +174,7 @@ impl Shape {
             p.literal(self.text.get(from..v.text_end)?)?;
             from = v.text_end;
             let value = reader.scalar(p, v.ty, v.history_name)?;
-            facts.set(v.slot, &value);
+            facts.set_bit(v.bit, &value);
             *rec.values.get_mut(v.slot as usize)? = value;
             *rec.defaulted.get_mut(v.slot as usize)? = false;
         }
@@ -485,7 +487,7 @@ impl<'p> Reader<'p> {
                     let (start, history_name) = (p.at, target.history && key == "项目");
                     let v = self.scalar(p, ty, history_name)?;
                     if learning {
-                        let value = ShapeValue { text_end: 0, slot, ty, history_name };
+                        let value = ShapeValue { text_end: 0, slot, bit: Facts::bit(slot), ty, history_name };
                         pool.learning.values.push((value, start..p.at));
                     }
                     facts.set(slot, &v);

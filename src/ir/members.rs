@@ -51,7 +51,18 @@ impl Facts {
     /// Records that `slot` now holds `value`; slots past 64 are not kept.
     #[inline]
     pub fn set(&mut self, slot: u32, value: &Value) {
-        let bit = 1u64.checked_shl(slot).unwrap_or(0);
+        self.set_bit(Facts::bit(slot), value);
+    }
+
+    /// The bit of `slot`: 0 for a slot past 64.
+    #[inline]
+    pub fn bit(slot: u32) -> u64 {
+        1u64.checked_shl(slot).unwrap_or(0)
+    }
+
+    /// [`Facts::set`] with the slot's [`Facts::bit`].
+    #[inline]
+    pub fn set_bit(&mut self, bit: u64, value: &Value) {
         match value {
             Value::Missing => self.given &= !bit,
             _ => self.given |= bit,
