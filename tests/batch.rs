@@ -171,6 +171,8 @@ fn the_fast_reader_gives_the_ordinary_case_or_none() {
             .to_string(),
         r#""类型":"单位","吸纳人员":[{"脱贫人口":null,"劳动合同月数":6},{"脱贫人口":null,"劳动合同月数":7},{"脱贫人口":true,"劳动合同月数":8}]"#
             .to_string(),
+        // White space after a member's `}` that the one before had not.
+        r#""类型":"单位","吸纳人员":[{"脱贫人口":true},{"脱贫人口":false} ,{"脱贫人口":true}  ]"#.to_string(),
         r#""类型":"个人","享受记录":[{"项目":"一次性 求职创业补贴","日期":"2023-01-02"}]"#.to_string(),
     ] {
         let text = line(&subject);

@@ -171,14 +171,17 @@ impl Shape {
         }
         let mut from = 0;
         for v in &self.values {
-            p.literal(self.text.get(from..v.text_end)?)?;
+            p.exactly(self.text.get(from..v.text_end)?)?;
             from = v.text_end;
             let value = reader.scalar(p, v.ty, v.history_name)?;
             facts.set_bit(v.bit, &value);
             *rec.values.get_mut(v.slot as usize)? = value;
             *rec.defaulted.get_mut(v.slot as usize)? = false;
         }
-        p.literal(self.text.get(from..)?)
+        p.exactly(self.text.get(from..)?)?;
+        // Where the member learnt from had none, after its `}`.
+        p.ws();
+        Some(())
     }
 
     /// Learns the shape of the member read the ordinary way from `start`
@@ -654,6 +657,13 @@ impl<'a> Parser<'a> {
     fn literal(&mut self, word: &[u8]) -> Option<()> {
         let end = self.at + word.len();
         (self.text.get(self.at..end)? == word).then(|| self.step(word.len()))
+    }
+
+    /// Steps over `text`, which ends with any white space after it (as a
+    /// [`Shape`]'s texts do).
+    fn exactly(&mut self, text: &[u8]) -> Option<()> {
+        let end = self.at + text.len();
+        (self.text.get(self.at..end)? == text).then(|| self.at = end)
     }
 
     /// A string without escapes, control characters or brackets (which
