@@ -1,5 +1,6 @@
 //! A JSON case read straight into slots, for population runs: no tree, no
-//! copied keys, field names found through tables built once per program.
+//! copied keys, field names found through tables built once per program,
+//! and a list's members most often read by the shape of the one before.
 //!
 //! It takes only the plain shape of a valid case — strings without escapes,
 //! whole non-negative numbers, exact enum values and document ids — and
@@ -60,10 +61,10 @@ pub struct Spare {
 struct Pool {
     /// For each list of the vocabulary, member records for reuse.
     members: Vec<Kept>,
-    /// For each list of the vocabulary, the list last read (the address of
-    /// its members) and what wrote each of its members: taken back with
-    /// them by [`Reader::recycle`] if it is that list.
-    writers: Vec<(usize, Vec<u64>)>,
+    /// For each list of the vocabulary, what wrote the members of the
+    /// list last read: taken back with them by [`Reader::recycle`] if it
+    /// is that list.
+    writers: Vec<Writers>,
     /// The generation of the last shape learnt (counting never wraps).
     generation: u64,
     /// Emptied member lists, with their room.
@@ -81,6 +82,14 @@ struct Pool {
     shapes: Vec<Shape>,
     /// Where the values of the member being learnt lie.
     learning: Learning,
+}
+
+/// What wrote each member of a list, and the list (the address of its
+/// members).
+#[derive(Default)]
+struct Writers {
+    list_at: usize,
+    writers: Vec<u64>,
 }
 
 /// Member records kept for reuse, each with what wrote it: the generation
@@ -111,7 +120,7 @@ impl Pool {
         if self.writers.len() <= list as usize {
             self.writers.resize_with(list as usize + 1, Default::default);
         }
-        let mut writers = std::mem::take(&mut self.writers.get_mut(list as usize)?.1);
+        let mut writers = std::mem::take(&mut self.writers.get_mut(list as usize)?.writers);
         writers.clear();
         Some(writers)
     }
@@ -362,7 +371,7 @@ impl<'p> Reader<'p> {
                 pool.members.resize_with(list as usize + 1, Kept::default);
             }
             let at = members.as_ptr().addr();
-            let writers = pool.writers.get(list as usize).filter(|w| w.0 == at).map_or(&[][..], |w| &w.1);
+            let writers = pool.writers.get(list as usize).filter(|w| w.list_at == at).map_or(&[][..], |w| &w.writers);
             if let Some(kept) = pool.members.get_mut(list as usize) {
                 let room = KEEP.saturating_sub(kept.records.len());
                 let moved = members.move_into(&mut kept.records, room);
@@ -508,7 +517,7 @@ impl<'p> Reader<'p> {
                         writers.push(writer);
                         Some(())
                     })?;
-                    *pool.writers.get_mut(list as usize)? = (members.as_ptr().addr(), writers);
+                    *pool.writers.get_mut(list as usize)? = Writers { list_at: members.as_ptr().addr(), writers };
                     // Given, and not `true`: what a list counts as in facts.
                     facts.set(slot, &Value::List(Members::default()));
                     *rec.values.get_mut(slot as usize)? = Value::List(members);
