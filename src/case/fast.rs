@@ -122,6 +122,8 @@ impl Pool {
         }
         let mut writers = std::mem::take(&mut self.writers.get_mut(list as usize)?.writers);
         writers.clear();
+        // No more room kept than for the members kept.
+        writers.shrink_to(KEEP);
         Some(writers)
     }
 }
