@@ -174,6 +174,8 @@ fn the_fast_reader_gives_the_ordinary_case_or_none() {
         // White space after a member's `}` that the one before had not.
         r#""类型":"单位","吸纳人员":[{"脱贫人口":true},{"脱贫人口":false} ,{"脱贫人口":true}  ]"#.to_string(),
         r#""类型":"个人","享受记录":[{"项目":"一次性 求职创业补贴","日期":"2023-01-02"}]"#.to_string(),
+        // Past claims of one shape: each 项目 folded, each date read.
+        r#""类型":"个人","享受记录":[{"项目":"交通补助","日期":"2023-01-02"},{"项目":"一次性 求职创业补贴","日期":"2022-03-04"},{"项目":"交通 补助","日期":"2021-12-31"}]"#.to_string(),
     ] {
         let text = line(&subject);
         let fast = reader.read(&text).unwrap_or_else(|| panic!("not taken: {text}"));
