@@ -235,21 +235,20 @@ impl<'p> Worker<'p> {
         }
     }
 
-    /// Evaluates a share of a chunk: with a writer, every ruling with its
-    /// reasons, one JSON line per case appended to `out`; without, outcomes
-    /// and amounts only.
+    /// Evaluates a chunk: with a writer, every ruling with its reasons, one
+    /// JSON line per case appended to `out`; without, outcomes and amounts
+    /// only.
     fn work(
         &mut self,
         program: &'p Program,
         chunk: &Chunk,
-        lines: &[Line],
         options: eval::Options,
         writer: Option<&report::Lines>,
         out: &mut String,
     ) -> Summary {
         let Worker { evaluator, reader, decisions, verdicts, spare } = self;
         let mut totals = Totals::new(program);
-        for line in lines {
+        for line in &chunk.lines {
             // Checked with vector instructions: lines of Chinese keys are mostly
             // multi-byte characters, which the standard check takes byte by byte.
             let text = simdutf8::basic::from_utf8(chunk.bytes.get(line.start..line.end).unwrap_or_default())
@@ -539,7 +538,7 @@ fn work_guarded<'p>(
     out: &mut String,
 ) -> Option<Summary> {
     let mut worker = state.take().unwrap_or_else(|| Worker::new(program));
-    let work = || worker.work(program, chunk, &chunk.lines, options, writer, out);
+    let work = || worker.work(program, chunk, options, writer, out);
     let summary = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).ok()?;
     *state = Some(worker);
     Some(summary)

@@ -189,10 +189,8 @@ impl Shape {
             *rec.values.get_mut(v.slot as usize)? = value;
             *rec.defaulted.get_mut(v.slot as usize)? = false;
         }
-        p.exactly(self.text.get(from..)?)?;
-        // Where the member learnt from had none, after its `}`.
-        p.ws();
-        Some(())
+        // With white space after the `}` where the member learnt from had none.
+        p.literal(self.text.get(from..)?)
     }
 
     /// Learns the shape of the member read the ordinary way from `start`
@@ -665,13 +663,15 @@ impl<'a> Parser<'a> {
         (self.peek()? == b).then(|| self.step(1))
     }
 
+    /// Steps over `word` and the white space after it.
     fn literal(&mut self, word: &[u8]) -> Option<()> {
-        let end = self.at + word.len();
-        (self.text.get(self.at..end)? == word).then(|| self.step(word.len()))
+        self.exactly(word)?;
+        self.ws();
+        Some(())
     }
 
-    /// Steps over `text`, which ends with any white space after it (as a
-    /// [`Shape`]'s texts do).
+    /// Steps over `text` alone: for a [`Shape`]'s texts before values,
+    /// which end with the white space after them.
     fn exactly(&mut self, text: &[u8]) -> Option<()> {
         let end = self.at + text.len();
         (self.text.get(self.at..end)? == text).then(|| self.at = end)
