@@ -185,6 +185,38 @@ fn deep_nesting_is_an_error_not_a_crash() {
     assert_eq!(ws.diagnostics.first().map(|d| d.code), Some("P0003"));
 }
 
+/// pest's own stack probe is replaced by one that reports no bound
+/// (vendor/pest_stack_guard): the nesting limit alone must keep the
+/// parser, the builder and the checker within a thread's stack. Input
+/// nested exactly to the limit — brackets, then a chain of 非 — is parsed
+/// on a thread of 2 MiB (less than any thread policyc parses on; in a
+/// debug build, whose frames are the largest) and checked whole.
+#[test]
+fn nesting_at_the_limit_fits_a_small_stack() {
+    use policyc::syntax::{self, MAX_NESTING};
+    // The condition sits inside two braces (条款 and 给予), which count.
+    let brackets = MAX_NESTING - 2;
+    let deep = format!("{}合格人数{} >= 1人", "(".repeat(brackets), ")".repeat(brackets));
+    let nots = format!("{}合格人数 >= 1人", "非 ".repeat(MAX_NESTING));
+    for (condition, too_deep) in [(deep.clone(), format!("({deep})")), (nots.clone(), format!("非 {nots}"))] {
+        let body = GOOD.replace("条件 合格人数 >= 1人", &format!("条件 {condition}"));
+        let over = GOOD.replace("条件 合格人数 >= 1人", &format!("条件 {too_deep}"));
+        let (parsed, checked) = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || {
+                let parsed = syntax::parse(policyc::diag::FileId(1), &header(&body)).map(|m| m.items.len());
+                (parsed, check(&body).0.diagnostics)
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(parsed.map_err(|e| e.len()), Ok(3), "{condition}");
+        assert!(checked.is_empty(), "{condition}: {checked:?}");
+        let (refused, _) = check(&over);
+        assert_eq!(refused.diagnostics.first().map(|d| d.code), Some("P0003"), "{too_deep}");
+    }
+}
+
 #[test]
 fn json_diagnostics_carry_byte_span_line_and_column() {
     let body = GOOD.replace("条件 合格人数 >= 1人", "条件 合格人 >= 1人");
