@@ -595,7 +595,7 @@ impl<'p> Reader<'p> {
                     b'"' => p.string()?.to_string(),
                     _ => p.integer()?.to_string(),
                 };
-                Value::Text(if history_name { fold(&text) } else { text })
+                Value::Text(if history_name { fold(&text).into_owned() } else { text })
             }
             Ty::Enum(id) => {
                 let s = p.string()?;

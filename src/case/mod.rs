@@ -315,7 +315,7 @@ impl Validator<'_> {
                     let is_history_name = list.is_some_and(|l| l.name == "享受记录") && key == "项目";
                     if let Some(v) = self.scalar(&field_loc, *ty, value) {
                         let v = match v {
-                            Value::Text(t) if is_history_name => Value::Text(fold(&t)),
+                            Value::Text(t) if is_history_name => Value::Text(fold(&t).into_owned()),
                             other => other,
                         };
                         if let Some(s) = rec.values.get_mut(*slot as usize) {

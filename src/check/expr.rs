@@ -217,23 +217,30 @@ impl<'a> Lower<'a> {
     }
 
     fn path(&mut self, parts: &[ast::Name], span: Span) -> Option<ir::Expr> {
-        let dotted: String = parts.iter().map(|p| p.node.as_str()).collect::<Vec<_>>().join(".");
-        let dotted = dotted.strip_prefix("主体.").map(str::to_string).unwrap_or(dotted);
+        // Most names are one part: borrowed, not joined.
+        let joined;
+        let dotted = match parts {
+            [one] => one.node.as_str(),
+            _ => {
+                joined = parts.iter().map(|p| p.node.as_str()).collect::<Vec<_>>().join(".");
+                joined.strip_prefix("主体.").unwrap_or(&joined)
+            }
+        };
         if let Some(i) = self.locals.iter().rposition(|(n, _)| *n == dotted) {
             let ty = self.locals.get(i).map_or(Ty::Bool, |(_, t)| *t);
-            self.note_ref(&dotted, Access::Local(i as u32), ty);
+            self.note_ref(dotted, Access::Local(i as u32), ty);
             return Some(ex(K::Local(i as u32), ty));
         }
         if let Some(list_id) = self.item {
-            if let Some((slot, ty)) = self.scope.items.get(list_id as usize).and_then(|m| m.get(&dotted)) {
+            if let Some((slot, ty)) = self.scope.items.get(list_id as usize).and_then(|m| m.get(dotted)) {
                 return Some(ex(K::ItemSlot(*slot), *ty));
             }
         }
-        if let Some((slot, ty)) = self.scope.scalars.get(&dotted) {
-            self.note_ref(&dotted, Access::Slot(*slot), *ty);
+        if let Some((slot, ty)) = self.scope.scalars.get(dotted) {
+            self.note_ref(dotted, Access::Slot(*slot), *ty);
             return Some(ex(K::Slot(*slot), *ty));
         }
-        if self.scope.lists.contains_key(&dotted) {
+        if self.scope.lists.contains_key(dotted) {
             self.error(
                 "P0202",
                 span,
@@ -243,7 +250,7 @@ impl<'a> Lower<'a> {
             );
             return None;
         }
-        self.unknown(&dotted, span);
+        self.unknown(dotted, span);
         None
     }
 

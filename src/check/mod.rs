@@ -484,7 +484,7 @@ impl<'a> DocLowerer<'a> {
         let needle = text::fold(&quote.node);
         // A quote is looked for in its own clause first, so that checking
         // stays linear in the size of the document.
-        if needle.is_empty() || section.is_some_and(|s| s.text.contains(&needle)) || norm.text.contains(&needle) {
+        if needle.is_empty() || section.is_some_and(|s| s.text.contains(&*needle)) || norm.text.contains(&*needle) {
             return None;
         }
         let mut d =
@@ -492,7 +492,7 @@ impl<'a> DocLowerer<'a> {
         let mut nearest = String::new();
         if let Some((s, e)) = norm.nearest(&needle) {
             d = d.also(src_file, Span::new(s, e), "文件中最接近的段落");
-            nearest = text::fold(src_text.get(s..e).unwrap_or(""));
+            nearest = text::fold(src_text.get(s..e).unwrap_or("")).into_owned();
         }
         self.diags.push(d.help("原文须逐字摘自文件（换行、空格和全半角不计）；若文件已修订，请同时修改规则"));
         Some((self.diags.len() - 1, nearest))
@@ -508,7 +508,7 @@ impl<'a> DocLowerer<'a> {
         for (index, quote, nearest) in failed {
             for (q, span) in &lits {
                 let cited = text::fold(&q.cited);
-                if quote.contains(&cited) && !nearest.contains(&cited) {
+                if quote.contains(&*cited) && !nearest.contains(&*cited) {
                     if let Some(d) = self.diags.get_mut(*index) {
                         d.secondary
                             .push(diag::Label {
@@ -554,7 +554,7 @@ impl<'a> DocLowerer<'a> {
                     // A quote that drifted from the document still stands for
                     // the rule's numbers: one diagnostic, not one per number.
                     if let Some((index, nearest)) = self.check_quote(q, section) {
-                        failed_quotes.push((index, text::fold(&q.node), nearest));
+                        failed_quotes.push((index, text::fold(&q.node).into_owned(), nearest));
                     }
                     quotes.push(text::fold(&q.node));
                 }
@@ -829,7 +829,7 @@ impl<'a> DocLowerer<'a> {
             if !money && (q.value.is_zero() || q.value == rust_decimal::Decimal::ONE) {
                 continue;
             }
-            if !quoted.contains(&cited) {
+            if !quoted.contains(&*cited) {
                 self.diags.push(
                     Diagnostic::error("P0302", format!("数值「{}」没有出现在本条原文中", q.text))
                         .at(self.file, span, "原文中找不到这个数")
@@ -918,7 +918,7 @@ impl<'a> DocLowerer<'a> {
                 ast::BenefitStmt::Once(_) => frequency = ir::Frequency::Once,
                 ast::BenefitStmt::Exclusive { other, year } => exclusive.push(ir::Exclusive {
                     other: other.node.clone(),
-                    key: text::fold(&other.node),
+                    key: text::fold(&other.node).into_owned(),
                     year: year.as_ref().and_then(|y| i32::try_from(y.node).ok()),
                 }),
                 ast::BenefitStmt::Funding(n) => funding = n.iter().map(|x| x.node.clone()).collect(),
@@ -948,7 +948,7 @@ impl<'a> DocLowerer<'a> {
         };
         Some(ir::Benefit {
             name: b.name.node.as_str().into(),
-            key: text::fold(&b.name.node),
+            key: text::fold(&b.name.node).into_owned(),
             priority: b.priority.as_ref().map_or(0, |p| p.node),
             audience,
             window,

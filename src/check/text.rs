@@ -1,6 +1,8 @@
 //! Matching quotes against document texts, tolerant of line breaks, spaces
 //! and full/half-width differences.
 
+use std::borrow::Cow;
+
 /// A text normalized for matching, with the original it came from, to
 /// find where a match is in the original when that is asked for.
 pub struct Normalized<'a> {
@@ -14,6 +16,10 @@ pub struct Normalized<'a> {
 /// Folds one character: drops white space, maps full-width ASCII forms to
 /// half-width and unifies the interchangeable punctuation.
 pub fn fold_char(c: char) -> Option<char> {
+    // Most of a document is Han characters, which fold to themselves.
+    if ('\u{4e00}'..='\u{9fff}').contains(&c) {
+        return Some(c);
+    }
     if c.is_whitespace() || c == '\u{3000}' || c == '\u{feff}' {
         return None;
     }
@@ -29,21 +35,28 @@ pub fn fold_char(c: char) -> Option<char> {
     Some(c)
 }
 
-/// Normalizes a name for matching (享受记录.项目 against a benefit name).
-pub fn fold(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+/// Normalizes a name for matching (享受记录.项目 against a benefit name);
+/// borrowed when nothing changes.
+pub fn fold(text: &str) -> Cow<'_, str> {
+    let mut out = String::new();
     // Runs of characters that fold to themselves are copied whole.
     let mut run = 0;
     for (i, c) in text.char_indices() {
         let folded = fold_char(c);
         if folded != Some(c) {
+            if out.capacity() == 0 {
+                out.reserve(text.len());
+            }
             out.push_str(text.get(run..i).unwrap_or(""));
             out.extend(folded);
             run = i + c.len_utf8();
         }
     }
+    if run == 0 {
+        return Cow::Borrowed(text);
+    }
     out.push_str(text.get(run..).unwrap_or(""));
-    out
+    Cow::Owned(out)
 }
 
 impl<'a> Normalized<'a> {
@@ -54,7 +67,7 @@ impl<'a> Normalized<'a> {
     /// Normalizes `original[start..end]`, keeping offsets into `original`.
     pub fn of_range(original: &'a str, start: usize, end: usize) -> Normalized<'a> {
         let slice = original.get(start..end).unwrap_or("");
-        Normalized { text: fold(slice), original: slice, start }
+        Normalized { text: fold(slice).into_owned(), original: slice, start }
     }
 
     /// Original byte range of the normalized byte range `start..end`: from
@@ -152,6 +165,12 @@ mod tests {
     fn folding_drops_spaces_and_unifies_widths() {
         assert_eq!(fold(" 按（一次性）\n补贴“甲”，ＡＢ〔2022〕"), "按(一次性)补贴\"甲\",AB[2022]");
         assert_eq!(fold(""), "");
+        // Only the last character changes; only the first is dropped.
+        assert_eq!(fold("按1000元/人（"), "按1000元/人(");
+        assert_eq!(fold(" 按"), "按");
+        // A text that folds to itself is not copied.
+        assert!(matches!(fold("按1000元/人的标准给予补贴"), Cow::Borrowed(_)));
+        assert!(matches!(fold("按 1000元"), Cow::Owned(_)));
     }
 
     #[test]

@@ -683,9 +683,12 @@ impl Builder {
             }
         };
         let first_unit =
-            unit.as_ref().and_then(|u| if u.percent { Some("%".to_string()) } else { u.numerator.first().cloned() });
+            unit.as_ref().and_then(|u| if u.percent { Some("%") } else { u.numerator.first().map(String::as_str) });
         let number_text = text.split(|c: char| !(c.is_ascii_digit() || c == '.')).next().unwrap_or("");
-        let cited = format!("{number_text}{}{}", if wan { "万" } else { "" }, first_unit.unwrap_or_default());
+        let mut cited = String::with_capacity(text.len());
+        cited.push_str(number_text);
+        cited.push_str(if wan { "万" } else { "" });
+        cited.push_str(first_unit.unwrap_or_default());
         Some(Quantity { value, text, cited, unit })
     }
 
@@ -886,16 +889,18 @@ impl Builder {
 }
 
 fn unit_lit(pair: &Pair<Rule>) -> UnitLit {
-    let text = pair.as_str().to_string();
-    let mut atoms = pair
-        .clone()
-        .into_inner()
-        .filter(is_content)
-        .filter(|p| p.as_rule() == Rule::unit_atom)
-        .map(|p| p.as_str().to_string());
-    let percent = pair.clone().into_inner().filter(is_content).any(|p| p.as_rule() == Rule::percent);
-    let numerator = atoms.next().into_iter().collect();
-    UnitLit { text, numerator, denominator: atoms.collect(), percent }
+    let mut unit =
+        UnitLit { text: pair.as_str().to_string(), numerator: Vec::new(), denominator: Vec::new(), percent: false };
+    // The first atom is the numerator, the others divide it.
+    for p in pair.clone().into_inner() {
+        match p.as_rule() {
+            Rule::percent => unit.percent = true,
+            Rule::unit_atom if unit.numerator.is_empty() => unit.numerator.push(p.as_str().to_string()),
+            Rule::unit_atom => unit.denominator.push(p.as_str().to_string()),
+            _ => {}
+        }
+    }
+    unit
 }
 
 /// The rules of the precedence chain, `expr` down to `mul_expr`.
