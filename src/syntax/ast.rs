@@ -202,7 +202,7 @@ pub enum CmpOp {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {
-    Quantity(Quantity),
+    Quantity(Box<Quantity>),
     Date(DateLit),
     Bool(bool),
     CaseDate,

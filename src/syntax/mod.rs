@@ -826,10 +826,10 @@ impl Builder {
         let rule = pair.as_rule();
         let kind = match rule {
             Rule::quantity => match self.quantity(pair) {
-                Some(q) => ExprKind::Quantity(q),
+                Some(q) => ExprKind::Quantity(Box::new(q)),
                 None => return self.bad(span),
             },
-            Rule::half_year => ExprKind::Quantity(Quantity {
+            Rule::half_year => ExprKind::Quantity(Box::new(Quantity {
                 value: Decimal::from(6),
                 text: "半年".into(),
                 cited: "半年".into(),
@@ -839,7 +839,7 @@ impl Builder {
                     denominator: Vec::new(),
                     percent: false,
                 }),
-            }),
+            })),
             Rule::date => match self.date(pair) {
                 Some(d) => ExprKind::Date(d),
                 None => return self.bad(span),
