@@ -113,3 +113,29 @@ fn help_is_in_chinese() {
     assert!(help.contains("可选值：\n          - table：中文表格\n          - json：CASES.md 约定的 JSON"), "{help}");
     assert!(help.contains("默认：policies"), "{help}");
 }
+
+/// The binary parses and checks on a thread of known stack, whatever the
+/// platform gives its main thread: brackets nested exactly to the limit
+/// pass, one level more is refused (P0003), neither crashes.
+#[test]
+fn check_takes_nesting_to_the_limit_and_refuses_more() {
+    let dir = std::env::temp_dir().join(format!("policyc-nesting-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("词汇.policy"), "词汇 {\n  类型：枚举 { 个人、单位 }\n  人数：数 人\n}\n").unwrap();
+    std::fs::write(dir.join("source.txt"), "1.企业吸纳就业的，给予补贴1000元。\n").unwrap();
+    // The condition sits inside two braces (条款 and 给予), which count.
+    let brackets = policyc::syntax::MAX_NESTING - 2;
+    for (depth, code) in [(brackets, 0), (brackets + 1, 1)] {
+        let condition = format!("{}人数{} >= 1人", "(".repeat(depth), ")".repeat(depth));
+        let rules = format!(
+            "文件「测试」{{\n  原文件「source.txt」\n  施行 自2022年1月1日 至2025年12月31日\n}}\n\
+             条款 1「吸纳」{{\n  原文「企业吸纳就业的，给予补贴1000元」\n  对象 单位\n  给予 补贴 {{\n    条件 {condition}\n    金额 1000元\n  }}\n}}\n"
+        );
+        std::fs::write(dir.join("rules.policy"), rules).unwrap();
+        let o = policyc(&["check", dir.to_str().unwrap()]);
+        let said = format!("{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
+        assert_eq!(o.status.code(), Some(code), "{depth}: {said}");
+        assert_eq!(said.contains("P0003"), code != 0, "{depth}: {said}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -189,8 +189,9 @@ fn deep_nesting_is_an_error_not_a_crash() {
 /// (vendor/pest_stack_guard): the nesting limit alone must keep the
 /// parser, the builder and the checker within a thread's stack. Input
 /// nested exactly to the limit — brackets, then a chain of 非 — is parsed
-/// on a thread of 2 MiB (less than any thread policyc parses on; in a
-/// debug build, whose frames are the largest) and checked whole.
+/// and checked whole on a thread of 2 MiB, a quarter of what policyc's
+/// threads have; in a debug build, whose frames are the largest, 1 MiB
+/// is too little.
 #[test]
 fn nesting_at_the_limit_fits_a_small_stack() {
     use policyc::syntax::{self, MAX_NESTING};

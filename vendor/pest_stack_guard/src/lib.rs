@@ -8,9 +8,12 @@
 //! chains nested deeper than `syntax::MAX_NESTING`, so the parser's depth is
 //! bounded by the grammar. Input at that limit takes 256–512 KiB of stack
 //! to parse and check in a release build and 1–2 MiB in a debug build
-//! (measured on 2026-12-02); policyc parses on the main thread and on
-//! threads of 8 MiB. `tests/diagnostics.rs` parses and checks input at the
-//! limit on a 2 MiB thread in whatever build the tests run in.
+//! (measured on 2026-12-02). The `policyc` binary runs its commands on a
+//! thread of 8 MiB and parses on helper threads of 8 MiB, whatever the
+//! platform gives its main thread; a program using the library parses on
+//! its own threads, which need that much. `tests/diagnostics.rs` parses and
+//! checks input at the limit on a 2 MiB thread in whatever build the tests
+//! run in; `tests/cli.rs` runs the binary on it.
 //!
 //! Answering `None` ("bound unknown") is what the real crate answers on
 //! targets without stack probing; pest then only applies its call limit,
