@@ -30,9 +30,6 @@ pub const CHUNK: usize = 512;
 /// bounds memory whatever the lines' length.
 pub const CHUNK_BYTES: usize = 1 << 20;
 
-/// Stack of each worker thread.
-const WORKER_STACK: usize = 8 << 20;
-
 /// Counts and money for one document, clause, benefit or funding source.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Tally {
@@ -418,8 +415,8 @@ pub fn run(
             let jobs = jobs;
             for _ in 0..workers {
                 let (waiting, finished) = (Arc::clone(&waiting), finished.clone());
-                // Deeply nested rules recurse: workers get a main thread's stack.
-                std::thread::Builder::new().stack_size(WORKER_STACK).spawn_scoped(s, move || {
+                // Deeply nested rules recurse: workers get a known stack.
+                std::thread::Builder::new().stack_size(crate::THREAD_STACK).spawn_scoped(s, move || {
                     let mut state = None;
                     loop {
                         // The lock is let go as soon as a job comes. None when

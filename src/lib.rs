@@ -5,6 +5,12 @@
 // everywhere would buy nothing measurable.
 #![allow(clippy::result_large_err)]
 
+/// Stack of every thread policyc parses, checks or evaluates on — its
+/// helpers, its batch workers and the binary's command thread: input nested
+/// to [`syntax::MAX_NESTING`] takes at most 512 KiB of it in a release build
+/// and 2 MiB in a debug one, on every platform.
+pub const THREAD_STACK: usize = 8 << 20;
+
 pub mod batch;
 pub mod case;
 pub mod check;

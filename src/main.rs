@@ -218,13 +218,11 @@ fn default_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
     }
 }
 
-/// The commands run on a thread of 8 MiB, as policyc's helper threads do,
-/// so that the stack is the same on every platform (Windows gives the main
-/// thread 1 MiB): parsing and checking input nested to the limit take up
-/// to 512 KiB in a release build and 2 MiB in a debug build.
+/// The commands run on a thread of [`policyc::THREAD_STACK`], as policyc's
+/// helper threads do, so that the stack does not depend on what the
+/// platform gives the main thread (1 MiB on Windows).
 fn main() -> ExitCode {
-    const STACK: usize = 8 << 20;
-    match std::thread::Builder::new().name("policyc".into()).stack_size(STACK).spawn(run) {
+    match std::thread::Builder::new().name("policyc".into()).stack_size(policyc::THREAD_STACK).spawn(run) {
         Ok(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
         Err(_) => run(),
     }

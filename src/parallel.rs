@@ -19,7 +19,7 @@ pub fn map<J: Sync, R: Send>(jobs: &[J], f: impl Fn(&J) -> R + Sync) -> Vec<R> {
     };
     let mut done: Vec<(usize, R)> = std::thread::scope(|s| {
         let helpers: Vec<_> = (1..workers)
-            .filter_map(|_| std::thread::Builder::new().stack_size(STACK).spawn_scoped(s, work).ok())
+            .filter_map(|_| std::thread::Builder::new().stack_size(crate::THREAD_STACK).spawn_scoped(s, work).ok())
             .collect();
         let mut done = work();
         for h in helpers {
@@ -39,7 +39,3 @@ pub fn map<J: Sync, R: Send>(jobs: &[J], f: impl Fn(&J) -> R + Sync) -> Vec<R> {
     }
     results
 }
-
-/// Stack of a helper thread: as much as the main thread has, for input
-/// nested up to [`crate::syntax::MAX_NESTING`].
-const STACK: usize = 8 << 20;

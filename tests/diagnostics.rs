@@ -203,7 +203,7 @@ fn nesting_at_the_limit_fits_a_small_stack() {
         let body = GOOD.replace("条件 合格人数 >= 1人", &format!("条件 {condition}"));
         let over = GOOD.replace("条件 合格人数 >= 1人", &format!("条件 {too_deep}"));
         let (parsed, checked) = std::thread::Builder::new()
-            .stack_size(2 << 20)
+            .stack_size(policyc::THREAD_STACK / 4)
             .spawn(move || {
                 let parsed = syntax::parse(policyc::diag::FileId(1), &header(&body)).map(|m| m.items.len());
                 (parsed, check(&body).0.diagnostics)
