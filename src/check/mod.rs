@@ -366,7 +366,7 @@ impl<'a> DocLowerer<'a> {
                     ast::Item::Guidance(g) => {
                         let section = helper.section(&source_clauses, &known_ids, &g.id.node);
                         for q in &g.quotes {
-                            let _ = helper.check_quote(q, section.as_ref());
+                            let _ = helper.check_quote(q, &text::fold(&q.node), section.as_ref());
                         }
                     }
                     _ => {}
@@ -474,23 +474,27 @@ impl<'a> DocLowerer<'a> {
         groups
     }
 
-    /// Checks that a quote occurs in the document. On failure pushes one
-    /// diagnostic (the quote and the nearest passage) and returns its index
-    /// with the nearest passage, folded.
-    fn check_quote(&mut self, quote: &ast::Name, section: Option<&Normalized>) -> Option<(usize, String)> {
+    /// Checks that a quote, `needle` once folded, occurs in the document. On
+    /// failure pushes one diagnostic (the quote and the nearest passage)
+    /// and returns its index with the nearest passage, folded.
+    fn check_quote(
+        &mut self,
+        quote: &ast::Name,
+        needle: &str,
+        section: Option<&Normalized>,
+    ) -> Option<(usize, String)> {
         let (Some((src_file, src_text)), Some(norm)) = (self.source, self.normalized) else {
             return None;
         };
-        let needle = text::fold(&quote.node);
         // A quote is looked for in its own clause first, so that checking
         // stays linear in the size of the document.
-        if needle.is_empty() || section.is_some_and(|s| s.text.contains(&*needle)) || norm.text.contains(&*needle) {
+        if needle.is_empty() || section.is_some_and(|s| s.text.contains(needle)) || norm.text.contains(needle) {
             return None;
         }
         let mut d =
             Diagnostic::error("P0301", "原文引用与文件原文不符").at(self.file, quote.span, "这段原文在文件中找不到");
         let mut nearest = String::new();
-        if let Some((s, e)) = norm.nearest(&needle) {
+        if let Some((s, e)) = norm.nearest(needle) {
             d = d.also(src_file, Span::new(s, e), "文件中最接近的段落");
             nearest = text::fold(src_text.get(s..e).unwrap_or("")).into_owned();
         }
@@ -553,10 +557,11 @@ impl<'a> DocLowerer<'a> {
                 ast::ClauseStmt::Quote(q) => {
                     // A quote that drifted from the document still stands for
                     // the rule's numbers: one diagnostic, not one per number.
-                    if let Some((index, nearest)) = self.check_quote(q, section) {
-                        failed_quotes.push((index, text::fold(&q.node).into_owned(), nearest));
+                    let folded = text::fold(&q.node);
+                    if let Some((index, nearest)) = self.check_quote(q, &folded, section) {
+                        failed_quotes.push((index, folded.to_string(), nearest));
                     }
-                    quotes.push(text::fold(&q.node));
+                    quotes.push(folded);
                 }
                 ast::ClauseStmt::Validity(r) => {
                     window = window_of(self.file, r, self.diags);
