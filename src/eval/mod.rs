@@ -516,7 +516,7 @@ impl<'p> Evaluator<'p> {
     pub fn decide(&mut self, case: &ir::Case, out: &mut Vec<Decision>) -> Result<Decimal, EvalError> {
         let mut total = Decimal::ZERO;
         let mut reasons = std::mem::take(&mut self.no_reasons);
-        let decided = self.each_document(case, false, |doc| {
+        let decided = self.each_document::<false>(case, |doc| {
             doc.verdicts(&mut reasons, None, |v| {
                 add_granted(&mut total, &v.decision)?;
                 out.push(v.decision);
@@ -570,7 +570,7 @@ impl<'p> Evaluator<'p> {
         let Verdicts { rulings, reasons, statuses, notices, total, .. } = out;
         let mut kept = std::mem::take(&mut self.memo);
         let mut memo = self.remembering.then_some(&mut kept);
-        let done = self.each_document(case, true, |doc| {
+        let done = self.each_document::<true>(case, |doc| {
             for (ci, clause) in doc.doc.clauses.iter().enumerate() {
                 doc.statuses_and_notices(ci, clause, reasons, (statuses, notices), memo.as_deref_mut())?;
             }
@@ -585,12 +585,13 @@ impl<'p> Evaluator<'p> {
         done
     }
 
-    /// Runs `each` over the documents the case names, in its order.
-    fn each_document(
+    /// Runs `each` over the documents the case names, in its order; with
+    /// `WORDS`, reasons are written, else only outcomes and amounts made
+    /// (a lean build of the same code for [`Evaluator::decide`]).
+    fn each_document<const WORDS: bool>(
         &mut self,
         case: &ir::Case,
-        words: bool,
-        mut each: impl FnMut(&DocEval<'_, 'p>) -> Result<(), EvalError>,
+        mut each: impl FnMut(&DocEval<'_, 'p, WORDS>) -> Result<(), EvalError>,
     ) -> Result<(), EvalError> {
         let program = self.program;
         let history = History::of(program, &case.subject);
@@ -619,7 +620,6 @@ impl<'p> Evaluator<'p> {
                 case,
                 history: &history,
                 in_force: doc.window.contains(case.date),
-                words,
                 superseded: &superseded,
                 plan,
                 locals: &self.locals,
@@ -659,15 +659,13 @@ impl<'e> History<'e> {
 }
 
 /// One document over one case.
-struct DocEval<'e, 'p> {
+struct DocEval<'e, 'p, const WORDS: bool> {
     program: &'p Program,
     doc: &'p Document,
     case: &'e ir::Case,
     history: &'e History<'e>,
     /// Whether the case's date is in the document's period.
     in_force: bool,
-    /// Whether to write reasons; off, only outcomes and amounts are made.
-    words: bool,
     superseded: &'e [(&'p str, &'p str)],
     plan: &'e DocPlan<'p>,
     locals: &'e [Local<'p>],
@@ -704,7 +702,7 @@ enum Check {
     Unknown,
 }
 
-impl<'e, 'p> DocEval<'e, 'p> {
+impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
     /// The rule groups' verdicts, in the document's order, their reasons
     /// added to `reasons`; a group for another kind of applicant, or
     /// replaced by an adopting clause, gives none. With `memo`, verdicts
@@ -854,13 +852,13 @@ impl<'e, 'p> DocEval<'e, 'p> {
                 if let Some(e) = self.overflow(clause, env, &f) {
                     return Err(e);
                 }
-                if self.words {
+                if WORDS {
                     let _ = write!(out, "无法判定：{}，{}", cond.text, env.fail_words(&f));
                 }
                 return Ok(Check::Unknown);
             }
         };
-        if self.words {
+        if WORDS {
             self.condition_words(out, lead, cond, env);
         }
         Ok(check)
@@ -953,7 +951,7 @@ impl<'e, 'p> DocEval<'e, 'p> {
         }
         let conds = || clause.applies.iter().chain(b.conditions.iter());
         let (mut failed, mut unknown) = (false, false);
-        if !self.words {
+        if !WORDS {
             for (i, c) in conds().enumerate() {
                 if failed && rule.skippable.get(i).is_some_and(|s| *s) {
                     continue;
@@ -1088,7 +1086,7 @@ impl<'e, 'p> DocEval<'e, 'p> {
     ) -> Result<Decided, EvalError> {
         let refuse = |reasons: &mut Reasons| Ok(self.verdict(rule, Outcome::Refused, None, None, reasons, start));
         for cond in &b.exclusions {
-            let check = if self.words {
+            let check = if WORDS {
                 reasons.write(|out| self.check(clause, cond, env, false, out))?
             } else {
                 self.check(clause, cond, env, false, &mut String::new())?
@@ -1190,7 +1188,7 @@ impl<'e, 'p> DocEval<'e, 'p> {
 
     /// Adds the reason `words` writes, unless reasons are not wanted.
     fn note(&self, reasons: &mut Reasons, words: impl FnOnce(&mut String) -> std::fmt::Result) {
-        if self.words {
+        if WORDS {
             // Writing to a `String` cannot fail.
             let _ = reasons.write(words);
         }
@@ -1198,7 +1196,7 @@ impl<'e, 'p> DocEval<'e, 'p> {
 
     /// Adds the rule's 说明.
     fn notes(&self, reasons: &mut Reasons, b: &Benefit) {
-        if self.words {
+        if WORDS {
             for note in &b.notes {
                 reasons.push(note);
             }
