@@ -102,6 +102,42 @@ impl<'p> Conj<'p> {
     }
 }
 
+/// `c₁ 或 c₂ 或 …` of conjunctions on the fields of one record; a lone
+/// conjunction is its one-part case. A rule's 适用 and 条件 compile to it.
+#[derive(Debug)]
+pub struct AnyOf<'p> {
+    parts: Vec<Conj<'p>>,
+}
+
+impl<'p> AnyOf<'p> {
+    /// The compiled form of `e`, if it is a disjunction of conjunctions of
+    /// plain tests on the fields of `on`, or one such conjunction.
+    pub fn compile(e: &'p Expr, on: On) -> Option<AnyOf<'p>> {
+        let parts = match &e.kind {
+            K::Or(parts) => parts.iter().map(|p| Conj::compile(p, on)).collect::<Option<_>>()?,
+            _ => vec![Conj::compile(e, on)?],
+        };
+        Some(AnyOf { parts })
+    }
+
+    /// Like `或`: a part that holds decides even when another's fact is
+    /// missing; otherwise the first missing fact is the error.
+    pub fn eval(&self, record: &Record) -> Result<bool, Fail<'p>> {
+        let mut missing = None;
+        for part in &self.parts {
+            match part.check(record) {
+                Ok(true) => return Ok(true),
+                Ok(false) => {}
+                Err(expr) => missing = missing.or(Some(expr)),
+            }
+        }
+        match missing {
+            Some(expr) => Err(Fail { kind: FailKind::Missing, expr, item: None }),
+            None => Ok(false),
+        }
+    }
+}
+
 impl<'p> Count<'p> {
     /// The compiled form of `e`, if it is a count of this shape.
     pub fn compile(e: &'p Expr) -> Option<Count<'p>> {
@@ -298,7 +334,7 @@ mod tests {
 
     use rust_decimal::Decimal;
 
-    use super::{Conj, Count, On};
+    use super::{AnyOf, Conj, Count, On};
     use crate::eval::value::{Env, Fail};
     use crate::ir::{Expr, ExprKind, FieldKind, ListDecl, Program, Record, Ty, Value};
 
@@ -463,15 +499,22 @@ mod tests {
                 c.applies.iter().map(|a| &a.expr).chain(rules)
             })
             .collect();
-        let mut compiled = 0;
+        let (mut compiled, mut disjunctions) = (0, 0);
         for e in conditions {
-            let Some(conj) = Conj::compile(e, On::Subject) else { continue };
+            let Some(any) = AnyOf::compile(e, On::Subject) else { continue };
+            let conj = Conj::compile(e, On::Subject);
             compiled += 1;
+            disjunctions += usize::from(any.parts.len() > 1);
             for _ in 0..100 {
                 let subject = records.record(program.vocabulary.slot_count, 6);
-                same("condition", env(&program, &subject).truth(e), conj.eval(&subject, None));
+                let walked = env(&program, &subject).truth(e);
+                if let Some(conj) = &conj {
+                    same("condition", walked, conj.eval(&subject, None));
+                }
+                same("condition", walked, any.eval(&subject));
             }
         }
         assert!(compiled >= 50, "most conditions compile: {compiled}");
+        assert!(disjunctions >= 2, "disjunctions compile: {disjunctions}");
     }
 }

@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::date::Date;
 use crate::ir::{self, Amount, Benefit, Clause, Cond, Document, Frequency, Lead, Program, Record, Text, Value, Window};
-use compiled::{Conj, Count, On};
+use compiled::{AnyOf, Conj, Count, On};
 pub use plain::needs_escape;
 pub use reasons::Reasons;
 use value::write_value;
@@ -400,7 +400,7 @@ struct RulePlan<'p> {
     window: Option<Window>,
     /// Index into [`DocPlan::audiences`].
     audience: Option<usize>,
-    conditions: Vec<Option<Conj<'p>>>,
+    conditions: Vec<Option<AnyOf<'p>>>,
     /// For each condition, whether it may be skipped once the rule is
     /// refused ([`compiled::cannot_overflow`]).
     skippable: Vec<bool>,
@@ -411,7 +411,7 @@ impl<'p> RulePlan<'p> {
     /// could be, else by walking the expression.
     fn truth<'e>(&self, i: usize, cond: &'p Cond, subject: &Record, env: &Env<'e, 'p>) -> Result<bool, Fail<'p>> {
         match self.conditions.get(i).and_then(Option::as_ref) {
-            Some(conj) => conj.eval(subject, None),
+            Some(any) => any.eval(subject),
             None => env.truth(&cond.expr),
         }
     }
@@ -454,7 +454,12 @@ impl<'p> DocPlan<'p> {
                 lets: first..first + clause.lets.len(),
                 window: narrower.then_some(benefit.window),
                 audience: benefit.audience.as_ref().and_then(&mut audience),
-                conditions: clause.applies.iter().chain(&benefit.conditions).map(|cond| subject(&cond.expr)).collect(),
+                conditions: clause
+                    .applies
+                    .iter()
+                    .chain(&benefit.conditions)
+                    .map(|cond| AnyOf::compile(&cond.expr, On::Subject))
+                    .collect(),
                 skippable: {
                     let safe_lets = compiled::safe_lets(&clause.lets);
                     let conds = clause.applies.iter().chain(&benefit.conditions);

@@ -60,6 +60,27 @@ fn num(v: &Value) -> Decimal {
     }
 }
 
+/// `x.cmp(&y)`, comparing the integers when the scales agree (whole
+/// numbers of people, months, yuan).
+#[inline]
+fn order(x: Decimal, y: Decimal) -> std::cmp::Ordering {
+    if x.scale() == y.scale() {
+        x.mantissa().cmp(&y.mantissa())
+    } else {
+        x.cmp(&y)
+    }
+}
+
+/// `⌊a ÷ b⌋` for whole non-negative `a` and positive `b` (`向下取整(合格人数 ÷
+/// 10人)`), by integer division; `None` for any other pair.
+fn whole_quotient(a: Decimal, b: Decimal) -> Option<Decimal> {
+    if a.scale() != 0 || b.scale() != 0 || a.is_sign_negative() || b.is_sign_negative() {
+        return None;
+    }
+    let (a, b) = (u64::try_from(a.mantissa()).ok()?, u64::try_from(b.mantissa()).ok()?);
+    Some(Decimal::from(a.checked_div(b)?))
+}
+
 fn date(v: &Value) -> Option<Date> {
     match v {
         Value::Date(d) => Some(*d),
@@ -272,7 +293,17 @@ impl<'e, 'p> Env<'e, 'p> {
                 };
                 r.ok_or_else(overflow)?
             }
-            K::Floor(x) => self.number(x)?.floor(),
+            K::Floor(x) => match &x.kind {
+                K::Arith(ArithOp::Div, a, b) => {
+                    let (a, b) = (self.number(a)?, self.number(b)?);
+                    match whole_quotient(a, b) {
+                        Some(q) => q,
+                        None if b.is_zero() => return Err(self.fail(FailKind::DivideByZero, x)),
+                        None => a.checked_div(b).ok_or_else(|| self.fail(FailKind::Overflow, x))?.floor(),
+                    }
+                }
+                _ => self.number(x)?.floor(),
+            },
             K::Min(xs) | K::Max(xs) => {
                 let min = matches!(e.kind, K::Min(_));
                 let mut best: Option<Decimal> = None;
@@ -364,7 +395,11 @@ impl<'e, 'p> Env<'e, 'p> {
     /// How two comparable values order: numbers, dates or booleans.
     fn ordering(&self, a: &'p Expr, b: &'p Expr) -> Result<std::cmp::Ordering, Fail<'p>> {
         if matches!(a.ty, Ty::Num(_)) {
-            return Ok(self.number(a)?.cmp(&self.number(b)?));
+            // The common `合格人数 >= 10人`, without `number`'s dispatch.
+            if let (K::Slot(_) | K::ItemSlot(_) | K::Local(_), K::Const(c, _)) = (&a.kind, &b.kind) {
+                return Ok(order(num(self.read(a)?), num(c)));
+            }
+            return Ok(order(self.number(a)?, self.number(b)?));
         }
         let (x, y) = (self.read_or_eval(a)?, self.read_or_eval(b)?);
         Ok(match (&*x, &*y) {
@@ -562,6 +597,35 @@ mod tests {
                 assert_eq!(super::show_number(n, unit), format!("{rounded}{}", unit_text(unit)), "{s}");
             }
         }
+    }
+
+    /// `⌊a ÷ b⌋` by integer division is `checked_div` then `floor`, bit
+    /// for bit, where it applies; it declines fractions, signs, zero
+    /// divisors and mantissas past 64 bits. `order` is `cmp`.
+    #[test]
+    fn whole_quotients_and_orderings_are_decimals_own() {
+        let values =
+            ["0", "-0", "1", "7", "9", "10", "25", "219", "200000", "18446744073709551615", "-7", "2.5", "10.0"];
+        let mut applied = 0;
+        for a in values {
+            for b in values {
+                let (x, y): (Decimal, Decimal) = (a.parse().unwrap(), b.parse().unwrap());
+                assert_eq!(super::order(x, y), x.cmp(&y), "{a} against {b}");
+                match super::whole_quotient(x, y) {
+                    Some(q) => {
+                        applied += 1;
+                        let slow = x.checked_div(y).unwrap().floor();
+                        assert_eq!(q.serialize(), slow.serialize(), "{a} ÷ {b}");
+                    }
+                    None => {
+                        let whole =
+                            |d: Decimal| d.scale() == 0 && !d.is_sign_negative() && d.mantissa() <= u64::MAX.into();
+                        assert!(!whole(x) || !whole(y) || y.is_zero(), "{a} ÷ {b} declined");
+                    }
+                }
+            }
+        }
+        assert!(applied >= 40, "{applied}");
     }
 
     fn unit_text(unit: crate::ir::Unit) -> String {
