@@ -372,19 +372,25 @@ struct DocPlan<'p> {
     /// Every definition's compiled form, where it has one.
     counts: Vec<Option<Count<'p>>>,
     /// [`Document::groups`], each rule with what it needs at hand.
-    groups: Vec<Vec<RulePlan<'p>>>,
-    /// For each group, the compiled applicant check all its rules share,
-    /// if they do: a case it refuses skips the group at once.
-    group_audiences: Vec<Option<usize>>,
+    groups: Vec<GroupPlan<'p>>,
     /// The parent clauses this document's clauses adopt (document, clause).
     adopts: Vec<(&'p str, &'p str)>,
-    /// For each group, what its verdict depends on, where that is known;
-    /// for each clause, what its statuses and constraints depend on.
-    reads: Vec<Option<memo::Reads>>,
+    /// For each clause, what its statuses and constraints depend on, where
+    /// that is known.
     finding_reads: Vec<Option<memo::Reads>>,
     /// The distinct compiled applicant checks (most rules share one of
     /// two: `类型 为 个人`, `类型 为 单位`), decided once per case.
     audiences: Vec<Conj<'p>>,
+}
+
+/// One group of rules of one name, compiled.
+struct GroupPlan<'p> {
+    rules: Vec<RulePlan<'p>>,
+    /// The compiled applicant check all its rules share, if they do: a case
+    /// it refuses skips the group at once.
+    audience: Option<usize>,
+    /// What its verdict depends on, where that is known.
+    reads: Option<memo::Reads>,
 }
 
 /// One rule, compiled: its applicant check, and its clause's 适用 followed
@@ -400,19 +406,26 @@ struct RulePlan<'p> {
     window: Option<Window>,
     /// Index into [`DocPlan::audiences`].
     audience: Option<usize>,
-    conditions: Vec<Option<AnyOf<'p>>>,
-    /// For each condition, whether it may be skipped once the rule is
-    /// refused ([`compiled::cannot_overflow`]).
-    skippable: Vec<bool>,
+    /// The clause's 适用, then the benefit's 条件.
+    conditions: Vec<CondPlan<'p>>,
 }
 
-impl<'p> RulePlan<'p> {
-    /// The value of the rule's `i`-th condition (`cond`): compiled where it
-    /// could be, else by walking the expression.
-    fn truth<'e>(&self, i: usize, cond: &'p Cond, subject: &Record, env: &Env<'e, 'p>) -> Result<bool, Fail<'p>> {
-        match self.conditions.get(i).and_then(Option::as_ref) {
+/// One of a rule's conditions, compiled where it can be.
+struct CondPlan<'p> {
+    cond: &'p Cond,
+    compiled: Option<AnyOf<'p>>,
+    /// Whether it may be skipped once the rule is refused
+    /// ([`compiled::cannot_overflow`]).
+    skippable: bool,
+}
+
+impl<'p> CondPlan<'p> {
+    /// The condition's value: compiled where it could be, else by walking
+    /// the expression.
+    fn truth<'e>(&self, subject: &Record, env: &Env<'e, 'p>) -> Result<bool, Fail<'p>> {
+        match &self.compiled {
             Some(any) => any.eval(subject),
-            None => env.truth(&cond.expr),
+            None => env.truth(&self.cond.expr),
         }
     }
 }
@@ -454,34 +467,33 @@ impl<'p> DocPlan<'p> {
                 lets: first..first + clause.lets.len(),
                 window: narrower.then_some(benefit.window),
                 audience: benefit.audience.as_ref().and_then(&mut audience),
-                conditions: clause
-                    .applies
-                    .iter()
-                    .chain(&benefit.conditions)
-                    .map(|cond| AnyOf::compile(&cond.expr, On::Subject))
-                    .collect(),
-                skippable: {
+                conditions: {
                     let safe_lets = compiled::safe_lets(&clause.lets);
                     let conds = clause.applies.iter().chain(&benefit.conditions);
-                    conds.map(|cond| compiled::cannot_overflow(&cond.expr, &safe_lets)).collect()
+                    conds
+                        .map(|cond| CondPlan {
+                            cond,
+                            compiled: AnyOf::compile(&cond.expr, On::Subject),
+                            skippable: compiled::cannot_overflow(&cond.expr, &safe_lets),
+                        })
+                        .collect()
                 },
             })
         };
-        let groups: Vec<Vec<RulePlan>> = doc.groups.iter().map(|g| g.iter().filter_map(&mut rule).collect()).collect();
-        let group_audiences = groups
-            .iter()
-            .map(|g| {
-                let first = g.first()?.audience?;
-                g.iter().all(|r| r.audience == Some(first)).then_some(first)
-            })
-            .collect();
+        let group = |rules: Vec<RulePlan<'p>>| {
+            let first = rules.first().and_then(|r| r.audience);
+            GroupPlan {
+                audience: first.filter(|_| rules.iter().all(|r| r.audience == first)),
+                reads: memo::Reads::of(rules.iter().map(|r| (r.clause, r.benefit))),
+                rules,
+            }
+        };
+        let groups = doc.groups.iter().map(|g| group(g.iter().filter_map(&mut rule).collect())).collect();
         DocPlan {
             document,
             first_local,
             counts: doc.clauses.iter().flat_map(|c| &c.lets).map(|l| Count::compile(&l.expr)).collect(),
-            group_audiences,
             adopts: doc.clauses.iter().filter_map(|c| c.adopts.as_ref()).map(|(d, c)| (&**d, &**c)).collect(),
-            reads: groups.iter().map(|g| memo::Reads::of(g.iter().map(|r| (r.clause, r.benefit)))).collect(),
             finding_reads: doc.clauses.iter().map(memo::Reads::of_findings).collect(),
             groups,
             audiences,
@@ -718,23 +730,23 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
         mut memo: Option<&mut memo::Memo>,
         mut emit: impl FnMut(Decided) -> Result<(), EvalError>,
     ) -> Result<(), EvalError> {
-        let groups = self.plan.groups.iter().zip(&self.plan.group_audiences).zip(&self.plan.reads);
-        for (g, ((group, audience), reads)) in groups.enumerate() {
-            if audience.is_some_and(|i| matches!(self.audiences.get(i), Some(Ok(false)))) {
+        for (g, group) in self.plan.groups.iter().enumerate() {
+            if group.audience.is_some_and(|i| matches!(self.audiences.get(i), Some(Ok(false)))) {
                 continue;
             }
-            let replaced = group.first().is_some_and(|r| self.superseded.contains(&(&*self.doc.id, &*r.clause.id)));
+            let first = group.rules.first();
+            let replaced = first.is_some_and(|r| self.superseded.contains(&(&*self.doc.id, &*r.clause.id)));
             if replaced {
                 continue;
             }
-            let verdict = match (memo.as_deref_mut(), reads) {
+            let verdict = match (memo.as_deref_mut(), &group.reads) {
                 (Some(memo), Some(reads)) => {
                     let at = (self.plan.document, g);
                     let claims = !self.history.is_empty();
-                    let work = |reasons: &mut Reasons| self.group(group, audience.is_some(), reasons);
+                    let work = |reasons: &mut Reasons| self.group(group, reasons);
                     memo.verdict(at, reads, self.case, claims, reasons, work)?
                 }
-                _ => self.group(group, audience.is_some(), reasons)?,
+                _ => self.group(group, reasons)?,
             };
             if let Some(v) = verdict {
                 emit(v)?;
@@ -954,14 +966,14 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
             });
             return Ok(false);
         }
-        let conds = || clause.applies.iter().chain(b.conditions.iter());
+        let subject = &self.case.subject;
         let (mut failed, mut unknown) = (false, false);
         if !WORDS {
-            for (i, c) in conds().enumerate() {
-                if failed && rule.skippable.get(i).is_some_and(|s| *s) {
+            for c in &rule.conditions {
+                if failed && c.skippable {
                     continue;
                 }
-                self.weigh(clause, env, rule.truth(i, c, &self.case.subject, env), &mut failed, &mut unknown)?;
+                self.weigh(clause, env, c.truth(subject, env), &mut failed, &mut unknown)?;
             }
             return Ok(!failed && !unknown);
         }
@@ -970,8 +982,8 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
         // rather than computed again (a missing fact is looked for again).
         const KEPT: usize = 16;
         let mut kept = [None; KEPT];
-        for (i, c) in conds().enumerate() {
-            let truth = rule.truth(i, c, &self.case.subject, env);
+        for (i, c) in rule.conditions.iter().enumerate() {
+            let truth = c.truth(subject, env);
             self.weigh(clause, env, truth, &mut failed, &mut unknown)?;
             if let Some(k) = kept.get_mut(i) {
                 *k = truth.ok();
@@ -979,10 +991,10 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
         }
         // A refusal lists what failed; a missing fact matters only when
         // nothing else already decides.
-        for (i, cond) in conds().enumerate() {
+        for (i, c) in rule.conditions.iter().enumerate() {
             let truth = match kept.get(i) {
                 Some(Some(v)) => Ok(*v),
-                _ => rule.truth(i, cond, &self.case.subject, env),
+                _ => c.truth(subject, env),
             };
             let cited = match (failed, unknown) {
                 (true, _) => matches!(truth, Ok(false)),
@@ -990,7 +1002,7 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
                 (false, false) => true,
             };
             if cited {
-                reasons.write(|out| self.describe(clause, cond, env, truth, true, out))?;
+                reasons.write(|out| self.describe(clause, c.cond, env, truth, true, out))?;
             }
         }
         Ok(!failed && !unknown)
@@ -1018,20 +1030,17 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
     }
 
     /// The verdict of a group of rules of one name: the first (highest
-    /// priority) whose conditions hold decides. With `shared_audience`, its
-    /// rules share one compiled applicant check, which the case has passed
-    /// or left undecided, so none is for someone else.
-    fn group(
-        &self,
-        group: &[RulePlan<'p>],
-        shared_audience: bool,
-        reasons: &mut Reasons,
-    ) -> Result<Option<Decided>, EvalError> {
+    /// priority) whose conditions hold decides. When its rules share one
+    /// compiled applicant check, the case has passed it or left it
+    /// undecided (`verdicts` skips the group otherwise), so none is for
+    /// someone else.
+    fn group(&self, group: &GroupPlan<'p>, reasons: &mut Reasons) -> Result<Option<Decided>, EvalError> {
         // A rule for another kind of applicant is not tried; a benefit all
         // of whose rules are gets no ruling at all (no fallback).
         let start = reasons.len();
         let mut fallback = None;
-        for rule in group.iter().filter(|r| shared_audience || !self.for_someone_else(r)) {
+        let shared_audience = group.audience.is_some();
+        for rule in group.rules.iter().filter(|r| shared_audience || !self.for_someone_else(r)) {
             // Only the reasons of the last rule tried are kept: the base
             // rule (lowest priority, last) explains a refusal.
             reasons.truncate(start);
