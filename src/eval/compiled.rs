@@ -166,24 +166,28 @@ impl<'p> Count<'p> {
     /// member missing one of them is tested in full.
     pub fn run(&self, subject: &Record) -> Result<Decimal, Fail<'p>> {
         let Value::List(members) = subject.get(self.list) else { return Ok(Decimal::ZERO) };
-        let (flags, only_flags) = (self.flags, self.rest.tests.is_empty());
+        let flags = self.flags;
         let mut n = 0u64;
-        for (i, facts) in members.facts().iter().enumerate() {
+        for (i, (member, facts)) in members.iter().zip(members.facts()).enumerate() {
             let given = facts.given & flags;
             if given & !facts.truth != 0 {
                 continue;
             }
-            let tests = if given == flags {
-                if only_flags {
-                    n += 1;
-                    continue;
+            let passes = if given == flags {
+                match self.rest.tests.as_slice() {
+                    [] => true,
+                    // Most filters leave one test, a number (`劳动合同月数
+                    // >= 1年`): run without the loop.
+                    [only] => match only.holds(member) {
+                        Some(v) => v,
+                        None => self.whole_filter(member, i)?,
+                    },
+                    _ => self.passes(&self.rest, member, i)?,
                 }
-                &self.rest
             } else {
-                &self.filter
+                self.passes(&self.filter, member, i)?
             };
-            let Some(member) = members.get(i) else { break };
-            n += u64::from(self.passes(tests, member, i)?);
+            n += u64::from(passes);
         }
         Ok(Decimal::from(n))
     }
@@ -196,17 +200,21 @@ impl<'p> Count<'p> {
             match t.holds(member) {
                 Some(true) => {}
                 Some(false) => return Ok(false),
-                // Whether a later test decides is `check`'s business.
-                None => {
-                    return self.filter.check(member).map_err(|expr| Fail {
-                        kind: FailKind::Missing,
-                        expr,
-                        item: Some((self.list, index as u32)),
-                    })
-                }
+                None => return self.whole_filter(member, index),
             }
         }
         Ok(true)
+    }
+
+    /// Whether member `index` passes the whole filter, which also decides
+    /// which missing fact is reported (a later test may still refuse it).
+    #[cold]
+    fn whole_filter(&self, member: &Record, index: usize) -> Result<bool, Fail<'p>> {
+        self.filter.check(member).map_err(|expr| Fail {
+            kind: FailKind::Missing,
+            expr,
+            item: Some((self.list, index as u32)),
+        })
     }
 }
 
