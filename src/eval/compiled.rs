@@ -13,7 +13,7 @@ use std::cmp::Ordering;
 
 use rust_decimal::Decimal;
 
-use super::value::{Fail, FailKind};
+use super::value::{order, Env, Fail, FailKind};
 use crate::ir::{CmpOp, Expr, ExprKind as K, Let, Record, Ty, Value};
 
 /// `t₁ 且 t₂ 且 …` on the fields of one record. Equal when they test the
@@ -122,6 +122,7 @@ impl<'p> AnyOf<'p> {
 
     /// Like `或`: a part that holds decides even when another's fact is
     /// missing; otherwise the first missing fact is the error.
+    #[inline(always)]
     pub fn eval(&self, record: &Record) -> Result<bool, Fail<'p>> {
         let mut missing = None;
         for part in &self.parts {
@@ -135,6 +136,47 @@ impl<'p> AnyOf<'p> {
             Some(expr) => Err(Fail { kind: FailKind::Missing, expr, item: None }),
             None => Ok(false),
         }
+    }
+}
+
+/// `定义 op 常数` (`合格人数 >= 10人`): a rule's condition on one of its
+/// clause's definitions.
+#[derive(Debug)]
+pub struct OnDefinition<'p> {
+    /// The definition as written (`K::Local`).
+    local: &'p Expr,
+    /// The orderings accepted ([`accepts`]).
+    accept: u8,
+    constant: Decimal,
+}
+
+impl<'p> OnDefinition<'p> {
+    /// The compiled form of `e`, if it compares a numeric definition with a
+    /// constant.
+    pub fn compile(e: &'p Expr) -> Option<OnDefinition<'p>> {
+        let K::Compare(op, local, b) = &e.kind else { return None };
+        match (&local.kind, local.ty, &b.kind) {
+            (K::Local(_), Ty::Num(_), K::Const(Value::Num(c), _)) => {
+                Some(OnDefinition { local, accept: accepts(*op), constant: *c })
+            }
+            _ => None,
+        }
+    }
+
+    /// The condition's value in `env`, the definition computed if it was
+    /// not yet.
+    pub fn eval(&self, env: &Env<'_, 'p>) -> Result<bool, Fail<'p>> {
+        let ord = order(env.read_number(self.local)?, self.constant);
+        Ok(self.accept & bit(ord) != 0)
+    }
+}
+
+/// An ordering as the bit [`accepts`] gives it.
+fn bit(ord: Ordering) -> u8 {
+    match ord {
+        Ordering::Less => 1,
+        Ordering::Equal => 2,
+        Ordering::Greater => 4,
     }
 }
 
@@ -235,12 +277,7 @@ impl Test<'_> {
                     _ => Decimal::ZERO,
                 };
                 let ord = if n.scale() == *scale { n.mantissa().cmp(mantissa) } else { n.cmp(c) };
-                let bit = match ord {
-                    Ordering::Less => 1,
-                    Ordering::Equal => 2,
-                    Ordering::Greater => 4,
-                };
-                accept & bit != 0
+                accept & bit(ord) != 0
             }
             TestKind::In { values, negated } => {
                 let hit = matches!(v, Value::Enum(i) if *i < 64 && values & (1 << i) != 0);
@@ -342,8 +379,8 @@ mod tests {
 
     use rust_decimal::Decimal;
 
-    use super::{AnyOf, Conj, Count, On};
-    use crate::eval::value::{Env, Fail};
+    use super::{AnyOf, Conj, Count, On, OnDefinition};
+    use crate::eval::value::{Env, Fail, Local};
     use crate::ir::{Expr, ExprKind, FieldKind, ListDecl, Program, Record, Ty, Value};
 
     fn program() -> Program {
@@ -481,6 +518,46 @@ mod tests {
         let lets = [crate::ir::Let { name: "甲".into(), expr: arithmetic }];
         assert_eq!(super::safe_lets(&lets), [false]);
         assert!(!super::cannot_overflow(&local(0), &super::safe_lets(&lets)));
+    }
+
+    /// Every 条件 of the shipped policies that compares a definition with a
+    /// constant gives what the tree walk gives, over hired people of every
+    /// mix, some with facts missing.
+    #[test]
+    fn conditions_on_definitions_agree_with_the_tree_walk() {
+        let program = program();
+        let mut records = Records(13);
+        let (mut compiled, mut missing, mut held) = (0, 0, 0);
+        for clause in program.documents.iter().flat_map(|d| &d.clauses) {
+            let counts: Vec<Option<Count>> = clause.lets.iter().map(|l| Count::compile(&l.expr)).collect();
+            let conditions = clause.applies.iter().chain(clause.benefits.iter().flat_map(|b| &b.conditions));
+            for e in conditions.map(|c| &c.expr) {
+                let Some(fast) = OnDefinition::compile(e) else { continue };
+                compiled += 1;
+                for round in 0..100 {
+                    let mut subject = records.record(program.vocabulary.slot_count, 6);
+                    for f in &program.vocabulary.subject.fields {
+                        let FieldKind::List { slot, list } = f.kind else { continue };
+                        let members = &program.vocabulary.lists[list as usize];
+                        let n = records.next() % 30;
+                        let missing_in = if round % 2 == 0 { 40 } else { usize::MAX };
+                        subject.values[slot as usize] =
+                            Value::List((0..n).map(|_| records.lenient(members, missing_in)).collect());
+                    }
+                    // Each side with its own definitions, computed afresh.
+                    let locals = |_| (0..clause.lets.len()).map(|_| Local::new()).collect::<Vec<_>>();
+                    let (walked_locals, fast_locals) = (locals(0), locals(1));
+                    let within =
+                        |locals| Env { lets: &clause.lets, locals, compiled: &counts, ..env(&program, &subject) };
+                    let walked = within(&walked_locals).truth(e);
+                    missing += usize::from(walked.is_err());
+                    held += usize::from(matches!(walked, Ok(true)));
+                    same("condition on a definition", walked, fast.eval(&within(&fast_locals)));
+                }
+            }
+        }
+        assert!(compiled >= 8, "conditions on counts compile: {compiled}");
+        assert!(missing > 0 && held > 0, "missing facts and conditions that hold are tried: {missing}, {held}");
     }
 
     fn count_of(list: u32) -> Expr {

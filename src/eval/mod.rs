@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::date::Date;
 use crate::ir::{self, Amount, Benefit, Clause, Cond, Document, Frequency, Lead, Program, Record, Text, Value, Window};
-use compiled::{AnyOf, Conj, Count, On};
+use compiled::{AnyOf, Conj, Count, On, OnDefinition};
 pub use plain::needs_escape;
 pub use reasons::Reasons;
 use value::write_value;
@@ -413,19 +413,41 @@ struct RulePlan<'p> {
 /// One of a rule's conditions, compiled where it can be.
 struct CondPlan<'p> {
     cond: &'p Cond,
-    compiled: Option<AnyOf<'p>>,
+    compiled: Compiled<'p>,
     /// Whether it may be skipped once the rule is refused
     /// ([`compiled::cannot_overflow`]).
     skippable: bool,
 }
 
+/// What a condition compiled to.
+enum Compiled<'p> {
+    /// Plain tests on the subject's fields.
+    Fields(AnyOf<'p>),
+    /// A definition against a constant.
+    Definition(OnDefinition<'p>),
+    /// Nothing: the expression is walked.
+    No,
+}
+
 impl<'p> CondPlan<'p> {
+    fn new(cond: &'p Cond, safe_lets: &[bool]) -> Self {
+        let e = &cond.expr;
+        let compiled = match (AnyOf::compile(e, On::Subject), OnDefinition::compile(e)) {
+            (Some(any), _) => Compiled::Fields(any),
+            (None, Some(d)) => Compiled::Definition(d),
+            (None, None) => Compiled::No,
+        };
+        CondPlan { cond, compiled, skippable: compiled::cannot_overflow(e, safe_lets) }
+    }
+
     /// The condition's value: compiled where it could be, else by walking
     /// the expression.
+    #[inline(always)]
     fn truth<'e>(&self, subject: &Record, env: &Env<'e, 'p>) -> Result<bool, Fail<'p>> {
         match &self.compiled {
-            Some(any) => any.eval(subject),
-            None => env.truth(&self.cond.expr),
+            Compiled::Fields(any) => any.eval(subject),
+            Compiled::Definition(d) => d.eval(env),
+            Compiled::No => env.truth(&self.cond.expr),
         }
     }
 }
@@ -470,13 +492,7 @@ impl<'p> DocPlan<'p> {
                 conditions: {
                     let safe_lets = compiled::safe_lets(&clause.lets);
                     let conds = clause.applies.iter().chain(&benefit.conditions);
-                    conds
-                        .map(|cond| CondPlan {
-                            cond,
-                            compiled: AnyOf::compile(&cond.expr, On::Subject),
-                            skippable: compiled::cannot_overflow(&cond.expr, &safe_lets),
-                        })
-                        .collect()
+                    conds.map(|cond| CondPlan::new(cond, &safe_lets)).collect()
                 },
             })
         };

@@ -63,7 +63,7 @@ fn num(v: &Value) -> Decimal {
 /// `x.cmp(&y)`, comparing the integers when the scales agree (whole
 /// numbers of people, months, yuan).
 #[inline]
-fn order(x: Decimal, y: Decimal) -> std::cmp::Ordering {
+pub(super) fn order(x: Decimal, y: Decimal) -> std::cmp::Ordering {
     if x.scale() == y.scale() {
         x.mantissa().cmp(&y.mantissa())
     } else {
@@ -385,6 +385,12 @@ impl<'e, 'p> Env<'e, 'p> {
         Ok(v)
     }
 
+    /// The number in a slot or definition; a missing fact is an error.
+    #[inline]
+    pub fn read_number(&self, e: &'p Expr) -> Result<Decimal, Fail<'p>> {
+        self.read(e).map(num)
+    }
+
     fn read_or_eval(&self, e: &'p Expr) -> Result<Cow<'e, Value>, Fail<'p>> {
         match &e.kind {
             K::Slot(_) | K::ItemSlot(_) | K::Local(_) => self.read(e).map(Cow::Borrowed),
@@ -397,7 +403,7 @@ impl<'e, 'p> Env<'e, 'p> {
         if matches!(a.ty, Ty::Num(_)) {
             // The common `合格人数 >= 10人`, without `number`'s dispatch.
             if let (K::Slot(_) | K::ItemSlot(_) | K::Local(_), K::Const(c, _)) = (&a.kind, &b.kind) {
-                return Ok(order(num(self.read(a)?), num(c)));
+                return Ok(order(self.read_number(a)?, num(c)));
             }
             return Ok(order(self.number(a)?, self.number(b)?));
         }
