@@ -193,17 +193,17 @@ impl std::fmt::Display for EvalError {
 }
 
 /// Adds a granted amount to the case's 合计.
+#[inline(always)]
 fn add_granted(total: &mut Decimal, d: &Decision) -> Result<(), EvalError> {
     if d.outcome == Outcome::Granted {
-        *total = total.checked_add(d.amount.unwrap_or_default()).ok_or_else(|| {
-            EvalError::Overflow(Box::new(Overflow {
-                document: String::new(),
-                clause: String::new(),
-                expr: "合计".into(),
-            }))
-        })?;
+        *total = total.checked_add(d.amount.unwrap_or_default()).ok_or_else(total_overflow)?;
     }
     Ok(())
+}
+
+#[cold]
+fn total_overflow() -> EvalError {
+    EvalError::Overflow(Box::new(Overflow { document: String::new(), clause: String::new(), expr: "合计".into() }))
 }
 
 #[derive(Debug, Clone, Copy, Default)]
