@@ -75,17 +75,14 @@ impl<'p> Conj<'p> {
         Some(Conj { tests })
     }
 
-    /// Like `且`: a failed test decides even when another fact is missing;
-    /// otherwise the first missing fact is the error. `item` is the member
-    /// in scope, for the message.
-    pub fn eval(&self, record: &Record, item: Option<(u32, u32)>) -> Result<bool, Fail<'p>> {
-        match self.check(record) {
-            Ok(v) => Ok(v),
-            Err(expr) => Err(Fail { kind: FailKind::Missing, expr, item }),
-        }
+    /// Whether one of the tests fails on `record`, whatever facts the
+    /// others lack: the condition is false.
+    pub fn refuses(&self, record: &Record) -> bool {
+        matches!(self.check(record), Ok(false))
     }
 
-    /// [`Conj::eval`] with the missing field only.
+    /// Like `且`: a failed test decides even when another fact is missing;
+    /// otherwise the first missing fact (its field as written) is the error.
     fn check(&self, record: &Record) -> Result<bool, &'p Expr> {
         let mut missing = None;
         for t in &self.tests {
@@ -594,7 +591,7 @@ mod tests {
                 let subject = records.record(program.vocabulary.slot_count, 6);
                 let walked = env(&program, &subject).truth(e);
                 if let Some(conj) = &conj {
-                    same("condition", walked, conj.eval(&subject, None));
+                    assert_eq!(conj.refuses(&subject), matches!(walked, Ok(false)), "an applicant check");
                 }
                 same("condition", walked, any.eval(&subject));
             }

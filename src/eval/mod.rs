@@ -227,7 +227,6 @@ pub struct Evaluator<'p> {
     program: &'p Program,
     plans: Vec<DocPlan<'p>>,
     locals: Vec<Local<'p>>,
-    audiences: Vec<Result<bool, Fail<'p>>>,
     /// Where [`Evaluator::decide`] would write reasons; stays empty.
     no_reasons: Reasons,
     /// Which cases' reasons can be vouched for as needing no JSON escapes;
@@ -363,6 +362,10 @@ impl Ruling {
     }
 }
 
+/// How many distinct compiled applicant checks a document keeps: one bit
+/// each in [`DocEval::refused`].
+const AUDIENCES: usize = 64;
+
 /// One document, compiled.
 struct DocPlan<'p> {
     /// The document's index in [`Program::documents`].
@@ -469,12 +472,18 @@ impl<'p> DocPlan<'p> {
     fn new(document: u32, doc: &'p Document) -> Self {
         let subject = |e: &'p ir::Expr| Conj::compile(e, On::Subject);
         let mut audiences: Vec<Conj<'p>> = Vec::new();
+        // At most `AUDIENCES`, each case's results kept as bits; a rule
+        // past them has its applicant check walked.
         let mut audience = |e: &'p ir::Expr| {
             let conj = subject(e)?;
-            Some(audiences.iter().position(|a| *a == conj).unwrap_or_else(|| {
-                audiences.push(conj);
-                audiences.len() - 1
-            }))
+            match audiences.iter().position(|a| *a == conj) {
+                Some(i) => Some(i),
+                None if audiences.len() < AUDIENCES => {
+                    audiences.push(conj);
+                    Some(audiences.len() - 1)
+                }
+                None => None,
+            }
         };
         let first_local = first_locals(&doc.clauses);
         let mut rule = |&(c, b): &(u32, u32)| {
@@ -526,7 +535,6 @@ impl<'p> Evaluator<'p> {
             program,
             plans,
             locals,
-            audiences: Vec::new(),
             no_reasons: Reasons::default(),
             plain: OnceCell::new(),
             memo: memo::Memo::new(program),
@@ -645,8 +653,7 @@ impl<'p> Evaluator<'p> {
             for cell in &mut self.locals {
                 cell.take();
             }
-            self.audiences.clear();
-            self.audiences.extend(plan.audiences.iter().map(|a| a.eval(&case.subject, None)));
+            let refused = plan.audiences.iter().enumerate().filter(|(_, a)| a.refuses(&case.subject));
             let doc_eval = DocEval {
                 program,
                 doc,
@@ -656,7 +663,7 @@ impl<'p> Evaluator<'p> {
                 superseded: &superseded,
                 plan,
                 locals: &self.locals,
-                audiences: &self.audiences,
+                refused: refused.fold(0, |mask, (i, _)| mask | 1 << i),
             };
             each(&doc_eval)?;
         }
@@ -702,8 +709,8 @@ struct DocEval<'e, 'p, const WORDS: bool> {
     superseded: &'e [(&'p str, &'p str)],
     plan: &'e DocPlan<'p>,
     locals: &'e [Local<'p>],
-    /// The value of each of the plan's applicant checks for this case.
-    audiences: &'e [Result<bool, Fail<'p>>],
+    /// The plan's applicant checks this case fails, as bits.
+    refused: u64,
 }
 
 /// An amount worked out in words, between `before` and `after`: the
@@ -747,7 +754,7 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
         mut emit: impl FnMut(Decided) -> Result<(), EvalError>,
     ) -> Result<(), EvalError> {
         for (g, group) in self.plan.groups.iter().enumerate() {
-            if group.audience.is_some_and(|i| matches!(self.audiences.get(i), Some(Ok(false)))) {
+            if group.audience.is_some_and(|i| self.refused(i)) {
                 continue;
             }
             let first = group.rules.first();
@@ -1069,11 +1076,16 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
         Ok(fallback.map(|rule| self.verdict(rule, Outcome::Refused, None, None, reasons, start)))
     }
 
+    /// Whether the case fails the plan's applicant check `i`.
+    fn refused(&self, i: usize) -> bool {
+        self.refused & 1 << i != 0
+    }
+
     /// Whether the case is of another kind of applicant than the rule's
     /// (`对象 单位` for a person).
     fn for_someone_else(&self, r: &RulePlan<'p>) -> bool {
         r.benefit.audience.as_ref().is_some_and(|a| match r.audience {
-            Some(i) => matches!(self.audiences.get(i), Some(Ok(false))),
+            Some(i) => self.refused(i),
             None => matches!(self.env(r.id.clause).truth(a), Ok(false)),
         })
     }
