@@ -193,7 +193,6 @@ impl std::fmt::Display for EvalError {
 }
 
 /// Adds a granted amount to the case's 合计.
-#[inline(always)]
 fn add_granted(total: &mut Decimal, d: &Decision) -> Result<(), EvalError> {
     if d.outcome == Outcome::Granted {
         *total = total.checked_add(d.amount.unwrap_or_default()).ok_or_else(total_overflow)?;
