@@ -272,12 +272,23 @@ impl<'e, 'p> Env<'e, 'p> {
         }
     }
 
-    /// A number's value, computed without building a [`Value`].
+    /// A number's value, computed without building a [`Value`]. Constants
+    /// and values read are taken here; the rest in [`Env::compute`].
+    #[inline]
     pub fn number(&self, e: &'p Expr) -> Result<Decimal, Fail<'p>> {
+        match &e.kind {
+            K::Const(v, _) => Ok(num(v)),
+            K::Slot(_) | K::ItemSlot(_) | K::Local(_) => self.read_number(e),
+            _ => self.compute(e),
+        }
+    }
+
+    /// [`Env::number`] of an expression that computes.
+    fn compute(&self, e: &'p Expr) -> Result<Decimal, Fail<'p>> {
         let overflow = || self.fail(FailKind::Overflow, e);
         Ok(match &e.kind {
             K::Const(v, _) => num(v),
-            K::Slot(_) | K::ItemSlot(_) | K::Local(_) => num(self.read(e)?),
+            K::Slot(_) | K::ItemSlot(_) | K::Local(_) => self.read_number(e)?,
             K::Arith(op, a, b) => {
                 let (x, y) = (self.number(a)?, self.number(b)?);
                 let r = match op {
