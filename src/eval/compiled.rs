@@ -263,21 +263,28 @@ impl Test<'_> {
     #[inline(always)]
     fn holds(&self, member: &Record) -> Option<bool> {
         let v = member.get(self.slot);
-        if matches!(v, Value::Missing) {
-            return None;
-        }
+        // The test's kind first, then one look at the value, missing or not.
         Some(match &self.kind {
-            TestKind::IsTrue => matches!(v, Value::Bool(true)),
+            TestKind::IsTrue => match v {
+                Value::Bool(b) => *b,
+                Value::Missing => return None,
+                _ => false,
+            },
             TestKind::Compare(accept, c, mantissa, scale) => {
-                let n = match v {
-                    Value::Num(n) => *n,
-                    _ => Decimal::ZERO,
+                let ord = match v {
+                    Value::Num(n) if n.scale() == *scale => n.mantissa().cmp(mantissa),
+                    Value::Num(n) => n.cmp(c),
+                    Value::Missing => return None,
+                    _ => Decimal::ZERO.cmp(c),
                 };
-                let ord = if n.scale() == *scale { n.mantissa().cmp(mantissa) } else { n.cmp(c) };
                 accept & bit(ord) != 0
             }
             TestKind::In { values, negated } => {
-                let hit = matches!(v, Value::Enum(i) if *i < 64 && values & (1 << i) != 0);
+                let hit = match v {
+                    Value::Enum(i) => *i < 64 && values & (1 << i) != 0,
+                    Value::Missing => return None,
+                    _ => false,
+                };
                 hit != *negated
             }
         })
