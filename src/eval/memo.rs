@@ -463,4 +463,29 @@ mod tests {
         assert!(working_out.memo.groups.iter().flatten().all(|m| m.kept.is_empty()));
         assert!(remembering.memo.room < super::ROOM);
     }
+
+    /// `decide`, the build without words, gives the decisions and the total
+    /// of the rulings with words, case after case.
+    #[test]
+    fn decisions_are_those_of_the_rulings() {
+        let program = crate::workspace::load(&[PathBuf::from("policies")]).program.unwrap();
+        let mut cases = Cases { program: &program, state: 5 };
+        let (mut deciding, mut ruling) = (Evaluator::new(&program), Evaluator::new(&program));
+        let (mut decisions, mut granted) = (Vec::new(), 0);
+        for i in 0..4000 {
+            let case = cases.case();
+            decisions.clear();
+            match (deciding.decide(&case, &mut decisions), ruling.verdicts(&case, Options::default())) {
+                (Ok(total), Ok(v)) => {
+                    let worded: Vec<_> = v.rulings.iter().map(|r| r.decision).collect();
+                    assert_eq!(decisions, worded, "case {i}: {case:?}");
+                    assert_eq!(total, v.total, "case {i}");
+                    granted += usize::from(!total.is_zero());
+                }
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "case {i}"),
+                (a, b) => panic!("case {i}: {a:?} vs {b:?}"),
+            }
+        }
+        assert!(granted > 100, "cases granted something: {granted}");
+    }
 }
