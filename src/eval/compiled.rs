@@ -202,10 +202,23 @@ impl<'p> Count<'p> {
     /// A member's true/false tests are read from its facts first: one of
     /// them given and false refuses it whatever its other facts; when all
     /// hold, only the other tests are left to run on its record; only a
-    /// member missing one of them is tested in full.
+    /// member missing one of them is tested in full. A filter of true/false
+    /// tests only is counted from the facts alone, in one pass without
+    /// branches, unless a member lacks a fact and none of its others
+    /// refuses it: then the loop finds which.
     pub fn run(&self, subject: &Record) -> Result<Decimal, Fail<'p>> {
         let Value::List(members) = subject.get(self.list) else { return Ok(Decimal::ZERO) };
         let flags = self.flags;
+        if self.rest.tests.is_empty() {
+            // A true slot is a given one, so `truth` alone tells who passes.
+            let (n, undecided) = members.facts().iter().fold((0u64, false), |(n, undecided), f| {
+                let lacking = f.given & flags != flags && f.given & !f.truth & flags == 0;
+                (n + u64::from(f.truth & flags == flags), undecided | lacking)
+            });
+            if !undecided {
+                return Ok(Decimal::from(n));
+            }
+        }
         let mut n = 0u64;
         for (i, (member, facts)) in members.iter().zip(members.facts()).enumerate() {
             let given = facts.given & flags;
