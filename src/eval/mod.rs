@@ -395,8 +395,7 @@ struct GroupPlan<'p> {
     reads: Option<memo::Reads>,
 }
 
-/// One rule, compiled: its applicant check, and its clause's 适用 followed
-/// by its 条件, where they are plain tests on the subject's fields.
+/// One rule, compiled: its applicant check and its conditions.
 struct RulePlan<'p> {
     id: RuleId,
     clause: &'p Clause,
@@ -428,7 +427,7 @@ enum Compiled<'p> {
     /// A definition against a constant.
     Definition(OnDefinition<'p>),
     /// Nothing: the expression is walked.
-    No,
+    Walked,
 }
 
 impl<'p> CondPlan<'p> {
@@ -437,7 +436,7 @@ impl<'p> CondPlan<'p> {
         let compiled = match (AnyOf::compile(e, On::Subject), OnDefinition::compile(e)) {
             (Some(any), _) => Compiled::Fields(any),
             (None, Some(d)) => Compiled::Definition(d),
-            (None, None) => Compiled::No,
+            (None, None) => Compiled::Walked,
         };
         CondPlan { cond, compiled, skippable: compiled::cannot_overflow(e, safe_lets) }
     }
@@ -449,7 +448,7 @@ impl<'p> CondPlan<'p> {
         match &self.compiled {
             Compiled::Fields(any) => any.eval(subject),
             Compiled::Definition(d) => d.eval(env),
-            Compiled::No => env.truth(&self.cond.expr),
+            Compiled::Walked => env.truth(&self.cond.expr),
         }
     }
 }

@@ -412,10 +412,6 @@ impl<'e, 'p> Env<'e, 'p> {
     /// How two comparable values order: numbers, dates or booleans.
     fn ordering(&self, a: &'p Expr, b: &'p Expr) -> Result<std::cmp::Ordering, Fail<'p>> {
         if matches!(a.ty, Ty::Num(_)) {
-            // The common `合格人数 >= 10人`, without `number`'s dispatch.
-            if let (K::Slot(_) | K::ItemSlot(_) | K::Local(_), K::Const(c, _)) = (&a.kind, &b.kind) {
-                return Ok(order(self.read_number(a)?, num(c)));
-            }
             return Ok(order(self.number(a)?, self.number(b)?));
         }
         let (x, y) = (self.read_or_eval(a)?, self.read_or_eval(b)?);
