@@ -112,31 +112,35 @@ impl Reads {
     }
 }
 
-/// Appends a fact to a key: a tag, the value, whether it was defaulted.
+/// Appends a fact to a key: a tag byte, its top bit whether the fact was
+/// defaulted, then the value (a boolean's is in the tag).
 fn fact(subject: &Record, slot: u32, key: &mut Vec<u8>) -> bool {
+    let tag = |kind: u8| kind | u8::from(subject.is_defaulted(slot)) << 7;
     match subject.get(slot) {
-        Value::Missing => key.push(0),
-        Value::Bool(b) => key.extend_from_slice(&[1, u8::from(*b)]),
+        Value::Missing => key.push(tag(0)),
+        Value::Bool(b) => key.push(tag(1 | u8::from(*b) << 3)),
         Value::Num(n) => {
-            key.push(2);
-            key.extend_from_slice(&n.serialize());
+            let mut bytes = [tag(2); 17];
+            if let Some(rest) = bytes.get_mut(1..) {
+                rest.copy_from_slice(&n.serialize());
+            }
+            key.extend_from_slice(&bytes);
         }
         Value::Date(d) => {
-            key.push(3);
-            key.extend_from_slice(&d.to_bytes());
+            let [a, b, c, e, f, g] = d.to_bytes();
+            key.extend_from_slice(&[tag(3), a, b, c, e, f, g]);
         }
         Value::Enum(i) => {
-            key.push(4);
-            key.extend_from_slice(&i.to_le_bytes());
+            let [a, b, c, d] = i.to_le_bytes();
+            key.extend_from_slice(&[tag(4), a, b, c, d]);
         }
         Value::Text(t) => {
-            key.push(5);
+            key.push(tag(5));
             key.extend_from_slice(&(t.len() as u64).to_le_bytes());
             key.extend_from_slice(t.as_bytes());
         }
         Value::List(_) => return false,
     }
-    key.push(u8::from(subject.is_defaulted(slot)));
     true
 }
 
