@@ -433,10 +433,12 @@ enum Compiled<'p> {
 impl<'p> CondPlan<'p> {
     fn new(cond: &'p Cond, safe_lets: &[bool]) -> Self {
         let e = &cond.expr;
-        let compiled = match (AnyOf::compile(e, On::Subject), OnDefinition::compile(e)) {
-            (Some(any), _) => Compiled::Fields(any),
-            (None, Some(d)) => Compiled::Definition(d),
-            (None, None) => Compiled::Walked,
+        let compiled = if let Some(any) = AnyOf::compile(e, On::Subject) {
+            Compiled::Fields(any)
+        } else if let Some(d) = OnDefinition::compile(e) {
+            Compiled::Definition(d)
+        } else {
+            Compiled::Walked
         };
         CondPlan { cond, compiled, skippable: compiled::cannot_overflow(e, safe_lets) }
     }
@@ -468,12 +470,11 @@ fn first_locals(clauses: &[Clause]) -> Vec<u32> {
 
 impl<'p> DocPlan<'p> {
     fn new(document: u32, doc: &'p Document) -> Self {
-        let subject = |e: &'p ir::Expr| Conj::compile(e, On::Subject);
         let mut audiences: Vec<Conj<'p>> = Vec::new();
         // At most `AUDIENCES`, each case's results kept as bits; a rule
         // past them has its applicant check walked.
         let mut audience = |e: &'p ir::Expr| {
-            let conj = subject(e)?;
+            let conj = Conj::compile(e, On::Subject)?;
             match audiences.iter().position(|a| *a == conj) {
                 Some(i) => Some(i),
                 None if audiences.len() < AUDIENCES => {
