@@ -12,6 +12,12 @@ pub struct Fx(u64);
 /// Makes [`Fx`] hashers, for `HashMap::with_hasher`.
 pub type FxBuild = BuildHasherDefault<Fx>;
 
+/// A hash map with [`Fx`] hashing (`FxMap::default()` makes one).
+pub type FxMap<K, V> = std::collections::HashMap<K, V, FxBuild>;
+
+/// A hash set with [`Fx`] hashing.
+pub type FxSet<T> = std::collections::HashSet<T, FxBuild>;
+
 impl Fx {
     fn add(&mut self, word: u64) {
         self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);

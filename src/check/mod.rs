@@ -10,12 +10,11 @@ mod suggest;
 pub mod text;
 mod vocab;
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
 use crate::date::Date;
 use crate::diag::{self, Diagnostic, FileId, SourceMap, Span};
+use crate::hash::FxMap;
 use crate::ir;
 use crate::syntax::ast;
 use expr::Lower;
@@ -98,7 +97,7 @@ pub fn check(files: &[PolicyFile], sources: &SourceMap) -> Checked {
         }
     };
 
-    let mut seen_ids: HashMap<String, (FileId, Span)> = HashMap::new();
+    let mut seen_ids: FxMap<&str, (FileId, Span)> = FxMap::default();
     let mut pending: Vec<(&PolicyFile, &ast::Document)> = Vec::new();
     for f in files {
         let docs: Vec<&ast::Document> = f
@@ -131,7 +130,7 @@ pub fn check(files: &[PolicyFile], sources: &SourceMap) -> Checked {
                 *d
             }
         };
-        if let Some((pf, ps)) = seen_ids.get(&doc.id.node) {
+        if let Some((pf, ps)) = seen_ids.get(doc.id.node.as_str()) {
             diags.push(
                 Diagnostic::error("P0102", format!("文件「{}」重复编码", doc.id.node))
                     .at(f.file, doc.id.span, "再次编码")
@@ -140,7 +139,7 @@ pub fn check(files: &[PolicyFile], sources: &SourceMap) -> Checked {
             );
             continue;
         }
-        seen_ids.insert(doc.id.node.clone(), (f.file, doc.id.span));
+        seen_ids.insert(&doc.id.node, (f.file, doc.id.span));
         pending.push((f, doc));
     }
     // Parents are checked before the documents that adopt their clauses.
@@ -168,8 +167,8 @@ pub fn check(files: &[PolicyFile], sources: &SourceMap) -> Checked {
             let normalized = f.source.map(|id| Normalized::new(sources.text(id)));
             let mut lowerer = DocLowerer::new(f, doc, sources, scope, parent, normalized.as_ref(), &mut diags);
             let (document, cov) = lowerer.run();
-            let amount_spans = std::mem::take(&mut lowerer.amount_spans);
-            lowered.push(Lowered { doc: document, file: f.file, amount_spans });
+            let spans = std::mem::take(&mut lowerer.spans);
+            lowered.push(Lowered { doc: document, file: f.file, spans });
             coverage.push(cov);
         }
     }
@@ -223,8 +222,16 @@ fn window_of(file: FileId, range: &ast::ValidityRange, diags: &mut Vec<Diagnosti
 struct Lowered {
     doc: ir::Document,
     file: FileId,
-    /// Span of each fixed or ceiling amount, by (clause, benefit, priority).
-    amount_spans: HashMap<(String, String, u32), Span>,
+    /// Where each benefit was written, by clause and benefit index.
+    spans: Vec<Vec<BenefitSpans>>,
+}
+
+/// Where a lowered benefit was written: its name, and its amount when this
+/// document writes one (an adopted rule left as it was has none here).
+#[derive(Clone, Copy)]
+struct BenefitSpans {
+    name: Span,
+    amount: Option<Span>,
 }
 
 /// Clauses lowered by one job: enough to outweigh starting a thread.
@@ -233,7 +240,6 @@ const CLAUSES_PER_JOB: usize = 32;
 struct DocLowerer<'a> {
     file: FileId,
     parent: Option<&'a Lowered>,
-    amount_spans: HashMap<(String, String, u32), Span>,
     doc: &'a ast::Document,
     items: &'a [ast::Item],
     source: Option<(FileId, &'a str)>,
@@ -242,12 +248,10 @@ struct DocLowerer<'a> {
     scope: &'a VocabScope,
     diags: &'a mut Vec<Diagnostic>,
     src: &'a str,
-    /// Span of each lowered benefit's name, by (clause, benefit) index.
-    benefit_spans: HashMap<(u32, u32), Span>,
+    /// Where each lowered benefit was written, by clause and benefit index.
+    spans: Vec<Vec<BenefitSpans>>,
     /// Definitions of the current clause that failed to check.
     failed_lets: Vec<String>,
-    /// The clause being lowered.
-    clause_id: String,
 }
 
 impl<'a> DocLowerer<'a> {
@@ -264,7 +268,6 @@ impl<'a> DocLowerer<'a> {
         DocLowerer {
             file: f.file,
             parent,
-            amount_spans: HashMap::new(),
             doc,
             items: &f.module.items,
             normalized,
@@ -272,19 +275,17 @@ impl<'a> DocLowerer<'a> {
             scope,
             diags,
             src: sources.text(f.file),
-            benefit_spans: HashMap::new(),
+            spans: Vec::new(),
             failed_lets: Vec::new(),
-            clause_id: String::new(),
         }
     }
 
     /// A lowerer for some of this document's clauses, on another thread,
-    /// with its own diagnostics and amount spans.
+    /// with its own diagnostics.
     fn helper<'h>(&'h self, diags: &'h mut Vec<Diagnostic>) -> DocLowerer<'h> {
         DocLowerer {
             file: self.file,
             parent: self.parent,
-            amount_spans: HashMap::new(),
             doc: self.doc,
             items: self.items,
             source: self.source,
@@ -292,9 +293,8 @@ impl<'a> DocLowerer<'a> {
             scope: self.scope,
             diags,
             src: self.src,
-            benefit_spans: HashMap::new(),
+            spans: Vec::new(),
             failed_lets: Vec::new(),
-            clause_id: String::new(),
         }
     }
 
@@ -309,9 +309,9 @@ impl<'a> DocLowerer<'a> {
         }
         let window = doc.validity.as_ref().map(|r| window_of(self.file, r, self.diags)).unwrap_or_default();
         let source_clauses = self.source.map(|(_, t)| numbering::clauses(t)).unwrap_or_default();
-        let known_ids: HashMap<&str, usize> =
+        let known_ids: FxMap<&str, usize> =
             source_clauses.iter().enumerate().map(|(i, c)| (c.id.as_str(), i)).collect();
-        let mut accounted: HashMap<String, (CoverageStatus, Span)> = HashMap::new();
+        let mut accounted: FxMap<&str, (CoverageStatus, Span)> = FxMap::default();
         let mut clauses = Vec::new();
         // The clauses and guidance to lower, each once.
         let mut work = Vec::new();
@@ -321,7 +321,7 @@ impl<'a> DocLowerer<'a> {
                 ast::Item::Guidance(g) => (&g.id, CoverageStatus::Guidance),
                 _ => continue,
             };
-            if let Some((_, first)) = accounted.get(&id.node) {
+            if let Some((_, first)) = accounted.get(id.node.as_str()) {
                 self.diags.push(
                     Diagnostic::error("P0102", format!("条款 {} 重复出现", id.node))
                         .at(self.file, id.span, "再次出现")
@@ -330,7 +330,7 @@ impl<'a> DocLowerer<'a> {
                 );
                 continue;
             }
-            accounted.insert(id.node.clone(), (status, id.span));
+            accounted.insert(&id.node, (status, id.span));
             if self.source.is_some() && !known_ids.contains_key(id.node.as_str()) {
                 let open: Vec<&str> = source_clauses
                     .iter()
@@ -372,16 +372,12 @@ impl<'a> DocLowerer<'a> {
                     _ => {}
                 }
             }
-            let amount_spans = helper.amount_spans;
-            (clauses, amount_spans, diags)
+            (clauses, diags)
         });
-        for (run, amount_spans, diags) in lowered {
+        for (run, diags) in lowered {
             self.diags.extend(diags);
-            self.amount_spans.extend(amount_spans);
             for (clause, spans) in run {
-                for (bi, span) in spans.into_iter().enumerate() {
-                    self.benefit_spans.insert((clauses.len() as u32, bi as u32), span);
-                }
+                self.spans.push(spans);
                 clauses.push(clause);
             }
         }
@@ -392,7 +388,7 @@ impl<'a> DocLowerer<'a> {
                 .map(|c| ClauseCoverage {
                     id: c.id.clone(),
                     title: c.title.clone(),
-                    status: accounted.get(&c.id).map_or(CoverageStatus::Missing, |(s, _)| *s),
+                    status: accounted.get(c.id.as_str()).map_or(CoverageStatus::Missing, |(s, _)| *s),
                 })
                 .collect(),
         };
@@ -414,22 +410,23 @@ impl<'a> DocLowerer<'a> {
     /// Benefits grouped by clause and name, ordered by priority; equal priorities in
     /// one group are an error (no source-order tie-breaking).
     fn groups(&mut self, clauses: &[ir::Clause]) -> Vec<Vec<(u32, u32)>> {
-        let mut order: Vec<String> = Vec::new();
-        let mut by_name: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
+        // Groups in the order their first rules come.
+        let mut groups: Vec<Vec<(u32, u32)>> = Vec::new();
+        let mut by_name: FxMap<(&str, &str), usize> = FxMap::default();
         for (ci, c) in clauses.iter().enumerate() {
             for (bi, b) in c.benefits.iter().enumerate() {
-                let key = format!("{}\u{0}{}", c.id, b.key);
-                let entry = by_name.entry(key.clone()).or_insert_with(|| {
-                    order.push(key);
-                    Vec::new()
-                });
-                entry.push((ci as u32, bi as u32));
+                let next = groups.len();
+                let group = *by_name.entry((&c.id, &b.key)).or_insert(next);
+                if group == next {
+                    groups.push(Vec::new());
+                }
+                if let Some(members) = groups.get_mut(group) {
+                    members.push((ci as u32, bi as u32));
+                }
             }
         }
         let benefit = |&(c, b): &(u32, u32)| clauses.get(c as usize).and_then(|c| c.benefits.get(b as usize));
-        let mut groups = Vec::new();
-        for key in order {
-            let Some(mut members) = by_name.remove(&key) else { continue };
+        for members in &mut groups {
             members.sort_by_key(|m| benefit(m).map(|b| (std::cmp::Reverse(b.priority), b.window.from)));
             for pair in members.windows(2) {
                 let [a, b] = pair else { continue };
@@ -437,8 +434,10 @@ impl<'a> DocLowerer<'a> {
                 if ba.priority != bb.priority {
                     continue;
                 }
-                let sa = self.benefit_spans.get(a).copied().unwrap_or_default();
-                let sb = self.benefit_spans.get(b).copied().unwrap_or_default();
+                let name_span = |&(c, b): &(u32, u32)| {
+                    self.spans.get(c as usize).and_then(|c| c.get(b as usize)).map(|s| s.name).unwrap_or_default()
+                };
+                let (sa, sb) = (name_span(a), name_span(b));
                 let (first, second) = if sa <= sb { (sa, sb) } else { (sb, sa) };
                 // Two versions of one rule, one after the other, are fine;
                 // overlapping versions are two rules that can both fire.
@@ -469,7 +468,6 @@ impl<'a> DocLowerer<'a> {
                     );
                 }
             }
-            groups.push(members);
         }
         groups
     }
@@ -529,7 +527,7 @@ impl<'a> DocLowerer<'a> {
     fn section(
         &self,
         clauses: &[numbering::SourceClause],
-        index: &HashMap<&str, usize>,
+        index: &FxMap<&str, usize>,
         id: &str,
     ) -> Option<Normalized<'a>> {
         let (_, text) = self.source?;
@@ -544,7 +542,7 @@ impl<'a> DocLowerer<'a> {
         c: &ast::Clause,
         doc_window: ir::Window,
         section: Option<&Normalized>,
-    ) -> (ir::Clause, Vec<Span>) {
+    ) -> (ir::Clause, Vec<BenefitSpans>) {
         let mut quotes = Vec::new();
         let mut window = ir::Window::default();
         let mut funding = Vec::new();
@@ -584,15 +582,17 @@ impl<'a> DocLowerer<'a> {
         self.blame_numbers(c, &failed_quotes);
         let quoted = quotes.join("\n");
         self.failed_lets.clear();
-        self.clause_id = c.id.node.clone();
         // An adopted clause starts as the parent's; this clause's own rules
         // replace the parent's rules of the same name and priority.
-        let inherited = c.adopts.as_ref().and_then(|pid| self.adopted(pid)).unwrap_or_default();
+        let adopted = c.adopts.as_ref().and_then(|pid| self.adopted(pid));
+        let parent_spans = adopted.as_ref().and_then(|(i, _)| self.parent?.spans.get(*i));
+        let inherited = adopted.map(|(_, clause)| clause).unwrap_or_default();
         let mut locals: Vec<(String, ir::Ty)> = inherited.lets.iter().map(|l| (l.name.clone(), l.expr.ty)).collect();
         let mut lets = inherited.lets;
         let mut applies = inherited.applies;
         let adopted_span = c.adopts.as_ref().map_or(c.id.span, |a| a.span);
-        let mut spans: Vec<Span> = inherited.benefits.iter().map(|_| adopted_span).collect();
+        let mut spans: Vec<BenefitSpans> =
+            inherited.benefits.iter().map(|_| BenefitSpans { name: adopted_span, amount: None }).collect();
         let mut benefits = inherited.benefits;
         let mut statuses = inherited.statuses;
         let mut constraints = inherited.constraints;
@@ -630,28 +630,31 @@ impl<'a> DocLowerer<'a> {
                 }
                 ast::ClauseStmt::Benefit(b) => {
                     let context = (&funding[..], &departments[..], audience.as_ref());
-                    let Some(mut benefit) = self.benefit(b, &locals, &quoted, context, clause_window) else { continue };
-                    let replaced = c.adopts.as_ref().and_then(|pid| {
-                        let i = benefits.iter().position(|x| x.key == benefit.key && x.priority == benefit.priority)?;
-                        Some((i, pid))
+                    let Some((mut benefit, amount)) = self.benefit(b, &locals, &quoted, context, clause_window) else {
+                        continue;
+                    };
+                    let here = BenefitSpans { name: b.name.span, amount: Some(amount) };
+                    let replaced = c.adopts.as_ref().and_then(|_| {
+                        benefits.iter().position(|x| x.key == benefit.key && x.priority == benefit.priority)
                     });
                     match replaced {
-                        Some((i, pid)) => {
+                        Some(i) => {
                             if let Some(old) = benefits.get(i) {
-                                self.no_lowering(pid, old, &benefit, b);
+                                let there = parent_spans.and_then(|s| s.get(i)).and_then(|s| s.amount);
+                                self.no_lowering((old, there), (&benefit, amount));
                                 // Who the rule is for stays the parent's unless restated.
                                 if benefit.audience.is_none() {
                                     benefit.audience = old.audience.clone();
                                 }
                             }
-                            if let (Some(slot), Some(span)) = (benefits.get_mut(i), spans.get_mut(i)) {
+                            if let (Some(slot), Some(spans)) = (benefits.get_mut(i), spans.get_mut(i)) {
                                 *slot = benefit;
-                                *span = b.name.span;
+                                *spans = here;
                             }
                         }
                         None => {
                             benefits.push(benefit);
-                            spans.push(b.name.span);
+                            spans.push(here);
                         }
                     }
                 }
@@ -686,8 +689,8 @@ impl<'a> DocLowerer<'a> {
         (clause, spans)
     }
 
-    /// The parent's clause that `采纳 id` names, lowered.
-    fn adopted(&mut self, pid: &ast::Name) -> Option<ir::Clause> {
+    /// The parent's clause that `采纳 id` names, lowered, and its index.
+    fn adopted(&mut self, pid: &ast::Name) -> Option<(usize, ir::Clause)> {
         let Some(parent) = self.parent else {
             let why = match &self.doc.parent {
                 Some(p) => format!("上级文件「{}」不在检查的规则文件中", p.node),
@@ -700,7 +703,7 @@ impl<'a> DocLowerer<'a> {
             );
             return None;
         };
-        let found = parent.doc.clauses.iter().find(|c| *c.id == *pid.node).cloned();
+        let found = parent.doc.clauses.iter().enumerate().find(|(_, c)| *c.id == *pid.node);
         if found.is_none() {
             let ids: Vec<&str> = parent.doc.clauses.iter().map(|c| &*c.id).collect();
             self.diags.push(
@@ -709,24 +712,16 @@ impl<'a> DocLowerer<'a> {
                     .help(format!("可采纳的条款：{}", ids.join("、"))),
             );
         }
-        found
+        found.map(|(i, c)| (i, c.clone()))
     }
 
     /// Where the parent forbids lowering its standards (“标准不能降”), a
-    /// replacing rule's amounts must not be below the parent's.
-    fn no_lowering(&mut self, pid: &ast::Name, old: &ir::Benefit, new: &ir::Benefit, b: &ast::Benefit) {
+    /// replacing rule's amounts must not be below the parent's. `there` is
+    /// where the parent wrote its amount, `here` where this rule does.
+    fn no_lowering(&mut self, (old, there): (&ir::Benefit, Option<Span>), (new, here): (&ir::Benefit, Span)) {
         let Some(parent) = self.parent.filter(|p| p.doc.no_lowering) else { return };
         let (before, after) = (money_constants(&old.amount), money_constants(&new.amount));
-        let here = self
-            .amount_spans
-            .get(&(self.clause_id.clone(), new.name.to_string(), new.priority))
-            .copied()
-            .unwrap_or(b.name.span);
-        let there = parent
-            .amount_spans
-            .get(&(pid.node.clone(), old.name.to_string(), old.priority))
-            .copied()
-            .unwrap_or_default();
+        let there = there.unwrap_or_default();
         let lowered = before.len() != after.len() || before.iter().zip(&after).any(|(p, c)| c < p);
         if lowered {
             let show = |v: &[rust_decimal::Decimal]| {
@@ -800,7 +795,13 @@ impl<'a> DocLowerer<'a> {
     fn snippet(&self, span: Span) -> String {
         let text = self.src.get(span.start..span.end).unwrap_or("");
         let mut code = String::with_capacity(text.len());
-        for word in text.lines().flat_map(|l| l.split("//").next().unwrap_or("").split_whitespace()) {
+        // A line's code ends where its comment (`//`) begins.
+        let code_of = |line: &'a str| {
+            let slashes =
+                memchr::memchr_iter(b'/', line.as_bytes()).find(|&i| line.as_bytes().get(i + 1) == Some(&b'/'));
+            slashes.and_then(|i| line.get(..i)).unwrap_or(line)
+        };
+        for word in text.lines().flat_map(|l| code_of(l).split_whitespace()) {
             if !code.is_empty() {
                 code.push(' ');
             }
@@ -851,7 +852,7 @@ impl<'a> DocLowerer<'a> {
         quoted: &str,
         (clause_funding, clause_departments, clause_audience): (&[String], &[ir::Text], Option<&ir::Expr>),
         clause_window: ir::Window,
-    ) -> Option<ir::Benefit> {
+    ) -> Option<(ir::Benefit, Span)> {
         let mut conditions = Vec::new();
         let mut exclusions = Vec::new();
         let mut amount: Option<ir::Amount> = None;
@@ -937,11 +938,7 @@ impl<'a> DocLowerer<'a> {
                 ast::BenefitStmt::Note(n) => notes.push(n.node.clone()),
             }
         }
-        if let Some(span) = amount_span {
-            let priority = b.priority.as_ref().map_or(0, |p| p.node);
-            self.amount_spans.insert((self.clause_id.clone(), b.name.node.clone(), priority), span);
-        }
-        let Some(amount) = amount else {
+        let (Some(amount), Some(amount_span)) = (amount, amount_span) else {
             if amount_span.is_none() {
                 self.diags.push(
                     Diagnostic::error("P0107", format!("「{}」没有写金额", b.name.node))
@@ -951,7 +948,7 @@ impl<'a> DocLowerer<'a> {
             }
             return None;
         };
-        Some(ir::Benefit {
+        let benefit = ir::Benefit {
             name: b.name.node.as_str().into(),
             key: text::fold(&b.name.node).into_owned(),
             priority: b.priority.as_ref().map_or(0, |p| p.node),
@@ -966,7 +963,8 @@ impl<'a> DocLowerer<'a> {
             payer: joined(&payer),
             departments,
             notes,
-        })
+        };
+        Some((benefit, amount_span))
     }
 }
 

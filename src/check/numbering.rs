@@ -85,7 +85,7 @@ pub fn clauses(text: &str) -> Vec<SourceClause> {
     }
     // A level restarts its numbering if a number repeats within it.
     let restarts = |level: u8| {
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = crate::hash::FxSet::default();
         headings.iter().filter(|h| h.level == level).any(|h| !seen.insert(h.number.clone()))
     };
     let restart = [false, restarts(1), restarts(2), restarts(3)];

@@ -1,7 +1,7 @@
 //! Lowering the case vocabulary to slots, and the name lookups that
 //! expressions use.
 
-use std::collections::HashMap;
+use crate::hash::FxMap;
 
 use rust_decimal::Decimal;
 
@@ -13,11 +13,11 @@ use crate::syntax::ast;
 pub struct VocabScope {
     pub ir: ir::Vocabulary,
     /// Subject scalars by dotted path without `主体.` (`用人单位.民营`).
-    pub scalars: HashMap<String, (u32, Ty)>,
+    pub scalars: FxMap<String, (u32, Ty)>,
     /// Subject lists by name: (slot, list id).
-    pub lists: HashMap<String, (u32, u32)>,
+    pub lists: FxMap<String, (u32, u32)>,
     /// Member fields of each list.
-    pub items: Vec<HashMap<String, (u32, Ty)>>,
+    pub items: Vec<FxMap<String, (u32, Ty)>>,
 }
 
 impl VocabScope {
@@ -54,15 +54,15 @@ struct Builder<'a> {
     diags: &'a mut Vec<Diagnostic>,
     enums: Vec<ir::EnumDecl>,
     lists: Vec<ir::ListDecl>,
-    items: Vec<HashMap<String, (u32, Ty)>>,
-    subject_lists: HashMap<String, (u32, u32)>,
+    items: Vec<FxMap<String, (u32, Ty)>>,
+    subject_lists: FxMap<String, (u32, u32)>,
 }
 
 /// Slots being assigned within one record (the subject or a list member).
 #[derive(Default)]
 struct Slots {
     paths: Vec<String>,
-    scalars: HashMap<String, (u32, Ty)>,
+    scalars: FxMap<String, (u32, Ty)>,
 }
 
 impl Slots {
@@ -73,8 +73,14 @@ impl Slots {
 }
 
 pub fn lower(file: FileId, v: &ast::Vocabulary, diags: &mut Vec<Diagnostic>) -> VocabScope {
-    let mut b =
-        Builder { file, diags, enums: Vec::new(), lists: Vec::new(), items: Vec::new(), subject_lists: HashMap::new() };
+    let mut b = Builder {
+        file,
+        diags,
+        enums: Vec::new(),
+        lists: Vec::new(),
+        items: Vec::new(),
+        subject_lists: FxMap::default(),
+    };
     let mut slots = Slots::default();
     let subject = b.record(&v.fields, "", "主体", &mut slots, true);
     let history = history_slots(&subject, &b.lists);
@@ -146,7 +152,7 @@ impl Builder<'_> {
                         slot_count: 0,
                         slot_paths: Vec::new(),
                     });
-                    self.items.push(HashMap::new());
+                    self.items.push(FxMap::default());
                     let item = self.record(inner, "", &format!("{full}[]"), &mut item_slots, false);
                     if let Some(decl) = self.lists.get_mut(list_id as usize) {
                         decl.item = item;
