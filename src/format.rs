@@ -105,7 +105,7 @@ impl Printer<'_> {
     fn name_or_quoted(&self, s: &Name) -> String {
         match self.src.get(..s.span.start).and_then(|t| t.chars().last()) {
             Some('「' | '“' | '"') => self.quoted(s),
-            _ => s.node.clone(),
+            _ => s.node.to_string(),
         }
     }
 
@@ -245,10 +245,9 @@ impl Printer<'_> {
                 TypeExpr::Text => Some("文本".to_string()),
                 TypeExpr::Num(None) => Some("数".to_string()),
                 TypeExpr::Num(Some(u)) => Some(format!("数 {}", u.text)),
-                TypeExpr::Enum(values) => Some(format!(
-                    "枚举 {{ {} }}",
-                    values.iter().map(|v| v.node.as_str()).collect::<Vec<_>>().join("、")
-                )),
+                TypeExpr::Enum(values) => {
+                    Some(format!("枚举 {{ {} }}", values.iter().map(|v| v.node).collect::<Vec<_>>().join("、")))
+                }
                 TypeExpr::Record(_) | TypeExpr::List(..) => None,
             };
             let tail = |p: &Self| {
@@ -327,7 +326,7 @@ impl Printer<'_> {
     }
 
     fn names(names: &[Name]) -> String {
-        names.iter().map(|n| n.node.as_str()).collect::<Vec<_>>().join("、")
+        names.iter().map(|n| n.node).collect::<Vec<_>>().join("、")
     }
 
     fn names_span(names: &[Name]) -> Span {
@@ -461,7 +460,7 @@ impl Printer<'_> {
             }
             ExprKind::Is(x, v) => (format!("{} 为 {}", self.expr(x, ADD), v.node), CMP),
             ExprKind::In { expr, values, negated } => {
-                let values: Vec<&str> = values.iter().map(|v| v.node.as_str()).collect();
+                let values: Vec<&str> = values.iter().map(|v| v.node).collect();
                 let op = if *negated { "不属于" } else { "属于" };
                 (format!("{} {op} {{ {} }}", self.expr(expr, ADD), values.join("、")), CMP)
             }

@@ -1,6 +1,7 @@
 //! Loading a set of policy files from disk: the I/O in front of `check`.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::check::{self, DocumentCoverage, PolicyFile};
 use crate::diag::{self, Diagnostic, FileId, SourceMap};
@@ -117,18 +118,22 @@ fn build(
 ) -> Workspace {
     let mut sources = SourceMap::default();
     let mut policy_files = Vec::new();
-    let ids: Vec<(PathBuf, FileId)> = texts
+    // The trees borrow their words from the rule files' texts, shared with
+    // `sources`, which grows by the document texts as they are read.
+    let texts: Vec<(PathBuf, FileId, Arc<str>)> = texts
         .into_iter()
         .map(|(path, text)| {
-            let id = sources.add(path.display().to_string(), text);
-            (path, id)
+            let text: Arc<str> = text.into();
+            let id = sources.add(path.display().to_string(), Arc::clone(&text));
+            (path, id, text)
         })
         .collect();
     let parsed = {
-        let files: Vec<(FileId, &str)> = ids.iter().map(|&(_, id)| (id, sources.text(id))).collect();
+        let files: Vec<(FileId, &str)> = texts.iter().map(|(_, id, text)| (*id, &**text)).collect();
         syntax::parse_files(&files)
     };
-    for ((path, id), module) in ids.into_iter().zip(parsed) {
+    for ((path, id, _), module) in texts.iter().zip(parsed) {
+        let id = *id;
         let module = match module {
             Ok(m) => m,
             Err(errs) => {
@@ -140,7 +145,7 @@ fn build(
             ast::Item::Document(d) => d.source.clone(),
             _ => None,
         });
-        let source = declared.and_then(|s| match read_source(&path, &s.node) {
+        let source = declared.and_then(|s| match read_source(path, s.node) {
             Ok((full, text)) => Some(sources.add(full.display().to_string(), text)),
             Err(d) => {
                 diagnostics.push(

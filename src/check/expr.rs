@@ -200,15 +200,15 @@ impl<'a> Lower<'a> {
             );
             return None;
         };
-        Some(ex(K::Const(Value::Num(value), q.text.clone()), Ty::Num(unit)))
+        Some(ex(K::Const(Value::Num(value), q.text.to_string()), Ty::Num(unit)))
     }
 
     fn list(&mut self, name: &ast::Name) -> Option<(u32, u32)> {
-        if let Some(found) = self.scope.lists.get(&name.node) {
+        if let Some(found) = self.scope.lists.get(name.node) {
             return Some(*found);
         }
         let candidates: Vec<&str> = self.scope.lists.keys().map(String::as_str).collect();
-        let help = match suggest::closest(&name.node, candidates.iter().copied()) {
+        let help = match suggest::closest(name.node, candidates.iter().copied()) {
             Some(s) => format!("是否应为「{s}」？"),
             None => format!("可计数的列表有：{}", sorted(candidates).join("、")),
         };
@@ -220,9 +220,9 @@ impl<'a> Lower<'a> {
         // Most names are one part: borrowed, not joined.
         let joined;
         let dotted = match parts {
-            [one] => one.node.as_str(),
+            [one] => one.node,
             _ => {
-                joined = parts.iter().map(|p| p.node.as_str()).collect::<Vec<_>>().join(".");
+                joined = parts.iter().map(|p| p.node).collect::<Vec<_>>().join(".");
                 joined.strip_prefix("主体.").unwrap_or(&joined)
             }
         };
@@ -299,7 +299,7 @@ impl<'a> Lower<'a> {
             return Some(i as u32);
         }
         let listing = format!("可选：{}", values.join("、"));
-        let help = suggest::help_with(&value.node, values.iter().map(String::as_str), &listing);
+        let help = suggest::help_with(value.node, values.iter().map(String::as_str), &listing);
         self.error("P0103", value.span, format!("「{}」不是可选的取值", value.node), "未知取值".into(), &help);
         None
     }
@@ -425,7 +425,7 @@ impl<'a> Lower<'a> {
             }
             true
         };
-        match f.node.as_str() {
+        match f.node {
             "向下取整" => {
                 if !arity(self, 1) {
                     return None;

@@ -24,9 +24,9 @@ pub use vocab::VocabScope;
 
 /// One parsed policy file, with the document text its 原文件 names (if any
 /// and if it could be read).
-pub struct PolicyFile {
+pub struct PolicyFile<'s> {
     pub file: FileId,
-    pub module: ast::Module,
+    pub module: ast::Module<'s>,
     pub source: Option<FileId>,
 }
 
@@ -130,7 +130,7 @@ pub fn check(files: &[PolicyFile], sources: &SourceMap) -> Checked {
                 *d
             }
         };
-        if let Some((pf, ps)) = seen_ids.get(doc.id.node.as_str()) {
+        if let Some((pf, ps)) = seen_ids.get(doc.id.node) {
             diags.push(
                 Diagnostic::error("P0102", format!("文件「{}」重复编码", doc.id.node))
                     .at(f.file, doc.id.span, "再次编码")
@@ -139,20 +139,20 @@ pub fn check(files: &[PolicyFile], sources: &SourceMap) -> Checked {
             );
             continue;
         }
-        seen_ids.insert(&doc.id.node, (f.file, doc.id.span));
+        seen_ids.insert(doc.id.node, (f.file, doc.id.span));
         pending.push((f, doc));
     }
     // Parents are checked before the documents that adopt their clauses.
     let depth = |doc: &ast::Document| {
         let mut d = 0;
-        let mut parent = doc.parent.as_ref().map(|p| p.node.clone());
+        let mut parent = doc.parent.as_ref().map(|p| p.node.to_string());
         while let Some(p) = parent.take() {
             let Some((_, pd)) = pending.iter().find(|(_, x)| x.id.node == p) else { break };
             d += 1;
             if d > pending.len() {
                 break;
             }
-            parent = pd.parent.as_ref().map(|x| x.node.clone());
+            parent = pd.parent.as_ref().map(|x| x.node.to_string());
         }
         d
     };
@@ -240,8 +240,8 @@ const CLAUSES_PER_JOB: usize = 32;
 struct DocLowerer<'a> {
     file: FileId,
     parent: Option<&'a Lowered>,
-    doc: &'a ast::Document,
-    items: &'a [ast::Item],
+    doc: &'a ast::Document<'a>,
+    items: &'a [ast::Item<'a>],
     source: Option<(FileId, &'a str)>,
     /// The whole document text, normalized for finding quotes.
     normalized: Option<&'a Normalized<'a>>,
@@ -321,7 +321,7 @@ impl<'a> DocLowerer<'a> {
                 ast::Item::Guidance(g) => (&g.id, CoverageStatus::Guidance),
                 _ => continue,
             };
-            if let Some((_, first)) = accounted.get(id.node.as_str()) {
+            if let Some((_, first)) = accounted.get(id.node) {
                 self.diags.push(
                     Diagnostic::error("P0102", format!("条款 {} 重复出现", id.node))
                         .at(self.file, id.span, "再次出现")
@@ -330,8 +330,8 @@ impl<'a> DocLowerer<'a> {
                 );
                 continue;
             }
-            accounted.insert(&id.node, (status, id.span));
-            if self.source.is_some() && !known_ids.contains_key(id.node.as_str()) {
+            accounted.insert(id.node, (status, id.span));
+            if self.source.is_some() && !known_ids.contains_key(id.node) {
                 let open: Vec<&str> = source_clauses
                     .iter()
                     .map(|c| c.id.as_str())
@@ -360,13 +360,13 @@ impl<'a> DocLowerer<'a> {
             for item in *run {
                 match item {
                     ast::Item::Clause(c) => {
-                        let section = helper.section(&source_clauses, &known_ids, &c.id.node);
+                        let section = helper.section(&source_clauses, &known_ids, c.id.node);
                         clauses.push(helper.clause(c, window, section.as_ref()));
                     }
                     ast::Item::Guidance(g) => {
-                        let section = helper.section(&source_clauses, &known_ids, &g.id.node);
+                        let section = helper.section(&source_clauses, &known_ids, g.id.node);
                         for q in &g.quotes {
-                            let _ = helper.check_quote(q, &text::fold(&q.node), section.as_ref());
+                            let _ = helper.check_quote(q, &text::fold(q.node), section.as_ref());
                         }
                     }
                     _ => {}
@@ -382,7 +382,7 @@ impl<'a> DocLowerer<'a> {
             }
         }
         let coverage = DocumentCoverage {
-            document: doc.id.node.clone(),
+            document: doc.id.node.to_string(),
             clauses: source_clauses
                 .iter()
                 .map(|c| ClauseCoverage {
@@ -394,11 +394,11 @@ impl<'a> DocLowerer<'a> {
         };
         let groups = self.groups(&clauses);
         let document = ir::Document {
-            id: doc.id.node.as_str().into(),
-            name: doc.name.as_ref().map(|n| n.node.clone()).unwrap_or_default(),
-            level: doc.level.as_ref().map(|n| n.node.clone()).unwrap_or_default(),
-            region: doc.region.as_ref().map(|n| n.node.clone()).unwrap_or_default(),
-            parent: doc.parent.as_ref().map(|n| n.node.clone()),
+            id: doc.id.node.into(),
+            name: doc.name.as_ref().map(|n| n.node.to_string()).unwrap_or_default(),
+            level: doc.level.as_ref().map(|n| n.node.to_string()).unwrap_or_default(),
+            region: doc.region.as_ref().map(|n| n.node.to_string()).unwrap_or_default(),
+            parent: doc.parent.as_ref().map(|n| n.node.to_string()),
             window,
             no_lowering: doc.no_lowering.is_some(),
             clauses,
@@ -555,7 +555,7 @@ impl<'a> DocLowerer<'a> {
                 ast::ClauseStmt::Quote(q) => {
                     // A quote that drifted from the document still stands for
                     // the rule's numbers: one diagnostic, not one per number.
-                    let folded = text::fold(&q.node);
+                    let folded = text::fold(q.node);
                     if let Some((index, nearest)) = self.check_quote(q, &folded, section) {
                         failed_quotes.push((index, folded.to_string(), nearest));
                     }
@@ -565,10 +565,8 @@ impl<'a> DocLowerer<'a> {
                     window = window_of(self.file, r, self.diags);
                     self.check_inside(window, doc_window, r.span);
                 }
-                ast::ClauseStmt::Funding(names) => funding = names.iter().map(|n| n.node.clone()).collect(),
-                ast::ClauseStmt::Departments(names) => {
-                    departments = names.iter().map(|n| n.node.as_str().into()).collect()
-                }
+                ast::ClauseStmt::Funding(names) => funding = names.iter().map(|n| n.node.to_string()).collect(),
+                ast::ClauseStmt::Departments(names) => departments = names.iter().map(|n| n.node.into()).collect(),
                 _ => {}
             }
         }
@@ -607,7 +605,7 @@ impl<'a> DocLowerer<'a> {
             match s {
                 ast::ClauseStmt::Let(name, e) => {
                     self.cite(e, &quoted);
-                    if locals.iter().any(|(n, _)| *n == name.node) || self.scope.knows(&name.node) {
+                    if locals.iter().any(|(n, _)| *n == name.node) || self.scope.knows(name.node) {
                         self.diags.push(
                             Diagnostic::error("P0102", format!("名称「{}」已有定义", name.node))
                                 .at(self.file, name.span, "重复定义")
@@ -616,10 +614,10 @@ impl<'a> DocLowerer<'a> {
                     }
                     match self.lower(&locals, e) {
                         Some(expr) => {
-                            locals.push((name.node.clone(), expr.ty));
-                            lets.push(ir::Let { name: name.node.clone(), expr });
+                            locals.push((name.node.to_string(), expr.ty));
+                            lets.push(ir::Let { name: name.node.to_string(), expr });
                         }
-                        None => self.failed_lets.push(name.node.clone()),
+                        None => self.failed_lets.push(name.node.to_string()),
                     }
                 }
                 ast::ClauseStmt::Applies(e) => {
@@ -661,23 +659,23 @@ impl<'a> DocLowerer<'a> {
                 ast::ClauseStmt::Status { name, condition } => {
                     self.cite(condition, &quoted);
                     if let Some(cond) = self.cond(&locals, condition) {
-                        statuses.push(ir::Status { name: name.node.clone(), cond });
+                        statuses.push(ir::Status { name: name.node.to_string(), cond });
                     }
                 }
                 ast::ClauseStmt::Constraint { condition, message } => {
                     self.cite(condition, &quoted);
                     if let Some(cond) = self.cond(&locals, condition) {
-                        constraints.push(ir::Constraint { cond, message: message.node.clone() });
+                        constraints.push(ir::Constraint { cond, message: message.node.to_string() });
                     }
                 }
                 _ => {}
             }
         }
-        let adopts = c.adopts.as_ref().and_then(|a| Some((self.parent?.doc.id.clone(), a.node.as_str().into())));
+        let adopts = c.adopts.as_ref().and_then(|a| Some((self.parent?.doc.id.clone(), a.node.into())));
         let clause = ir::Clause {
             adopts,
-            id: c.id.node.as_str().into(),
-            title: c.title.node.clone(),
+            id: c.id.node.into(),
+            title: c.title.node.to_string(),
             window: clause_window,
             applies,
             lets,
@@ -748,7 +746,7 @@ impl<'a> DocLowerer<'a> {
     /// `对象 单位` is `类型 为 单位`.
     fn audience(&mut self, value: &ast::Name) -> Option<ir::Expr> {
         let field = ast::Expr {
-            kind: ast::ExprKind::Path(vec![ast::Spanned { node: "类型".to_string(), span: value.span }]),
+            kind: ast::ExprKind::Path(vec![ast::Spanned { node: "类型", span: value.span }]),
             span: value.span,
         };
         let is = ast::Expr { kind: ast::ExprKind::Is(Box::new(field), value.clone()), span: value.span };
@@ -831,7 +829,7 @@ impl<'a> DocLowerer<'a> {
             let cited = text::fold(&q.cited);
             // 0 and 1 of anything but money are structure, not standards
             // (`参加培训天数 > 0天`, `× 1人`, `1 + 20%`).
-            let money = q.unit.as_ref().is_some_and(|u| u.numerator.first().is_some_and(|n| n == "元"));
+            let money = q.unit.as_ref().is_some_and(|u| u.numerator.first().is_some_and(|n| *n == "元"));
             if !money && (q.value.is_zero() || q.value == rust_decimal::Decimal::ONE) {
                 continue;
             }
@@ -923,19 +921,19 @@ impl<'a> DocLowerer<'a> {
                 }
                 ast::BenefitStmt::Once(_) => frequency = ir::Frequency::Once,
                 ast::BenefitStmt::Exclusive { other, year } => exclusive.push(ir::Exclusive {
-                    other: other.node.clone(),
-                    key: text::fold(&other.node).into_owned(),
+                    other: other.node.to_string(),
+                    key: text::fold(other.node).into_owned(),
                     year: year.as_ref().and_then(|y| i32::try_from(y.node).ok()),
                 }),
-                ast::BenefitStmt::Funding(n) => funding = n.iter().map(|x| x.node.clone()).collect(),
-                ast::BenefitStmt::Payer(n) => payer = n.iter().map(|x| x.node.clone()).collect(),
-                ast::BenefitStmt::Departments(n) => departments = n.iter().map(|x| x.node.as_str().into()).collect(),
+                ast::BenefitStmt::Funding(n) => funding = n.iter().map(|x| x.node.to_string()).collect(),
+                ast::BenefitStmt::Payer(n) => payer = n.iter().map(|x| x.node.to_string()).collect(),
+                ast::BenefitStmt::Departments(n) => departments = n.iter().map(|x| x.node.into()).collect(),
                 ast::BenefitStmt::Validity(r) => {
                     let w = window_of(self.file, r, self.diags);
                     self.check_inside(w, clause_window, r.span);
                     window = w.within(clause_window);
                 }
-                ast::BenefitStmt::Note(n) => notes.push(n.node.clone()),
+                ast::BenefitStmt::Note(n) => notes.push(n.node.to_string()),
             }
         }
         let (Some(amount), Some(amount_span)) = (amount, amount_span) else {
@@ -949,8 +947,8 @@ impl<'a> DocLowerer<'a> {
             return None;
         };
         let benefit = ir::Benefit {
-            name: b.name.node.as_str().into(),
-            key: text::fold(&b.name.node).into_owned(),
+            name: b.name.node.into(),
+            key: text::fold(b.name.node).into_owned(),
             priority: b.priority.as_ref().map_or(0, |p| p.node),
             audience,
             window,
@@ -968,7 +966,7 @@ impl<'a> DocLowerer<'a> {
     }
 }
 
-fn collect_quantities<'e>(e: &'e ast::Expr, out: &mut Vec<(&'e ast::Quantity, Span)>) {
+fn collect_quantities<'e, 's>(e: &'e ast::Expr<'s>, out: &mut Vec<(&'e ast::Quantity<'s>, Span)>) {
     use ast::ExprKind as K;
     match &e.kind {
         K::Quantity(q) => out.push((q, e.span)),
@@ -1016,10 +1014,10 @@ fn clause_exprs<'e>(s: &'e ast::ClauseStmt, f: &mut impl FnMut(&'e ast::Expr)) {
     }
 }
 
-fn item_id(item: &ast::Item) -> Option<&str> {
+fn item_id<'s>(item: &ast::Item<'s>) -> Option<&'s str> {
     match item {
-        ast::Item::Clause(c) => Some(&c.id.node),
-        ast::Item::Guidance(g) => Some(&g.id.node),
+        ast::Item::Clause(c) => Some(c.id.node),
+        ast::Item::Guidance(g) => Some(g.id.node),
         _ => None,
     }
 }

@@ -129,7 +129,7 @@ impl Builder<'_> {
                 );
                 continue;
             }
-            let path = if prefix.is_empty() { f.name.node.clone() } else { format!("{prefix}.{}", f.name.node) };
+            let path = if prefix.is_empty() { f.name.node.to_string() } else { format!("{prefix}.{}", f.name.node) };
             let full = format!("{display}.{}", f.name.node);
             let kind = match &f.ty.node {
                 ast::TypeExpr::Record(inner) => FieldKind::Record(self.record(inner, &path, &full, slots, false)),
@@ -137,7 +137,7 @@ impl Builder<'_> {
                     let unit = match unit_of(unit) {
                         Some((u, _)) => u,
                         None => {
-                            self.unknown_unit(f, &unit.text);
+                            self.unknown_unit(f, unit.text);
                             Unit::NONE
                         }
                     };
@@ -146,7 +146,7 @@ impl Builder<'_> {
                     // Reserve the id before lowering members (lists do not nest
                     // in practice, but ids stay stable if they do).
                     self.lists.push(ir::ListDecl {
-                        name: f.name.node.clone(),
+                        name: f.name.node.to_string(),
                         unit,
                         item: RecordSchema { fields: Vec::new() },
                         slot_count: 0,
@@ -182,7 +182,11 @@ impl Builder<'_> {
                     FieldKind::Scalar { slot, ty, default }
                 }
             };
-            out.push(ir::FieldSchema { name: f.name.node.clone(), kind, doc: f.doc.as_ref().map(|d| d.node.clone()) });
+            out.push(ir::FieldSchema {
+                name: f.name.node.to_string(),
+                kind,
+                doc: f.doc.as_ref().map(|d| d.node.to_string()),
+            });
         }
         RecordSchema { fields: out }
     }
@@ -204,21 +208,21 @@ impl Builder<'_> {
             ast::TypeExpr::Num(Some(u)) => match unit_of(u) {
                 Some((unit, _)) => Ty::Num(unit),
                 None => {
-                    self.unknown_unit(f, &u.text);
+                    self.unknown_unit(f, u.text);
                     Ty::Num(Unit::NONE)
                 }
             },
             ast::TypeExpr::Enum(values) => {
                 let mut seen: Vec<String> = Vec::new();
                 for v in values {
-                    if seen.contains(&v.node) {
+                    if seen.iter().any(|s| s == v.node) {
                         self.diags.push(
                             Diagnostic::error("P0102", format!("取值「{}」重复", v.node))
                                 .at(self.file, v.span, "重复的取值")
                                 .help("每个取值只列一次"),
                         );
                     } else {
-                        seen.push(v.node.clone());
+                        seen.push(v.node.to_string());
                     }
                 }
                 self.enums.push(ir::EnumDecl { values: seen });

@@ -1,6 +1,7 @@
 //! The abstract syntax tree: what the analyst wrote, with byte spans, and
 //! nothing resolved. Spans are left out of equality so that two trees that
-//! differ only in layout compare equal.
+//! differ only in layout compare equal. Names, strings and literals are
+//! borrowed from the source text (`'s`): building a tree copies no words.
 
 use rust_decimal::Decimal;
 
@@ -19,29 +20,29 @@ impl<T: PartialEq> PartialEq for Spanned<T> {
     }
 }
 
-pub type Name = Spanned<String>;
+pub type Name<'s> = Spanned<&'s str>;
 
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Module {
-    pub items: Vec<Item>,
+pub struct Module<'s> {
+    pub items: Vec<Item<'s>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Item {
-    Document(Document),
-    Vocabulary(Vocabulary),
-    Clause(Clause),
-    Guidance(Guidance),
+pub enum Item<'s> {
+    Document(Document<'s>),
+    Vocabulary(Vocabulary<'s>),
+    Clause(Clause<'s>),
+    Guidance(Guidance<'s>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Document {
-    pub id: Name,
-    pub name: Option<Name>,
-    pub level: Option<Name>,
-    pub region: Option<Name>,
-    pub parent: Option<Name>,
-    pub source: Option<Name>,
+pub struct Document<'s> {
+    pub id: Name<'s>,
+    pub name: Option<Name<'s>>,
+    pub level: Option<Name<'s>>,
+    pub region: Option<Name<'s>>,
+    pub parent: Option<Name<'s>>,
+    pub source: Option<Name<'s>>,
     pub validity: Option<ValidityRange>,
     /// `不得降低标准`, where written.
     pub no_lowering: Option<Span>,
@@ -70,115 +71,115 @@ pub struct DateLit {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Vocabulary {
-    pub fields: Vec<FieldDecl>,
+pub struct Vocabulary<'s> {
+    pub fields: Vec<FieldDecl<'s>>,
     pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct FieldDecl {
-    pub name: Name,
-    pub ty: Spanned<TypeExpr>,
-    pub default: Option<Expr>,
-    pub doc: Option<Name>,
+pub struct FieldDecl<'s> {
+    pub name: Name<'s>,
+    pub ty: Spanned<TypeExpr<'s>>,
+    pub default: Option<Expr<'s>>,
+    pub doc: Option<Name<'s>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum TypeExpr {
+pub enum TypeExpr<'s> {
     Bool,
-    Num(Option<UnitLit>),
+    Num(Option<UnitLit<'s>>),
     Date,
     Text,
-    Enum(Vec<Name>),
-    Record(Vec<FieldDecl>),
+    Enum(Vec<Name<'s>>),
+    Record(Vec<FieldDecl<'s>>),
     /// A list whose members are counted in `unit` (人 for people).
-    List(UnitLit, Vec<FieldDecl>),
+    List(UnitLit<'s>, Vec<FieldDecl<'s>>),
 }
 
 /// A unit as written: `元/人/月` is numerator [元], denominators [人, 月].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnitLit {
-    pub text: String,
-    pub numerator: Vec<String>,
-    pub denominator: Vec<String>,
+pub struct UnitLit<'s> {
+    pub text: &'s str,
+    pub numerator: Vec<&'s str>,
+    pub denominator: Vec<&'s str>,
     pub percent: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Clause {
-    pub id: Name,
-    pub title: Name,
+pub struct Clause<'s> {
+    pub id: Name<'s>,
+    pub title: Name<'s>,
     /// `采纳 5`: the parent document's clause this one takes over.
-    pub adopts: Option<Name>,
-    pub stmts: Vec<ClauseStmt>,
+    pub adopts: Option<Name<'s>>,
+    pub stmts: Vec<ClauseStmt<'s>>,
     pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Guidance {
-    pub id: Name,
-    pub title: Name,
-    pub quotes: Vec<Name>,
-    pub notes: Vec<Name>,
+pub struct Guidance<'s> {
+    pub id: Name<'s>,
+    pub title: Name<'s>,
+    pub quotes: Vec<Name<'s>>,
+    pub notes: Vec<Name<'s>>,
     pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum ClauseStmt {
-    Audience(Name),
-    Quote(Name),
-    Note(Name),
-    Applies(Expr),
-    Let(Name, Expr),
-    Benefit(Benefit),
-    Status { name: Name, condition: Expr },
-    Constraint { condition: Expr, message: Name },
-    Funding(Vec<Name>),
-    Departments(Vec<Name>),
+pub enum ClauseStmt<'s> {
+    Audience(Name<'s>),
+    Quote(Name<'s>),
+    Note(Name<'s>),
+    Applies(Expr<'s>),
+    Let(Name<'s>, Expr<'s>),
+    Benefit(Benefit<'s>),
+    Status { name: Name<'s>, condition: Expr<'s> },
+    Constraint { condition: Expr<'s>, message: Name<'s> },
+    Funding(Vec<Name<'s>>),
+    Departments(Vec<Name<'s>>),
     Validity(ValidityRange),
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Benefit {
-    pub name: Name,
+pub struct Benefit<'s> {
+    pub name: Name<'s>,
     pub priority: Option<Spanned<u32>>,
-    pub stmts: Vec<BenefitStmt>,
+    pub stmts: Vec<BenefitStmt<'s>>,
     pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum BenefitStmt {
-    Audience(Name),
-    Condition(Expr),
-    Exclusion(Expr),
-    Amount { amount: Expr, cap: Option<Expr> },
-    Ceiling(Expr),
+pub enum BenefitStmt<'s> {
+    Audience(Name<'s>),
+    Condition(Expr<'s>),
+    Exclusion(Expr<'s>),
+    Amount { amount: Expr<'s>, cap: Option<Expr<'s>> },
+    Ceiling(Expr<'s>),
     Deferred(Span),
-    PerYear(Spanned<Quantity>),
+    PerYear(Spanned<Quantity<'s>>),
     Once(Span),
-    Exclusive { other: Name, year: Option<Spanned<u32>> },
-    Funding(Vec<Name>),
-    Payer(Vec<Name>),
-    Departments(Vec<Name>),
+    Exclusive { other: Name<'s>, year: Option<Spanned<u32>> },
+    Funding(Vec<Name<'s>>),
+    Payer(Vec<Name<'s>>),
+    Departments(Vec<Name<'s>>),
     Validity(ValidityRange),
-    Note(Name),
+    Note(Name<'s>),
 }
 
 /// A number as the document writes it: `20万元` has value 200000, unit 元.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Quantity {
+pub struct Quantity<'s> {
     pub value: Decimal,
     /// The literal as written (`20万元`), used to find it in the 原文.
-    pub text: String,
+    pub text: &'s str,
     /// The number and its first unit (`20万元` of `20万元/人`): what must
     /// occur in the quote.
     pub cited: String,
-    pub unit: Option<UnitLit>,
+    pub unit: Option<UnitLit<'s>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Expr {
-    pub kind: ExprKind,
+pub struct Expr<'s> {
+    pub kind: ExprKind<'s>,
     pub span: Span,
 }
 
@@ -201,37 +202,37 @@ pub enum CmpOp {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum ExprKind {
-    Quantity(Box<Quantity>),
+pub enum ExprKind<'s> {
+    Quantity(Box<Quantity<'s>>),
     Date(DateLit),
     Bool(bool),
     CaseDate,
-    Path(Vec<Name>),
-    Call(Name, Vec<Expr>),
+    Path(Vec<Name<'s>>),
+    Call(Name<'s>, Vec<Expr<'s>>),
     Count {
-        list: Name,
-        filter: Option<Box<Expr>>,
+        list: Name<'s>,
+        filter: Option<Box<Expr<'s>>>,
     },
     Sum {
-        list: Name,
-        body: Box<Expr>,
-        filter: Option<Box<Expr>>,
+        list: Name<'s>,
+        body: Box<Expr<'s>>,
+        filter: Option<Box<Expr<'s>>>,
     },
     Tier {
-        key: Box<Expr>,
-        arms: Vec<(Name, Expr)>,
+        key: Box<Expr<'s>>,
+        arms: Vec<(Name<'s>, Expr<'s>)>,
     },
-    Not(Box<Expr>),
-    And(Vec<Expr>),
-    Or(Vec<Expr>),
-    Binary(BinOp, Box<Expr>, Box<Expr>),
-    Compare(CmpOp, Box<Expr>, Box<Expr>),
+    Not(Box<Expr<'s>>),
+    And(Vec<Expr<'s>>),
+    Or(Vec<Expr<'s>>),
+    Binary(BinOp, Box<Expr<'s>>, Box<Expr<'s>>),
+    Compare(CmpOp, Box<Expr<'s>>, Box<Expr<'s>>),
     /// `x 为 企业`
-    Is(Box<Expr>, Name),
+    Is(Box<Expr<'s>>, Name<'s>),
     /// `x 属于 {企业、就业帮扶车间}`, or `不属于` when negated.
     In {
-        expr: Box<Expr>,
-        values: Vec<Name>,
+        expr: Box<Expr<'s>>,
+        values: Vec<Name<'s>>,
         negated: bool,
     },
 }

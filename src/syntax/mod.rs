@@ -22,7 +22,7 @@ struct PolicyParser;
 pub const MAX_NESTING: usize = 48;
 
 /// Parses one policy file. Returns the module, or the syntax errors.
-pub fn parse(file: FileId, text: &str) -> Result<Module, Vec<Diagnostic>> {
+pub fn parse(file: FileId, text: &str) -> Result<Module<'_>, Vec<Diagnostic>> {
     if let Some(d) = check_nesting(file, text) {
         return Err(vec![d]);
     }
@@ -31,7 +31,7 @@ pub fn parse(file: FileId, text: &str) -> Result<Module, Vec<Diagnostic>> {
 
 /// Parses several files at once, on every core, large files in pieces
 /// ([`pieces`]); each result is what [`parse`] gives for that file.
-pub fn parse_files(files: &[(FileId, &str)]) -> Vec<Result<Module, Vec<Diagnostic>>> {
+pub fn parse_files<'s>(files: &[(FileId, &'s str)]) -> Vec<Result<Module<'s>, Vec<Diagnostic>>> {
     let mut nesting = Vec::with_capacity(files.len());
     // (index of the file, the file, a piece of its text, where the piece starts)
     let mut jobs = Vec::new();
@@ -145,7 +145,7 @@ fn item_starts(text: &str) -> Vec<usize> {
 }
 
 /// Parses `text`, which starts at byte `base` of its file.
-fn parse_piece(file: FileId, text: &str, base: usize) -> Result<Module, Vec<Diagnostic>> {
+fn parse_piece(file: FileId, text: &str, base: usize) -> Result<Module<'_>, Vec<Diagnostic>> {
     let mut pairs = match PolicyParser::parse(Rule::file, text) {
         Ok(p) => p,
         Err(e) => return Err(vec![syntax_error(file, text, base, &e)]),
@@ -353,8 +353,8 @@ impl Builder {
         Span::new(self.base + s.start(), self.base + s.end())
     }
 
-    fn name(&self, pair: Pair<Rule>) -> Name {
-        Spanned { node: pair.as_str().to_string(), span: self.span(&pair) }
+    fn name<'i>(&self, pair: Pair<'i, Rule>) -> Name<'i> {
+        Spanned { node: pair.as_str(), span: self.span(&pair) }
     }
 
     fn error(&mut self, span: Span, message: String, label: &str, help: &str) {
@@ -362,19 +362,19 @@ impl Builder {
     }
 
     /// The content of a quoted string, with the span of the content.
-    fn string(&mut self, pair: Pair<Rule>) -> Name {
+    fn string<'i>(&mut self, pair: Pair<'i, Rule>) -> Name<'i> {
         match pair.into_inner().find(is_content) {
             Some(inner) => self.name(inner),
-            None => Spanned { node: String::new(), span: Span::default() },
+            None => Spanned { node: "", span: Span::default() },
         }
     }
 
-    fn document(&mut self, pair: Pair<Rule>) -> Document {
+    fn document<'i>(&mut self, pair: Pair<'i, Rule>) -> Document<'i> {
         let span = self.span(&pair);
         let mut inner = pair.into_inner().filter(is_content);
         let id = match inner.next() {
             Some(p) => self.string(p),
-            None => Spanned { node: String::new(), span: Span::default() },
+            None => Spanned { node: "", span: Span::default() },
         };
         let mut doc = Document {
             id,
@@ -404,7 +404,7 @@ impl Builder {
         doc
     }
 
-    fn validity_range(&mut self, pair: Pair<Rule>) -> Option<ValidityRange> {
+    fn validity_range<'i>(&mut self, pair: Pair<'i, Rule>) -> Option<ValidityRange> {
         let span = self.span(&pair);
         let mut issue = None;
         let mut dates = Vec::new();
@@ -421,7 +421,7 @@ impl Builder {
         Some(ValidityRange { from, to, span })
     }
 
-    fn date(&mut self, pair: Pair<Rule>) -> Option<DateLit> {
+    fn date<'i>(&mut self, pair: Pair<'i, Rule>) -> Option<DateLit> {
         let span = self.span(&pair);
         let inner = pair.into_inner().find(is_content)?;
         let rule = inner.as_rule();
@@ -441,18 +441,16 @@ impl Builder {
         lit
     }
 
-    fn vocabulary(&mut self, pair: Pair<Rule>) -> Vocabulary {
+    fn vocabulary<'i>(&mut self, pair: Pair<'i, Rule>) -> Vocabulary<'i> {
         let span = self.span(&pair);
         let fields = pair.into_inner().filter(is_content).map(|p| self.field_decl(p)).collect();
         Vocabulary { fields, span }
     }
 
-    fn field_decl(&mut self, pair: Pair<Rule>) -> FieldDecl {
+    fn field_decl<'i>(&mut self, pair: Pair<'i, Rule>) -> FieldDecl<'i> {
         let mut inner = pair.into_inner().filter(is_content);
-        let field_name = inner
-            .next()
-            .map(|p| self.name(p))
-            .unwrap_or_else(|| Spanned { node: String::new(), span: Span::default() });
+        let field_name =
+            inner.next().map(|p| self.name(p)).unwrap_or_else(|| Spanned { node: "", span: Span::default() });
         let mut ty = Spanned { node: TypeExpr::Text, span: Span::default() };
         let mut default = None;
         let mut doc = None;
@@ -471,7 +469,7 @@ impl Builder {
         FieldDecl { name: field_name, ty, default, doc }
     }
 
-    fn type_expr(&mut self, pair: Pair<Rule>) -> Spanned<TypeExpr> {
+    fn type_expr<'i>(&mut self, pair: Pair<'i, Rule>) -> Spanned<TypeExpr<'i>> {
         let span = self.span(&pair);
         let Some(inner) = pair.into_inner().find(is_content) else {
             return Spanned { node: TypeExpr::Text, span };
@@ -488,7 +486,7 @@ impl Builder {
             Rule::ty_list => {
                 let mut parts = inner.into_inner().filter(is_content);
                 let unit = parts.next().map(|u| unit_lit(&u)).unwrap_or_else(|| UnitLit {
-                    text: String::new(),
+                    text: "",
                     numerator: Vec::new(),
                     denominator: Vec::new(),
                     percent: false,
@@ -501,16 +499,20 @@ impl Builder {
     }
 
     /// The clause number and quoted title that start a clause or guidance.
-    fn clause_head<'i>(&mut self, inner: &mut impl Iterator<Item = Pair<'i, Rule>>, span: Span) -> (Name, Name) {
-        let id = inner.next().map(|p| self.name(p)).unwrap_or_else(|| Spanned { node: String::new(), span });
+    fn clause_head<'i>(
+        &mut self,
+        inner: &mut impl Iterator<Item = Pair<'i, Rule>>,
+        span: Span,
+    ) -> (Name<'i>, Name<'i>) {
+        let id = inner.next().map(|p| self.name(p)).unwrap_or_else(|| Spanned { node: "", span });
         let title = match inner.next() {
             Some(p) => self.string(p),
-            None => Spanned { node: String::new(), span },
+            None => Spanned { node: "", span },
         };
         (id, title)
     }
 
-    fn clause(&mut self, pair: Pair<Rule>) -> Clause {
+    fn clause<'i>(&mut self, pair: Pair<'i, Rule>) -> Clause<'i> {
         let span = self.span(&pair);
         let mut inner = pair.into_inner().filter(is_content);
         let (id, title) = self.clause_head(&mut inner, span);
@@ -526,7 +528,7 @@ impl Builder {
         Clause { id, title, adopts, stmts, span }
     }
 
-    fn guidance(&mut self, pair: Pair<Rule>) -> Guidance {
+    fn guidance<'i>(&mut self, pair: Pair<'i, Rule>) -> Guidance<'i> {
         let span = self.span(&pair);
         let mut inner = pair.into_inner().filter(is_content);
         let (id, title) = self.clause_head(&mut inner, span);
@@ -546,7 +548,7 @@ impl Builder {
         Guidance { id, title, quotes, notes, span }
     }
 
-    fn names(&mut self, pair: Pair<Rule>) -> Vec<Name> {
+    fn names<'i>(&mut self, pair: Pair<'i, Rule>) -> Vec<Name<'i>> {
         pair.into_inner()
             .filter(is_content)
             .flat_map(|p| p.into_inner().filter(is_content))
@@ -554,7 +556,7 @@ impl Builder {
             .collect()
     }
 
-    fn clause_stmt(&mut self, pair: Pair<Rule>) -> Option<ClauseStmt> {
+    fn clause_stmt<'i>(&mut self, pair: Pair<'i, Rule>) -> Option<ClauseStmt<'i>> {
         let rule = pair.as_rule();
         Some(match rule {
             Rule::quote => ClauseStmt::Quote(self.string(pair.into_inner().find(is_content)?)),
@@ -584,13 +586,13 @@ impl Builder {
         })
     }
 
-    fn benefit(&mut self, pair: Pair<Rule>) -> Benefit {
+    fn benefit<'i>(&mut self, pair: Pair<'i, Rule>) -> Benefit<'i> {
         let span = self.span(&pair);
         let mut inner = pair.into_inner().filter(is_content);
         let benefit_name = match inner.next() {
             Some(p) if p.as_rule() == Rule::string => self.string(p),
             Some(p) => self.name(p),
-            None => Spanned { node: String::new(), span },
+            None => Spanned { node: "", span },
         };
         let mut priority = None;
         let mut stmts = Vec::new();
@@ -610,7 +612,7 @@ impl Builder {
         Benefit { name: benefit_name, priority, stmts, span }
     }
 
-    fn benefit_stmt(&mut self, pair: Pair<Rule>) -> Option<BenefitStmt> {
+    fn benefit_stmt<'i>(&mut self, pair: Pair<'i, Rule>) -> Option<BenefitStmt<'i>> {
         let span = self.span(&pair);
         Some(match pair.as_rule() {
             Rule::audience => BenefitStmt::Audience(self.name(pair.into_inner().find(is_content)?)),
@@ -656,9 +658,9 @@ impl Builder {
         })
     }
 
-    fn quantity(&mut self, pair: Pair<Rule>) -> Option<Quantity> {
+    fn quantity<'i>(&mut self, pair: Pair<'i, Rule>) -> Option<Quantity<'i>> {
         let span = self.span(&pair);
-        let text = pair.as_str().to_string();
+        let text = pair.as_str();
         let mut value = None;
         let mut wan = false;
         let mut unit = None;
@@ -682,8 +684,7 @@ impl Builder {
                 return None;
             }
         };
-        let first_unit =
-            unit.as_ref().and_then(|u| if u.percent { Some("%") } else { u.numerator.first().map(String::as_str) });
+        let first_unit = unit.as_ref().and_then(|u| if u.percent { Some("%") } else { u.numerator.first().copied() });
         let number_text = text.split(|c: char| !(c.is_ascii_digit() || c == '.')).next().unwrap_or("");
         let mut cited = String::with_capacity(text.len());
         cited.push_str(number_text);
@@ -692,7 +693,7 @@ impl Builder {
         Some(Quantity { value, text, cited, unit })
     }
 
-    fn expr(&mut self, pair: Pair<Rule>) -> Expr {
+    fn expr<'i>(&mut self, pair: Pair<'i, Rule>) -> Expr<'i> {
         let span = self.span(&pair);
         let rule = pair.as_rule();
         // Most levels of the precedence chain hold one operand: step down
@@ -765,7 +766,7 @@ impl Builder {
         }
     }
 
-    fn comparison(&mut self, span: Span, inner: Vec<Pair<Rule>>) -> Expr {
+    fn comparison<'i>(&mut self, span: Span, inner: Vec<Pair<'i, Rule>>) -> Expr<'i> {
         let mut iter = inner.into_iter();
         let lhs = match iter.next() {
             Some(p) => self.expr(p),
@@ -817,11 +818,11 @@ impl Builder {
         Expr { kind, span }
     }
 
-    fn bad(&mut self, span: Span) -> Expr {
+    fn bad<'i>(&mut self, span: Span) -> Expr<'i> {
         Expr { kind: ExprKind::Bool(false), span }
     }
 
-    fn expr_primary(&mut self, pair: Pair<Rule>) -> Expr {
+    fn expr_primary<'i>(&mut self, pair: Pair<'i, Rule>) -> Expr<'i> {
         let span = self.span(&pair);
         let rule = pair.as_rule();
         let kind = match rule {
@@ -831,13 +832,10 @@ impl Builder {
             },
             Rule::half_year => ExprKind::Quantity(Box::new(Quantity {
                 value: Decimal::from(6),
-                text: "半年".into(),
+                text: "半年",
                 cited: "半年".into(),
                 unit: Some(UnitLit {
-                    text: "个月".into(),
-                    numerator: vec!["个月".into()],
-                    denominator: Vec::new(),
-                    percent: false,
+                    text: "个月", numerator: vec!["个月"], denominator: Vec::new(), percent: false
                 }),
             })),
             Rule::date => match self.date(pair) {
@@ -888,15 +886,14 @@ impl Builder {
     }
 }
 
-fn unit_lit(pair: &Pair<Rule>) -> UnitLit {
-    let mut unit =
-        UnitLit { text: pair.as_str().to_string(), numerator: Vec::new(), denominator: Vec::new(), percent: false };
+fn unit_lit<'i>(pair: &Pair<'i, Rule>) -> UnitLit<'i> {
+    let mut unit = UnitLit { text: pair.as_str(), numerator: Vec::new(), denominator: Vec::new(), percent: false };
     // The first atom is the numerator, the others divide it.
     for p in pair.clone().into_inner() {
         match p.as_rule() {
             Rule::percent => unit.percent = true,
-            Rule::unit_atom if unit.numerator.is_empty() => unit.numerator.push(p.as_str().to_string()),
-            Rule::unit_atom => unit.denominator.push(p.as_str().to_string()),
+            Rule::unit_atom if unit.numerator.is_empty() => unit.numerator.push(p.as_str()),
+            Rule::unit_atom => unit.denominator.push(p.as_str()),
             _ => {}
         }
     }
