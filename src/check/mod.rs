@@ -829,7 +829,7 @@ impl<'a> DocLowerer<'a> {
             let cited = text::fold(&q.cited);
             // 0 and 1 of anything but money are structure, not standards
             // (`参加培训天数 > 0天`, `× 1人`, `1 + 20%`).
-            let money = q.unit.as_ref().is_some_and(|u| u.numerator.first().is_some_and(|n| *n == "元"));
+            let money = q.unit.as_ref().is_some_and(|u| u.numerator() == Some("元"));
             if !money && (q.value.is_zero() || q.value == rust_decimal::Decimal::ONE) {
                 continue;
             }

@@ -31,14 +31,14 @@ impl VocabScope {
 
 /// Converts a written unit to a [`Unit`] and the factor its numbers scale by.
 pub fn unit_of(u: &ast::UnitLit) -> Option<(Unit, Decimal)> {
-    if u.percent {
+    if u.is_percent() {
         return Some((Unit::NONE, Decimal::new(1, 2)));
     }
     let mut unit = Unit::NONE;
     let mut factor = Decimal::ONE;
-    for (i, atom) in u.numerator.iter().chain(u.denominator.iter()).enumerate() {
+    for (i, atom) in u.atoms().enumerate() {
         let (au, af) = Unit::atom(atom)?;
-        if i < u.numerator.len() {
+        if i == 0 {
             unit = unit.times(au)?;
             factor = factor.checked_mul(af)?;
         } else {
@@ -267,5 +267,29 @@ impl Builder<'_> {
             );
         }
         value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal::Decimal;
+
+    use super::unit_of;
+    use crate::ir::Unit;
+    use crate::syntax::ast::UnitLit;
+
+    /// The first atom is the numerator; every other atom, after `/` or `·`,
+    /// divides it; a percent sign scales by a hundredth.
+    #[test]
+    fn units_as_written() {
+        let of = |text| unit_of(&UnitLit { text });
+        let per = |a: Unit, b: Unit| a.per(b).unwrap();
+        assert_eq!(of("元/天·人"), Some((per(per(Unit::YUAN, Unit::DAY), Unit::PERSON), Decimal::ONE)));
+        assert_eq!(of("元／人/个月"), Some((per(per(Unit::YUAN, Unit::PERSON), Unit::MONTH), Decimal::ONE)));
+        assert_eq!(of("%"), Some((Unit::NONE, Decimal::new(1, 2))));
+        assert_eq!(of("％"), of("%"));
+        assert_eq!(of(""), Some((Unit::NONE, Decimal::ONE)));
+        assert_eq!(UnitLit { text: "元/天·人" }.atoms().collect::<Vec<_>>(), ["元", "天", "人"]);
+        assert_eq!(UnitLit { text: "%" }.numerator(), None);
     }
 }

@@ -96,13 +96,27 @@ pub enum TypeExpr<'s> {
     List(UnitLit<'s>, Vec<FieldDecl<'s>>),
 }
 
-/// A unit as written: `元/人/月` is numerator [元], denominators [人, 月].
+/// A unit as written: `元/人/月` has the numerator 元 and the
+/// denominators 人 and 月 (`/` and `·` both divide), or a percent sign.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnitLit<'s> {
     pub text: &'s str,
-    pub numerator: Vec<&'s str>,
-    pub denominator: Vec<&'s str>,
-    pub percent: bool,
+}
+
+impl<'s> UnitLit<'s> {
+    pub fn is_percent(&self) -> bool {
+        matches!(self.text, "%" | "％")
+    }
+
+    /// The numerator, then the denominators (none for a percent sign).
+    pub fn atoms(&self) -> impl Iterator<Item = &'s str> {
+        let atoms = if self.is_percent() { "" } else { self.text };
+        atoms.split(['/', '／', '·']).filter(|a| !a.is_empty())
+    }
+
+    pub fn numerator(&self) -> Option<&'s str> {
+        self.atoms().next()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -478,19 +478,14 @@ impl Builder {
             Rule::ty_bool => TypeExpr::Bool,
             Rule::ty_date => TypeExpr::Date,
             Rule::ty_text => TypeExpr::Text,
-            Rule::ty_num => TypeExpr::Num(inner.into_inner().find(is_content).map(|u| unit_lit(&u))),
+            Rule::ty_num => TypeExpr::Num(inner.into_inner().find(is_content).map(|u| UnitLit { text: u.as_str() })),
             Rule::ty_enum => TypeExpr::Enum(inner.into_inner().filter(is_content).map(|p| self.name(p)).collect()),
             Rule::ty_record => {
                 TypeExpr::Record(inner.into_inner().filter(is_content).map(|p| self.field_decl(p)).collect())
             }
             Rule::ty_list => {
                 let mut parts = inner.into_inner().filter(is_content);
-                let unit = parts.next().map(|u| unit_lit(&u)).unwrap_or_else(|| UnitLit {
-                    text: "",
-                    numerator: Vec::new(),
-                    denominator: Vec::new(),
-                    percent: false,
-                });
+                let unit = UnitLit { text: parts.next().map_or("", |u| u.as_str()) };
                 TypeExpr::List(unit, parts.map(|p| self.field_decl(p)).collect())
             }
             _ => TypeExpr::Text,
@@ -668,7 +663,7 @@ impl Builder {
             match p.as_rule() {
                 Rule::number => value = p.as_str().parse::<Decimal>().ok(),
                 Rule::wan => wan = true,
-                Rule::unit => unit = Some(unit_lit(&p)),
+                Rule::unit => unit = Some(UnitLit { text: p.as_str() }),
                 _ => {}
             }
         }
@@ -684,7 +679,7 @@ impl Builder {
                 return None;
             }
         };
-        let first_unit = unit.as_ref().and_then(|u| if u.percent { Some("%") } else { u.numerator.first().copied() });
+        let first_unit = unit.as_ref().and_then(|u| if u.is_percent() { Some("%") } else { u.numerator() });
         let number_text = text.split(|c: char| !(c.is_ascii_digit() || c == '.')).next().unwrap_or("");
         let mut cited = String::with_capacity(text.len());
         cited.push_str(number_text);
@@ -834,9 +829,7 @@ impl Builder {
                 value: Decimal::from(6),
                 text: "半年",
                 cited: "半年".into(),
-                unit: Some(UnitLit {
-                    text: "个月", numerator: vec!["个月"], denominator: Vec::new(), percent: false
-                }),
+                unit: Some(UnitLit { text: "个月" }),
             })),
             Rule::date => match self.date(pair) {
                 Some(d) => ExprKind::Date(d),
@@ -884,20 +877,6 @@ impl Builder {
         };
         Expr { kind, span }
     }
-}
-
-fn unit_lit<'i>(pair: &Pair<'i, Rule>) -> UnitLit<'i> {
-    let mut unit = UnitLit { text: pair.as_str(), numerator: Vec::new(), denominator: Vec::new(), percent: false };
-    // The first atom is the numerator, the others divide it.
-    for p in pair.clone().into_inner() {
-        match p.as_rule() {
-            Rule::percent => unit.percent = true,
-            Rule::unit_atom if unit.numerator.is_empty() => unit.numerator.push(p.as_str()),
-            Rule::unit_atom => unit.denominator.push(p.as_str()),
-            _ => {}
-        }
-    }
-    unit
 }
 
 /// The rules of the precedence chain, `expr` down to `mul_expr`.
