@@ -973,11 +973,34 @@ mod tests {
     }
 
     #[test]
+    fn nesting_is_counted_in_every_bracket_and_prefix() {
+        use super::{check_nesting, MAX_NESTING};
+        let id = crate::diag::FileId(0);
+        let pairs = [("(", ")"), ("（", "）"), ("{", "}"), ("｛", "｝"), ("「", "」"), ("非 ", ""), ("其中 ", "")];
+        for (open, close) in pairs {
+            let text = |n: usize| format!("甲 {}乙{}", open.repeat(n), close.repeat(n));
+            assert!(check_nesting(id, &text(MAX_NESTING)).is_none(), "{open}");
+            let deep = text(MAX_NESTING + 1);
+            let refused = check_nesting(id, &deep).unwrap_or_else(|| panic!("{open} is not refused"));
+            let at = refused.primary.unwrap().at.span;
+            // The span covers the first character past the limit, in bytes.
+            let past = "甲 ".len() + open.len() * MAX_NESTING;
+            let first = &open[..open.chars().next().unwrap().len_utf8()];
+            assert_eq!((at.start, &deep[at.start..at.end]), (past, first), "{open}");
+        }
+        // Inside a quote, brackets are words; 非 in a name is no keyword.
+        let quoted = format!("「{}」", "(".repeat(MAX_NESTING + 1));
+        assert!(check_nesting(id, &quoted).is_none());
+        assert!(check_nesting(id, &"非遗工坊 ".repeat(MAX_NESTING + 1)).is_none());
+    }
+
+    #[test]
     fn items_start_only_outside_braces_quotes_and_comments() {
-        let text = "条款 1「a」{\n条款 x\n}\n指导 2「b\n条款」\n// {\n文件「c」{\n  名称“d\n词汇”\n}\n词汇 {\n}\n";
+        let text = "条款 1「a」{\n条款 x\n}\n指导 2「b\n条款」\n// {\n文件「c」{\n  名称“d\n词汇”\n}\n词汇 {\n}\n\
+                    条款 5「e」｛\n条款 y\n｝\n\"\n条款\"\n";
         let starts: Vec<&str> = item_starts(text).into_iter().map(|i| &text[i..i + 6]).collect();
-        assert_eq!(starts, ["条款", "指导", "文件", "词汇"]);
-        assert_eq!(item_starts(text).len(), 4);
+        assert_eq!(starts, ["条款", "指导", "文件", "词汇", "条款"]);
+        assert_eq!(item_starts(text).len(), 5);
         assert_eq!(item_starts(text)[2], text.find("文件").unwrap());
     }
 }
