@@ -217,13 +217,21 @@ impl<'a> Lower<'a> {
     }
 
     fn path(&mut self, parts: &[ast::Name], span: Span) -> Option<ir::Expr> {
-        // Most names are one part: borrowed, not joined.
+        // A name is borrowed as written: one part, or the parts with their
+        // dots as the path's text has them; joined only when built otherwise.
         let joined;
         let dotted = match parts {
             [one] => one.node,
             _ => {
-                joined = parts.iter().map(|p| p.node).collect::<Vec<_>>().join(".");
-                joined.strip_prefix("主体.").unwrap_or(&joined)
+                let written = self.src.get(span.start..span.end);
+                let whole = match written.filter(|w| w.split('.').eq(parts.iter().map(|p| p.node))) {
+                    Some(w) => w,
+                    None => {
+                        joined = parts.iter().map(|p| p.node).collect::<Vec<_>>().join(".");
+                        &joined
+                    }
+                };
+                whole.strip_prefix("主体.").unwrap_or(whole)
             }
         };
         if let Some(i) = self.locals.iter().rposition(|(n, _)| *n == dotted) {
