@@ -293,3 +293,18 @@ fn a_long_document_is_checked_clause_by_clause() {
     assert!(pair.secondary[0].at.span.start < pair.primary.as_ref().unwrap().at.span.start);
     assert!(pair.secondary[0].at.span.start > bad.find("条款 45「").unwrap());
 }
+
+#[test]
+fn a_dotted_name_is_looked_up_as_written() {
+    // Written from the subject or not: the same unknown field, named
+    // without `主体.`, spanned whole.
+    for (written, named) in [("主体.用人单位.规模", "用人单位.规模"), ("用人单位.规模", "用人单位.规模")]
+    {
+        let body = GOOD.replace("条件 合格人数 >= 1人", &format!("条件 {written}"));
+        let (ws, policy) = check(&body);
+        let d = ws.diagnostics.first().unwrap();
+        assert_eq!((d.code, d.message.as_str()), ("P0101", format!("未知的名称「{named}」").as_str()));
+        let at = d.primary.as_ref().unwrap().at.span;
+        assert_eq!(&policy[at.start..at.end], written);
+    }
+}

@@ -145,6 +145,23 @@ fn exceptions_win_by_priority_not_source_order() {
     assert_eq!(e.rulings.len(), 1, "one ruling per benefit");
 }
 
+#[test]
+fn a_field_may_be_named_from_the_subject() {
+    // `主体.老区` is `老区`, written with its record; the reason names it
+    // as the condition is written.
+    let body = "条款 4「老区」{
+  原文「每天50元，老区上浮20%」
+  给予 生活费 优先级 2 { 条件 主体.老区  金额 50元/天 × (1 + 20%) × 天数 }
+  给予 生活费 { 金额 50元/天 × 天数 }
+}
+";
+    let e = eval_case(body, "日期: 2023-05-10\n主体: {天数: 3, 老区: 是}\n");
+    assert_eq!(ruling(&e, "生活费").amount, dec("180"));
+    assert!(ruling(&e, "生活费").reasons.iter().any(|r| r.contains("主体.老区")), "{:?}", ruling(&e, "生活费").reasons);
+    let e = eval_case(body, "日期: 2023-05-10\n主体: {天数: 3}\n");
+    assert_eq!(ruling(&e, "生活费").amount, dec("150"));
+}
+
 const DATED: &str = "条款 5「登记」{
   原文「登记满6个月的给予1万元，政策执行至2021年底」
   有效 至2021年底
