@@ -32,12 +32,46 @@ impl Hasher for Fx {
         }
         let rest = words.remainder();
         if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word.iter_mut().zip(rest).for_each(|(w, b)| *w = *b);
-            self.add(u64::from_le_bytes(word));
+            // The bytes left, in the low end of a word: loaded with the
+            // word before them and shifted down, or one by one when the
+            // text is shorter than a word.
+            let last = bytes.len().checked_sub(8).and_then(|at| bytes.get(at..)).and_then(|w| w.try_into().ok());
+            let word = match last {
+                Some(last) => u64::from_le_bytes(last) >> (8 * (8 - rest.len())),
+                None => rest.iter().rev().fold(0, |word, &b| word << 8 | u64::from(b)),
+            };
+            self.add(word);
         }
     }
     fn finish(&self) -> u64 {
         self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::hash::Hasher;
+
+    use super::Fx;
+
+    fn hash(bytes: &[u8]) -> u64 {
+        let mut h = Fx::default();
+        h.write(bytes);
+        h.finish()
+    }
+
+    /// Every byte counts, in the last, partial word too.
+    #[test]
+    fn every_byte_is_hashed() {
+        let bytes: Vec<u8> = (1..=20).collect();
+        for len in 1..=bytes.len() {
+            let text = &bytes[..len];
+            assert_eq!(hash(text), hash(&text.to_vec()));
+            for i in 0..len {
+                let mut changed = text.to_vec();
+                changed[i] ^= 0x40;
+                assert_ne!(hash(text), hash(&changed), "byte {i} of {len}");
+            }
+        }
     }
 }

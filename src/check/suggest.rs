@@ -16,14 +16,16 @@ fn distance(a: &str, b: &str) -> usize {
     prev.last().copied().unwrap_or(0)
 }
 
-/// The closest candidate, if it is close enough to be a likely typo.
+/// The closest candidate, if it is close enough to be a likely typo; of
+/// equally close ones, the first in code-point order, so that the hint
+/// does not depend on the order the candidates come in (a hash table's).
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let len = name.chars().count();
     candidates
         .into_iter()
         .map(|c| (distance(name, c), c))
         .filter(|(d, c)| *d <= (len.max(c.chars().count()) / 2).max(1) || c.contains(name) || name.contains(*c))
-        .min_by_key(|(d, _)| *d)
+        .min()
         .map(|(_, c)| c)
 }
 
@@ -42,5 +44,8 @@ mod tests {
     fn suggests_by_characters() {
         assert_eq!(super::closest("劳动合同月", ["劳动合同月数", "参加社会保险"]), Some("劳动合同月数"));
         assert_eq!(super::closest("完全无关", ["劳动合同月数"]), None);
+        // Equally close: the same answer whatever the order.
+        assert_eq!(super::closest("甲乙", ["甲丙", "甲丁"]), Some("甲丁"));
+        assert_eq!(super::closest("甲乙", ["甲丁", "甲丙"]), Some("甲丁"));
     }
 }
