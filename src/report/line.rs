@@ -143,7 +143,7 @@ impl Lines {
         key(out, "裁定");
         let reasons = Written {
             reasons: &v.reasons,
-            plain: v.reasons.known_plain() || !needs_escape(v.reasons.all().as_bytes()),
+            plain: v.reasons.known_plain() || !v.reasons.all().any(|r| needs_escape(r.as_bytes())),
         };
         list(out, &v.rulings, |out, r| self.ruling(out, r, &reasons));
         if !v.statuses.is_empty() {
@@ -213,8 +213,7 @@ impl Lines {
     }
 }
 
-/// A case's reasons, and whether none of them has a character to escape
-/// (checked once for all of them, as one string).
+/// A case's reasons, and whether none of them has a character to escape.
 struct Written<'v> {
     reasons: &'v Reasons,
     plain: bool,
@@ -222,25 +221,21 @@ struct Written<'v> {
 
 impl Written<'_> {
     /// The reasons with indices in `range`, as a JSON list. Plain reasons
-    /// are written with their quotes and commas in one piece between them
-    /// (`","`).
+    /// are copied in one piece, the quotes and commas between them
+    /// included ([`Reasons::run`]).
     fn list(&self, out: &mut String, range: std::ops::Range<usize>) {
         if !self.plain {
             list(out, self.reasons.get(range), string);
             return;
         }
-        let mut reasons = self.reasons.get(range);
-        let Some(first) = reasons.next() else {
-            out.push_str("[]");
-            return;
-        };
-        out.push_str("[\"");
-        out.push_str(first);
-        for s in reasons {
-            out.push_str("\",\"");
-            out.push_str(s);
+        match self.reasons.run(range) {
+            Some(run) => {
+                out.push_str("[\"");
+                out.push_str(run);
+                out.push_str("\"]");
+            }
+            None => out.push_str("[]"),
         }
-        out.push_str("\"]");
     }
 }
 
@@ -352,7 +347,7 @@ mod tests {
                 optional += json.matches("\"支付方\"").count() + json.matches("\"金额上限\"").count();
                 assert_eq!(line(&program, &v), json, "{}", f.display());
                 assert!(v.reasons.known_plain(), "{}", f.display());
-                assert!(!crate::eval::needs_escape(v.reasons.all().as_bytes()), "{}", f.display());
+                assert!(!v.reasons.all().any(|r| crate::eval::needs_escape(r.as_bytes())), "{}", f.display());
             }
         }
         assert!(statuses > 0, "the cases include statuses or notices");
@@ -427,7 +422,7 @@ mod tests {
         let (c, _) = crate::case::load_file(&program, &mut sources, &files[0]).unwrap();
         let v = Evaluator::new(&quoted).verdicts(&c, Options::default()).unwrap();
         assert!(!v.reasons.known_plain());
-        assert!(v.reasons.all().contains('"'));
+        assert!(v.reasons.all().any(|r| r.contains('"')));
         assert_eq!(line(&quoted, &v), json(&quoted, &v));
     }
 
