@@ -145,14 +145,14 @@ pub fn check(files: &[PolicyFile], sources: &SourceMap) -> Checked {
     // Parents are checked before the documents that adopt their clauses.
     let depth = |doc: &ast::Document| {
         let mut d = 0;
-        let mut parent = doc.parent.as_ref().map(|p| p.node.to_string());
+        let mut parent = doc.parent.as_ref().map(|p| p.node);
         while let Some(p) = parent.take() {
             let Some((_, pd)) = pending.iter().find(|(_, x)| x.id.node == p) else { break };
             d += 1;
             if d > pending.len() {
                 break;
             }
-            parent = pd.parent.as_ref().map(|x| x.node.to_string());
+            parent = pd.parent.as_ref().map(|x| x.node);
         }
         d
     };
