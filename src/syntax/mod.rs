@@ -404,7 +404,7 @@ impl Builder {
         doc
     }
 
-    fn validity_range<'i>(&mut self, pair: Pair<'i, Rule>) -> Option<ValidityRange> {
+    fn validity_range(&mut self, pair: Pair<Rule>) -> Option<ValidityRange> {
         let span = self.span(&pair);
         let mut issue = None;
         let mut dates = Vec::new();
@@ -421,7 +421,7 @@ impl Builder {
         Some(ValidityRange { from, to, span })
     }
 
-    fn date<'i>(&mut self, pair: Pair<'i, Rule>) -> Option<DateLit> {
+    fn date(&mut self, pair: Pair<Rule>) -> Option<DateLit> {
         let span = self.span(&pair);
         let inner = pair.into_inner().find(is_content)?;
         let rule = inner.as_rule();
