@@ -312,9 +312,8 @@ impl<'a> DocLowerer<'a> {
         let known_ids: FxMap<&str, usize> =
             source_clauses.iter().enumerate().map(|(i, c)| (c.id.as_str(), i)).collect();
         let mut accounted: FxMap<&str, (CoverageStatus, Span)> = FxMap::default();
-        let mut clauses = Vec::new();
         // The clauses and guidance to lower, each once.
-        let mut work = Vec::new();
+        let mut work = Vec::with_capacity(self.items.len());
         for item in self.items {
             let (id, status) = match item {
                 ast::Item::Clause(c) => (&c.id, CoverageStatus::Encoded),
@@ -374,6 +373,7 @@ impl<'a> DocLowerer<'a> {
             }
             (clauses, diags)
         });
+        let mut clauses = Vec::with_capacity(work.len());
         for (run, diags) in lowered {
             self.diags.extend(diags);
             for (clause, spans) in run {
@@ -503,9 +503,12 @@ impl<'a> DocLowerer<'a> {
     /// Points a failed quote's diagnostic at the rule's numbers that the
     /// document no longer says.
     fn blame_numbers(&mut self, c: &ast::Clause, failed: &[(usize, String, String)]) {
+        if failed.is_empty() {
+            return;
+        }
         let mut lits = Vec::new();
         for s in &c.stmts {
-            clause_exprs(s, &mut |e| collect_quantities(e, &mut lits));
+            clause_exprs(s, &mut |e| each_quantity(e, &mut |q, span| lits.push((q, span))));
         }
         for (index, quote, nearest) in failed {
             for (q, span) in &lits {
@@ -565,7 +568,7 @@ impl<'a> DocLowerer<'a> {
                     window = window_of(self.file, r, self.diags);
                     self.check_inside(window, doc_window, r.span);
                 }
-                ast::ClauseStmt::Funding(names) => funding = names.iter().map(|n| n.node.to_string()).collect(),
+                ast::ClauseStmt::Funding(names) => funding = names.iter().map(|n| n.node).collect(),
                 ast::ClauseStmt::Departments(names) => departments = names.iter().map(|n| n.node.into()).collect(),
                 _ => {}
             }
@@ -823,24 +826,23 @@ impl<'a> DocLowerer<'a> {
 
     /// Every number a rule uses must occur in its clause's 原文.
     fn cite(&mut self, e: &ast::Expr, quoted: &str) {
-        let mut lits = Vec::new();
-        collect_quantities(e, &mut lits);
-        for (q, span) in lits {
+        let (file, diags) = (self.file, &mut *self.diags);
+        each_quantity(e, &mut |q, span| {
             let cited = text::fold(&q.cited);
             // 0 and 1 of anything but money are structure, not standards
             // (`参加培训天数 > 0天`, `× 1人`, `1 + 20%`).
             let money = q.unit.as_ref().is_some_and(|u| u.numerator() == Some("元"));
             if !money && (q.value.is_zero() || q.value == rust_decimal::Decimal::ONE) {
-                continue;
+                return;
             }
             if !quoted.contains(&*cited) {
-                self.diags.push(
+                diags.push(
                     Diagnostic::error("P0302", format!("数值「{}」没有出现在本条原文中", q.text))
-                        .at(self.file, span, "原文中找不到这个数")
+                        .at(file, span, "原文中找不到这个数")
                         .help(format!("规则中的每个数都要有原文依据；原文中应有「{}」", q.cited)),
                 );
             }
-        }
+        });
     }
 
     fn benefit(
@@ -848,7 +850,7 @@ impl<'a> DocLowerer<'a> {
         b: &ast::Benefit,
         locals: &[(String, ir::Ty)],
         quoted: &str,
-        (clause_funding, clause_departments, clause_audience): (&[String], &[ir::Text], Option<&ir::Expr>),
+        (clause_funding, clause_departments, clause_audience): (&[&str], &[ir::Text], Option<&ir::Expr>),
         clause_window: ir::Window,
     ) -> Option<(ir::Benefit, Span)> {
         let mut conditions = Vec::new();
@@ -925,8 +927,8 @@ impl<'a> DocLowerer<'a> {
                     key: text::fold(other.node).into_owned(),
                     year: year.as_ref().and_then(|y| i32::try_from(y.node).ok()),
                 }),
-                ast::BenefitStmt::Funding(n) => funding = n.iter().map(|x| x.node.to_string()).collect(),
-                ast::BenefitStmt::Payer(n) => payer = n.iter().map(|x| x.node.to_string()).collect(),
+                ast::BenefitStmt::Funding(n) => funding = n.iter().map(|x| x.node).collect(),
+                ast::BenefitStmt::Payer(n) => payer = n.iter().map(|x| x.node).collect(),
                 ast::BenefitStmt::Departments(n) => departments = n.iter().map(|x| x.node.into()).collect(),
                 ast::BenefitStmt::Validity(r) => {
                     let w = window_of(self.file, r, self.diags);
@@ -966,25 +968,26 @@ impl<'a> DocLowerer<'a> {
     }
 }
 
-fn collect_quantities<'e, 's>(e: &'e ast::Expr<'s>, out: &mut Vec<(&'e ast::Quantity<'s>, Span)>) {
+/// Calls `f` on every quantity `e` holds, with its span, in source order.
+fn each_quantity<'e, 's>(e: &'e ast::Expr<'s>, f: &mut impl FnMut(&'e ast::Quantity<'s>, Span)) {
     use ast::ExprKind as K;
     match &e.kind {
-        K::Quantity(q) => out.push((q, e.span)),
+        K::Quantity(q) => f(q, e.span),
         K::Date(_) | K::Bool(_) | K::CaseDate | K::Path(_) => {}
-        K::Call(_, args) | K::And(args) | K::Or(args) => args.iter().for_each(|a| collect_quantities(a, out)),
-        K::Count { filter, .. } => filter.iter().for_each(|f| collect_quantities(f, out)),
+        K::Call(_, args) | K::And(args) | K::Or(args) => args.iter().for_each(|a| each_quantity(a, f)),
+        K::Count { filter, .. } => filter.iter().for_each(|x| each_quantity(x, f)),
         K::Sum { body, filter, .. } => {
-            collect_quantities(body, out);
-            filter.iter().for_each(|f| collect_quantities(f, out));
+            each_quantity(body, f);
+            filter.iter().for_each(|x| each_quantity(x, f));
         }
         K::Tier { key, arms } => {
-            collect_quantities(key, out);
-            arms.iter().for_each(|(_, a)| collect_quantities(a, out));
+            each_quantity(key, f);
+            arms.iter().for_each(|(_, a)| each_quantity(a, f));
         }
-        K::Not(x) | K::Is(x, _) | K::In { expr: x, .. } => collect_quantities(x, out),
+        K::Not(x) | K::Is(x, _) | K::In { expr: x, .. } => each_quantity(x, f),
         K::Binary(_, a, b) | K::Compare(_, a, b) => {
-            collect_quantities(a, out);
-            collect_quantities(b, out);
+            each_quantity(a, f);
+            each_quantity(b, f);
         }
     }
 }
@@ -1059,7 +1062,7 @@ fn money_constants(a: &ir::Amount) -> Vec<rust_decimal::Decimal> {
 }
 
 /// Names as a ruling shows them: joined with 、, or none.
-fn joined(names: &[String]) -> Option<ir::Text> {
+fn joined(names: &[&str]) -> Option<ir::Text> {
     if names.is_empty() {
         None
     } else {
