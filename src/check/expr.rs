@@ -86,7 +86,7 @@ impl<'a> Lower<'a> {
             }
             A::Bool(b) => Some(ex(K::Const(Value::Bool(*b), self.text(e.span)), Ty::Bool)),
             A::CaseDate => Some(ex(K::CaseDate, Ty::Date)),
-            A::Path(parts) => self.path(parts, e.span),
+            A::Path(name) => self.path(name.node, e.span),
             A::Call(f, args) => self.call(f, args, e.span),
             A::Count { list, filter } => {
                 let (slot, list_id) = self.list(list)?;
@@ -216,24 +216,8 @@ impl<'a> Lower<'a> {
         None
     }
 
-    fn path(&mut self, parts: &[ast::Name], span: Span) -> Option<ir::Expr> {
-        // A name is borrowed as written: one part, or the parts with their
-        // dots as the path's text has them; joined only when built otherwise.
-        let joined;
-        let dotted = match parts {
-            [one] => one.node,
-            _ => {
-                let written = self.src.get(span.start..span.end);
-                let whole = match written.filter(|w| w.split('.').eq(parts.iter().map(|p| p.node))) {
-                    Some(w) => w,
-                    None => {
-                        joined = parts.iter().map(|p| p.node).collect::<Vec<_>>().join(".");
-                        &joined
-                    }
-                };
-                whole.strip_prefix("主体.").unwrap_or(whole)
-            }
-        };
+    fn path(&mut self, written: &str, span: Span) -> Option<ir::Expr> {
+        let dotted = written.strip_prefix("主体.").unwrap_or(written);
         if let Some(i) = self.locals.iter().rposition(|(n, _)| *n == dotted) {
             let ty = self.locals.get(i).map_or(Ty::Bool, |(_, t)| *t);
             self.note_ref(dotted, Access::Local(i as u32), ty);

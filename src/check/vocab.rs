@@ -249,14 +249,11 @@ impl Builder<'_> {
                 let (u, factor) = q.unit.as_ref().and_then(unit_of).unwrap_or((Unit::NONE, Decimal::ONE));
                 (u == unit).then(|| q.value.checked_mul(factor).map(Value::Num)).flatten()
             }
-            (ast::ExprKind::Path(p), Ty::Enum(id)) => match p.as_slice() {
-                [name] => self
-                    .enums
-                    .get(id as usize)
-                    .and_then(|e| e.values.iter().position(|v| *v == name.node))
-                    .map(|i| Value::Enum(i as u32)),
-                _ => None,
-            },
+            (ast::ExprKind::Path(name), Ty::Enum(id)) => self
+                .enums
+                .get(id as usize)
+                .and_then(|e| e.values.iter().position(|v| *v == name.node))
+                .map(|i| Value::Enum(i as u32)),
             _ => None,
         };
         if value.is_none() {

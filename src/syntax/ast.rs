@@ -221,7 +221,8 @@ pub enum ExprKind<'s> {
     Date(DateLit),
     Bool(bool),
     CaseDate,
-    Path(Vec<Name<'s>>),
+    /// A name as written, dotted or not (`合格人数`, `用人单位.民营`).
+    Path(Name<'s>),
     Call(Name<'s>, Vec<Expr<'s>>),
     Count {
         list: Name<'s>,

@@ -773,10 +773,7 @@ impl Builder {
                 Some(rhs) => {
                     let rhs = self.expr(rhs);
                     match rhs.kind {
-                        ExprKind::Path(mut parts) if parts.len() == 1 => match parts.pop() {
-                            Some(n) => ExprKind::Is(Box::new(lhs), n),
-                            None => return self.bad(span),
-                        },
+                        ExprKind::Path(n) if !n.node.contains('.') => ExprKind::Is(Box::new(lhs), n),
                         _ => {
                             self.error(
                                 rhs.span,
@@ -837,8 +834,7 @@ impl Builder {
             },
             Rule::bool_lit => ExprKind::Bool(pair.as_str().starts_with('是')),
             Rule::case_date => ExprKind::CaseDate,
-            Rule::path => ExprKind::Path(pair.into_inner().filter(is_content).map(|p| self.name(p)).collect()),
-            Rule::ident => ExprKind::Path(vec![self.name(pair)]),
+            Rule::path | Rule::ident => ExprKind::Path(self.name(pair)),
             Rule::call => {
                 let mut inner = pair.into_inner().filter(is_content);
                 let Some(func) = inner.next().map(|p| self.name(p)) else { return self.bad(span) };
