@@ -295,12 +295,7 @@ impl<'e, 'p> Env<'e, 'p> {
                     ArithOp::Add => x.checked_add(y),
                     ArithOp::Sub => x.checked_sub(y),
                     ArithOp::Mul => x.checked_mul(y),
-                    ArithOp::Div => {
-                        if y.is_zero() {
-                            return Err(self.fail(FailKind::DivideByZero, e));
-                        }
-                        x.checked_div(y)
-                    }
+                    ArithOp::Div => return self.quotient(e, x, y),
                 };
                 r.ok_or_else(overflow)?
             }
@@ -309,8 +304,7 @@ impl<'e, 'p> Env<'e, 'p> {
                     let (a, b) = (self.number(a)?, self.number(b)?);
                     match whole_quotient(a, b) {
                         Some(q) => q,
-                        None if b.is_zero() => return Err(self.fail(FailKind::DivideByZero, x)),
-                        None => a.checked_div(b).ok_or_else(|| self.fail(FailKind::Overflow, x))?.floor(),
+                        None => self.quotient(x, a, b)?.floor(),
                     }
                 }
                 _ => self.number(x)?.floor(),
@@ -394,6 +388,15 @@ impl<'e, 'p> Env<'e, 'p> {
             return Err(self.fail(FailKind::Missing, e));
         }
         Ok(v)
+    }
+
+    /// `x ÷ y`, the value of `e`: dividing by zero and overflowing are its
+    /// failures.
+    fn quotient(&self, e: &'p Expr, x: Decimal, y: Decimal) -> Result<Decimal, Fail<'p>> {
+        if y.is_zero() {
+            return Err(self.fail(FailKind::DivideByZero, e));
+        }
+        x.checked_div(y).ok_or_else(|| self.fail(FailKind::Overflow, e))
     }
 
     /// The number in a slot or definition; a missing fact is an error.
