@@ -89,9 +89,7 @@ impl Reasons {
     /// Adds the reason `write` writes.
     pub(super) fn write<T>(&mut self, write: impl FnOnce(&mut String) -> T) -> T {
         self.plain = false;
-        if !self.ends.is_empty() {
-            self.text.push_str(SEPARATOR);
-        }
+        self.separate();
         let result = write(&mut self.text);
         self.ends.push(self.text.len());
         result
@@ -112,12 +110,17 @@ impl Reasons {
             return;
         }
         self.plain = false;
-        if !self.ends.is_empty() {
-            self.text.push_str(SEPARATOR);
-        }
+        self.separate();
         let from = self.text.len();
         self.text.push_str(text);
         self.ends.extend(ends.iter().map(|e| e + from));
+    }
+
+    /// Puts the separator after the last reason, if any, before a new one.
+    fn separate(&mut self) {
+        if !self.ends.is_empty() {
+            self.text.push_str(SEPARATOR);
+        }
     }
 
     /// Keeps only the first `n` reasons.
