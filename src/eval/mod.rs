@@ -193,10 +193,16 @@ impl std::fmt::Display for EvalError {
 }
 
 /// Adds a granted amount to the case's 合计.
+#[inline]
 fn add_granted(total: &mut Decimal, d: &Decision) -> Result<(), EvalError> {
-    if d.outcome == Outcome::Granted {
-        *total = total.checked_add(d.amount.unwrap_or_default()).ok_or_else(total_overflow)?;
+    match (d.outcome, d.amount) {
+        (Outcome::Granted, Some(amount)) => add_amount(total, amount),
+        _ => Ok(()),
     }
+}
+
+fn add_amount(total: &mut Decimal, amount: Decimal) -> Result<(), EvalError> {
+    *total = total.checked_add(amount).ok_or_else(total_overflow)?;
     Ok(())
 }
 
