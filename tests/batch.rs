@@ -239,6 +239,8 @@ fn a_reused_record_keeps_nothing_of_the_line_before() {
         r#"{"类型":"单位","吸纳人员":[{},{"参加社会保险":false},{"脱贫人口":false}]}"#,
         r#"{"类型":"单位","吸纳人员":[{"脱贫人口":true},{"脱贫人口":true,"不存在":1}]}"#,
         r#"{"类型":"单位","吸纳人员":null}"#,
+        // A record whose list the line before gave as null, without one.
+        r#"{"类型":"单位","单位性质":"企业"}"#,
         // Members read by the shape of the one before them, or not: the
         // next line's members reuse these records, and only the shape that
         // wrote one may write it again without putting it back first.

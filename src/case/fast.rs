@@ -54,7 +54,19 @@ const KEEP_LISTS: usize = 8;
 #[derive(Default)]
 pub struct Spare {
     subject: Option<Record>,
+    /// The slots the last line read wrote into its subject record.
+    written: Written,
     pool: Pool,
+}
+
+/// The subject slots a line wrote, as a mask of [`Facts::bit`]s, and the
+/// record (the address of its values): when that record is handed back,
+/// only those slots are put back to the defaults. A record of more than
+/// 64 slots, or another record, is put back slot by slot.
+#[derive(Default)]
+struct Written {
+    record_at: usize,
+    slots: u64,
 }
 
 #[derive(Default)]
@@ -289,6 +301,24 @@ fn reset(record: &mut Record, blank: &Record) -> bool {
     true
 }
 
+/// [`reset`] of only the slots in `mask` (bits of [`Facts::bit`]), which
+/// must hold every slot written since `record` was last at `blank`.
+fn reset_slots(record: &mut Record, blank: &Record, mut mask: u64) -> bool {
+    if !same_slots(record, blank) {
+        return false;
+    }
+    while mask != 0 {
+        let slot = mask.trailing_zeros() as usize;
+        mask &= mask - 1;
+        let (Some(value), Some(defaulted)) = (record.values.get_mut(slot), record.defaulted.get_mut(slot)) else {
+            return false;
+        };
+        value.clone_from(blank.get(slot as u32));
+        *defaulted = blank.is_defaulted(slot as u32);
+    }
+    true
+}
+
 /// Whether `record` has the slots of `blank`.
 fn same_slots(record: &Record, blank: &Record) -> bool {
     record.values.len() == blank.values.len() && record.defaulted.len() == blank.defaulted.len()
@@ -336,7 +366,11 @@ impl<'p> Reader<'p> {
     pub fn read_reusing(&self, line: &str, spare: &mut Spare) -> Option<ir::Case> {
         let mut p = Parser::new(line);
         let mut subject = spare.subject.take().unwrap_or_else(|| self.subject.blank.clone());
-        let case = self.case(&mut p, &mut subject, &mut spare.pool).filter(|_| p.at == p.text.len());
+        // Every slot written is marked given: this reader writes no missing value.
+        let mut written = Facts::default();
+        let case = self.case(&mut p, &mut subject, &mut written, &mut spare.pool);
+        let case = case.filter(|_| p.at == p.text.len());
+        spare.written = Written { record_at: subject.values.as_ptr().addr(), slots: written.given };
         match case {
             Some((id, date, documents)) => Some(ir::Case { id, date, documents, subject }),
             None => {
@@ -383,13 +417,27 @@ impl<'p> Reader<'p> {
                 pool.lists.push(members);
             }
         }
-        if reset(&mut subject, &self.subject.blank) {
+        let written = std::mem::take(&mut spare.written);
+        let put_back =
+            if written.record_at == subject.values.as_ptr().addr() && subject.values.len() <= ir::FACT_SLOTS as usize {
+                reset_slots(&mut subject, &self.subject.blank, written.slots)
+            } else {
+                reset(&mut subject, &self.subject.blank)
+            };
+        if put_back {
             spare.subject = Some(subject);
         }
     }
 
-    /// The case's id, date and documents; its subject is read into `subject`.
-    fn case(&self, p: &mut Parser, subject: &mut Record, pool: &mut Pool) -> Option<(Option<String>, Date, Vec<u32>)> {
+    /// The case's id, date and documents; its subject is read into
+    /// `subject`, each slot written marked in `written`.
+    fn case(
+        &self,
+        p: &mut Parser,
+        subject: &mut Record,
+        written: &mut Facts,
+        pool: &mut Pool,
+    ) -> Option<(Option<String>, Date, Vec<u32>)> {
         let (mut id, mut date, mut documents, mut given) = (None, None, None, false);
         let mut expected = false;
         p.object(|p, key| {
@@ -409,8 +457,7 @@ impl<'p> Reader<'p> {
                 }
                 "主体" if !given => {
                     given = true;
-                    let mut facts = self.subject.facts;
-                    self.fill(p, &self.subject, 0, subject, &mut facts, pool)?;
+                    self.fill(p, &self.subject, 0, subject, written, pool)?;
                 }
                 "期望" if !expected => {
                     expected = true;
@@ -490,6 +537,7 @@ impl<'p> Reader<'p> {
                 p.literal(b"null")?;
                 // A list given as null is an empty list the case gave.
                 if let Field::List { slot, .. } = field {
+                    facts.set(slot, &Value::List(Members::default()));
                     *rec.defaulted.get_mut(slot as usize)? = false;
                 }
                 return Some(());
