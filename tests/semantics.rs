@@ -15,6 +15,7 @@ const VOCAB: &str = "词汇 {
   天数：数 天
   月数：数 月
   等级：枚举 { 甲、乙、丙 }
+  户籍：枚举 { 本地、外地 }
   登记日期：日期
   老区：布尔
   成员：列表 人 { 合格：布尔  月数：数 月 }
@@ -363,5 +364,43 @@ fn remembered_verdicts_follow_every_fact_a_group_reads() {
             eval::Evaluator::new(&program).remembering(false).evaluate(&case, eval::Options::default()).unwrap();
         assert_eq!(remembered, worked_out, "{subject}");
         assert_eq!(ruling(&remembered, "生活费").amount, amount.and_then(dec), "{subject}");
+    }
+}
+
+/// In 且 a false part decides and in 或 a true one, even past a missing
+/// fact before it; otherwise the first missing fact, in the order written,
+/// is the one named. 甲 and 乙 compile to plain tests, 丙 to nested ones.
+#[test]
+fn a_deciding_part_wins_over_a_missing_fact_and_the_first_missing_is_named() {
+    let body = "条款 1「补贴」{
+  原文「按每人1000元给予补贴」
+  给予 甲 { 条件 等级 为 甲 且 户籍 为 本地  金额 1000元 }
+  给予 乙 { 条件 等级 为 甲 或 户籍 为 本地  金额 1000元 }
+  给予 丙 { 条件 (等级 为 甲 或 老区) 且 非 (户籍 为 外地)  金额 1000元 }
+}
+";
+    // Per benefit: granted, refused by a part, or the fact named missing.
+    let cases = [
+        ("{}", ["等级", "等级", "等级"]),
+        ("{户籍: 外地}", ["不予", "等级", "不予"]),
+        ("{户籍: 本地}", ["等级", "给予", "等级"]),
+        ("{等级: 乙}", ["不予", "户籍", "不予"]),
+        ("{等级: 甲}", ["户籍", "给予", "户籍"]),
+    ];
+    for (subject, wants) in cases {
+        let e = eval_case(body, &format!("日期: 2023-05-10\n主体: {subject}\n"));
+        for (benefit, want) in ["甲", "乙", "丙"].into_iter().zip(wants) {
+            let r = ruling(&e, benefit);
+            let got = match (r.outcome, r.reasons.first()) {
+                (Outcome::Granted, _) => "给予".to_string(),
+                (Outcome::Refused, Some(why)) if why.starts_with("不符合：") => "不予".to_string(),
+                (Outcome::Refused, Some(why)) => {
+                    let missing = why.split("缺少事实「主体.").nth(1).and_then(|rest| rest.split('」').next());
+                    missing.unwrap_or_else(|| panic!("{subject} {benefit}: {why}")).to_string()
+                }
+                _ => panic!("{subject} {benefit}: {r:?}"),
+            };
+            assert_eq!(got, want, "{subject} {benefit}: {:?}", r.reasons);
+        }
     }
 }

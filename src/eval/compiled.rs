@@ -15,7 +15,7 @@ use std::cmp::Ordering;
 
 use rust_decimal::Decimal;
 
-use super::value::{order, Env, Fail, FailKind};
+use super::value::{junction, order, Env, Fail, FailKind};
 use crate::ir::{CmpOp, Expr, ExprKind as K, Let, Record, Ty, Value};
 
 /// `t₁ 且 t₂ 且 …` on the fields of one record. Equal when they test the
@@ -47,7 +47,7 @@ pub struct Count<'p> {
 }
 
 #[derive(Debug, PartialEq, Clone)]
-struct Test<'p> {
+pub struct Test<'p> {
     slot: u32,
     kind: TestKind,
     /// The field as written, for the missing-fact message.
@@ -86,18 +86,7 @@ impl<'p> Conj<'p> {
     /// Like `且`: a failed test decides even when another fact is missing;
     /// otherwise the first missing fact (its field as written) is the error.
     fn check(&self, record: &Record) -> Result<bool, &'p Expr> {
-        let mut missing = None;
-        for t in &self.tests {
-            match t.holds(record) {
-                Some(true) => {}
-                Some(false) => return Ok(false),
-                None => missing = missing.or(Some(t.expr)),
-            }
-        }
-        match missing {
-            Some(expr) => Err(expr),
-            None => Ok(true),
-        }
+        junction(self.tests.iter().map(|t| t.holds(record).ok_or(t.expr)), false)
     }
 }
 
@@ -123,17 +112,55 @@ impl<'p> AnyOf<'p> {
     /// missing; otherwise the first missing fact is the error.
     #[inline(always)]
     pub fn eval(&self, record: &Record) -> Result<bool, Fail<'p>> {
-        let mut missing = None;
-        for part in &self.parts {
-            match part.check(record) {
-                Ok(true) => return Ok(true),
-                Ok(false) => {}
-                Err(expr) => missing = missing.or(Some(expr)),
+        junction(self.parts.iter().map(|part| part.check(record)), true).map_err(missing)
+    }
+}
+
+/// `且`, `或` and `非` over plain tests on the fields of one record, nested
+/// as written: a condition [`AnyOf`] does not take, such as `(脱贫人口 或
+/// 农村低收入人口) 且 灵活就业` or `非 领取失业保险金`.
+#[derive(Debug)]
+pub enum Nested<'p> {
+    Test(Test<'p>),
+    Not(Box<Nested<'p>>),
+    /// `且`: false decides.
+    All(Vec<Nested<'p>>),
+    /// `或`: true decides.
+    Any(Vec<Nested<'p>>),
+}
+
+impl<'p> Nested<'p> {
+    /// The compiled form of `e`, if it is built with 且, 或 and 非 from plain
+    /// tests on the fields of `on`.
+    pub fn compile(e: &'p Expr, on: On) -> Option<Nested<'p>> {
+        let all = |xs: &'p [Expr]| xs.iter().map(|x| Nested::compile(x, on)).collect::<Option<Vec<_>>>();
+        Some(match &e.kind {
+            K::And(xs) => Nested::All(all(xs)?),
+            K::Or(xs) => Nested::Any(all(xs)?),
+            K::Not(x) => Nested::Not(Box::new(Nested::compile(x, on)?)),
+            _ => {
+                let mut tests = Vec::with_capacity(1);
+                flatten(e, on, &mut tests)?;
+                Nested::Test(tests.pop().filter(|_| tests.is_empty())?)
             }
-        }
-        match missing {
-            Some(expr) => Err(Fail { kind: FailKind::Missing, expr, item: None }),
-            None => Ok(false),
+        })
+    }
+
+    /// The condition's value on `record`, as the tree walk gives it: in a
+    /// 且 or 或, a part that decides wins over a missing fact before it;
+    /// otherwise the first missing fact is the error.
+    #[inline(never)]
+    pub fn eval(&self, record: &Record) -> Result<bool, Fail<'p>> {
+        self.check(record).map_err(missing)
+    }
+
+    fn check(&self, record: &Record) -> Result<bool, &'p Expr> {
+        let parts = |parts: &[Nested<'p>], decisive| junction(parts.iter().map(|p| p.check(record)), decisive);
+        match self {
+            Nested::Test(t) => t.holds(record).ok_or(t.expr),
+            Nested::Not(x) => x.check(record).map(|v| !v),
+            Nested::All(all) => parts(all, false),
+            Nested::Any(any) => parts(any, true),
         }
     }
 }
@@ -164,10 +191,16 @@ impl<'p> OnDefinition<'p> {
 
     /// The condition's value in `env`, the definition computed if it was
     /// not yet.
+    #[inline]
     pub fn eval(&self, env: &Env<'_, 'p>) -> Result<bool, Fail<'p>> {
         let ord = order(env.read_number(self.local)?, self.constant);
         Ok(self.accept & bit(ord) != 0)
     }
+}
+
+/// The subject's fact `expr` is missing.
+fn missing(expr: &Expr) -> Fail<'_> {
+    Fail { kind: FailKind::Missing, expr, item: None }
 }
 
 /// An ordering as the bit [`accepts`] gives it.
@@ -442,7 +475,7 @@ mod tests {
 
     use rust_decimal::Decimal;
 
-    use super::{AnyOf, Conj, Count, On, OnDefinition};
+    use super::{AnyOf, Conj, Count, Nested, On, OnDefinition};
     use crate::eval::value::{Env, Fail, Local};
     use crate::ir::{CmpOp, Expr, ExprKind, FieldKind, ListDecl, Program, Record, Ty, Unit, Value};
 
@@ -711,7 +744,17 @@ mod tests {
                 c.applies.iter().map(|a| &a.expr).chain(rules)
             })
             .collect();
-        let (mut compiled, mut disjunctions) = (0, 0);
+        let (mut compiled, mut disjunctions, mut nested_only) = (0, 0, 0);
+        for &e in &conditions {
+            // Every condition AnyOf takes is also nested 且/或; some more are.
+            let Some(nested) = Nested::compile(e, On::Subject) else { continue };
+            nested_only += usize::from(AnyOf::compile(e, On::Subject).is_none());
+            for _ in 0..100 {
+                let subject = records.record(program.vocabulary.slot_count, 6);
+                same("nested condition", env(&program, &subject).truth(e), nested.eval(&subject));
+            }
+        }
+        assert!(nested_only >= 6, "非 and 或 inside 且 compile: {nested_only}");
         for e in conditions {
             let Some(any) = AnyOf::compile(e, On::Subject) else { continue };
             let conj = Conj::compile(e, On::Subject);

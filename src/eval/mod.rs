@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::date::Date;
 use crate::ir::{self, Amount, Benefit, Clause, Cond, Document, Frequency, Lead, Program, Record, Text, Value, Window};
-use compiled::{AnyOf, Conj, Count, On, OnDefinition};
+use compiled::{AnyOf, Conj, Count, Nested, On, OnDefinition};
 pub use plain::needs_escape;
 pub use reasons::Reasons;
 use value::write_value;
@@ -434,6 +434,8 @@ enum Compiled<'p> {
     Definition(OnDefinition<'p>),
     /// Nothing: the expression is walked.
     Walked,
+    /// 且, 或 and 非 nested over tests on the subject's fields.
+    Nested(Box<Nested<'p>>),
 }
 
 impl<'p> CondPlan<'p> {
@@ -443,6 +445,8 @@ impl<'p> CondPlan<'p> {
             Compiled::Fields(any)
         } else if let Some(d) = OnDefinition::compile(e) {
             Compiled::Definition(d)
+        } else if let Some(nested) = Nested::compile(e, On::Subject) {
+            Compiled::Nested(Box::new(nested))
         } else {
             Compiled::Walked
         };
@@ -457,6 +461,7 @@ impl<'p> CondPlan<'p> {
             Compiled::Fields(any) => any.eval(subject),
             Compiled::Definition(d) => d.eval(env),
             Compiled::Walked => env.truth(&self.cond.expr),
+            Compiled::Nested(nested) => nested.eval(subject),
         }
     }
 }

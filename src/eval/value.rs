@@ -71,6 +71,23 @@ pub(super) fn order(x: Decimal, y: Decimal) -> std::cmp::Ordering {
     }
 }
 
+/// 且 (`decisive` false) or 或 (`decisive` true) over the parts' values,
+/// worked out in order until one decides: a part with the decisive value
+/// settles it even when an earlier part's fact is missing; otherwise the
+/// first missing fact is the error. Compiled conditions keep the same rule.
+#[inline]
+pub(super) fn junction<E>(parts: impl IntoIterator<Item = Result<bool, E>>, decisive: bool) -> Result<bool, E> {
+    let mut missing = None;
+    for part in parts {
+        match part {
+            Ok(v) if v == decisive => return Ok(decisive),
+            Ok(_) => {}
+            Err(e) => missing = missing.or(Some(e)),
+        }
+    }
+    missing.map_or(Ok(!decisive), Err)
+}
+
 /// `⌊a ÷ b⌋` for whole non-negative `a` and positive `b` (`向下取整(合格人数 ÷
 /// 10人)`), by integer division; `None` for any other pair.
 fn whole_quotient(a: Decimal, b: Decimal) -> Option<Decimal> {
@@ -224,21 +241,8 @@ impl<'e, 'p> Env<'e, 'p> {
         }
     }
 
-    /// 且 (`decisive` false) or 或 (`decisive` true): a part with the
-    /// decisive value settles it even when another part's fact is missing.
     fn junction(&self, parts: &'p [Expr], decisive: bool) -> Result<bool, Fail<'p>> {
-        let mut missing = None;
-        for x in parts {
-            match self.truth(x) {
-                Ok(v) if v == decisive => return Ok(decisive),
-                Ok(_) => {}
-                Err(f) => missing = missing.or(Some(f)),
-            }
-        }
-        match missing {
-            Some(f) => Err(f),
-            None => Ok(!decisive),
-        }
+        junction(parts.iter().map(|x| self.truth(x)), decisive)
     }
 
     /// A condition's value, read straight from the case without building a
@@ -373,6 +377,7 @@ impl<'e, 'p> Env<'e, 'p> {
     }
 
     /// The value in a slot or definition, borrowed; a missing fact is an error.
+    #[inline]
     fn read(&self, e: &'p Expr) -> Result<&'e Value, Fail<'p>> {
         let v = match &e.kind {
             K::Slot(s) => self.subject.get(*s),
