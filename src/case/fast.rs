@@ -294,7 +294,7 @@ fn reset(record: &mut Record, blank: &Record) -> bool {
     let slots = record.values.iter_mut().zip(&mut record.defaulted).zip(blank.values.iter().zip(&blank.defaulted));
     for ((value, defaulted), (blank_value, &blank_defaulted)) in slots {
         if *defaulted != blank_defaulted || (!blank_defaulted && !matches!(value, Value::Missing)) {
-            value.clone_from(blank_value);
+            put_back(value, blank_value);
             *defaulted = blank_defaulted;
         }
     }
@@ -313,10 +313,24 @@ fn reset_slots(record: &mut Record, blank: &Record, mut mask: u64) -> bool {
         let (Some(value), Some(defaulted)) = (record.values.get_mut(slot), record.defaulted.get_mut(slot)) else {
             return false;
         };
-        value.clone_from(blank.get(slot as u32));
+        put_back(value, blank.get(slot as u32));
         *defaulted = blank.is_defaulted(slot as u32);
     }
     true
+}
+
+/// `value` made `blank`'s: one that holds neither a text nor a list is
+/// copied in place rather than by a call to `Value::clone`.
+#[inline]
+fn put_back(value: &mut Value, blank: &Value) {
+    *value = match blank {
+        Value::Missing => Value::Missing,
+        Value::Bool(b) => Value::Bool(*b),
+        Value::Num(n) => Value::Num(*n),
+        Value::Date(d) => Value::Date(*d),
+        Value::Enum(i) => Value::Enum(*i),
+        Value::Text(_) | Value::List(_) => blank.clone(),
+    };
 }
 
 /// Whether `record` has the slots of `blank`.
