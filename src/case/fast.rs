@@ -202,7 +202,9 @@ impl Shape {
             *rec.defaulted.get_mut(v.slot as usize)? = false;
         }
         // With white space after the `}` where the member learnt from had none.
-        p.literal(self.text.get(from..)?)
+        p.exactly(self.text.get(from..)?)?;
+        p.ws();
+        Some(())
     }
 
     /// Learns the shape of the member read the ordinary way from `start`
@@ -725,10 +727,14 @@ impl<'a> Parser<'a> {
         (self.peek()? == b).then(|| self.step(1))
     }
 
-    /// Steps over `word` and the white space after it.
+    /// Steps over `word` and the white space after it. Inlined, so that
+    /// `true`, `false` and `null` are compared as the constants they are,
+    /// without a call to `memcmp`.
+    #[inline(always)]
     fn literal(&mut self, word: &[u8]) -> Option<()> {
-        self.exactly(word)?;
-        self.ws();
+        let end = self.at + word.len();
+        (self.text.get(self.at..end)? == word).then_some(())?;
+        self.step(word.len());
         Some(())
     }
 
