@@ -2,14 +2,16 @@
 //! conjunction of plain tests on fields (`类型 为 单位`, `脱贫人口 且
 //! 劳动合同月数 >= 1年`), or 或 of such conjunctions, runs without walking
 //! the expression tree; so does a `设 N = 计数 列表 其中 …` whose filter is
-//! such a conjunction on the member's fields, and a condition comparing a
-//! definition with a constant (`合格人数 >= 10人`). Population runs spend
-//! most of their time here: every rule's applicant check and conditions,
-//! and an enterprise's hired people.
+//! such a conjunction on the member's fields, a condition comparing a
+//! definition with a constant (`合格人数 >= 10人`), and 且, 或 and 非 nested
+//! otherwise over plain tests (`(脱贫人口 或 农村低收入人口) 且 灵活就业`).
+//! Population runs spend most of their time here: every rule's applicant
+//! check and conditions, and an enterprise's hired people.
 //!
 //! The result, including which missing fact is reported, is the same as
-//! [`super::Env`] gives for the expression; the tests below check it on
-//! every compiled condition and count of the shipped policies.
+//! [`super::Env`] gives for the expression (且 and 或 go through the same
+//! [`super::value::junction`]); the tests below check it on every compiled
+//! condition and count of the shipped policies.
 
 use std::cmp::Ordering;
 
