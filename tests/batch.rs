@@ -395,3 +395,34 @@ fn json_syntax_errors_are_told_in_chinese() {
         assert!(!message.is_ascii() && !message.contains("expected"), "{message}");
     }
 }
+
+/// A subject of more than 64 slots, past what the mask of slots written
+/// tells: a reused record is scanned whole, so a slot past the 64th that
+/// one line wrote is back at its default for the next.
+#[test]
+fn a_reused_record_of_many_slots_keeps_nothing_of_the_line_before() {
+    let fields: String = (0..70).map(|i| format!("  字段{i}：布尔\n")).collect();
+    let vocabulary = format!("词汇 {{\n  类型：枚举 {{ 个人、单位 }}\n  天数：数 天\n{fields}}}\n");
+    let policy = "文件「测试」{\n  原文件「source.txt」\n  施行 自2021年1月1日 至2025年12月31日\n}\n条款 1「补贴」{\n  原文「每人每天50元」\n  给予 补贴 { 条件 字段69  金额 50元/天 × 天数 }\n}\n";
+    let ws = workspace::load_texts(
+        &[("v.policy", &vocabulary), ("p.policy", policy)],
+        &[("source.txt", "1.每人每天50元。\n")],
+    );
+    assert!(
+        !ws.has_errors(),
+        "{}",
+        policyc::diag::render_human(&ws.diagnostics, &ws.sources, policyc::diag::Style::Plain)
+    );
+    let program = ws.program.unwrap();
+    assert!(program.vocabulary.slot_count > 64);
+    let reader = case::Reader::new(&program);
+    let line = |subject: &str| format!(r#"{{"日期":"2023-05-10","文件":"测试","主体":{subject}}}"#);
+    let lines = [line(r#"{"字段69":true,"天数":3,"字段1":true}"#), line(r#"{"天数":2}"#), line(r#"{"字段69":false}"#)];
+    let mut spare = case::Spare::default();
+    for l in lines.iter().chain(lines.iter().rev()) {
+        let reused = reader.read_reusing(l, &mut spare);
+        assert!(reused.is_some(), "{l}");
+        assert_eq!(reused, reader.read(l), "{l}");
+        reader.recycle(reused.unwrap(), &mut spare);
+    }
+}
