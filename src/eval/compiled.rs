@@ -56,18 +56,55 @@ pub struct Test<'p> {
     expr: &'p Expr,
 }
 
+// A tag of its own: a niche in `Constant` would make telling the kinds
+// apart arithmetic, in the hottest match there is.
 #[derive(Debug, PartialEq, Clone)]
+#[repr(u8)]
 enum TestKind {
     IsTrue,
-    /// The orderings accepted ([`accepts`]), the constant, and its
-    /// mantissa and scale for comparing values of the same scale as
-    /// integers.
-    Compare(u8, Decimal, i128, u32),
+    /// The orderings accepted ([`accepts`]) and the constant.
+    Compare(u8, Constant),
     /// The enum values as bits (values 0–63).
     In {
         values: u64,
         negated: bool,
     },
+}
+
+/// A number a test compares with, prepared once: a number with its scale
+/// and sign (a decimal's first word) is ordered by its 96-bit magnitude,
+/// the other three words; any other, or any with a negative constant (a
+/// zero written negative included), by [`order`].
+#[derive(Debug, PartialEq, Clone)]
+struct Constant {
+    value: Decimal,
+    /// The first word, when the constant is not negative.
+    word: Option<u32>,
+    magnitude: u128,
+}
+
+impl Constant {
+    fn new(value: Decimal) -> Constant {
+        let raw = u128::from_le_bytes(value.serialize());
+        let word = (!value.is_sign_negative()).then_some(raw as u32);
+        Constant { value, word, magnitude: raw >> 32 }
+    }
+
+    /// How `n` orders against the constant.
+    #[inline(always)]
+    fn order(&self, n: &Decimal) -> Ordering {
+        let raw = u128::from_le_bytes(n.serialize());
+        match self.word {
+            Some(word) if raw as u32 == word => (raw >> 32).cmp(&self.magnitude),
+            _ => self.order_other(*n),
+        }
+    }
+
+    /// [`Constant::order`] of a number of another scale or sign.
+    #[inline(never)]
+    fn order_other(&self, n: Decimal) -> Ordering {
+        order(n, self.value)
+    }
 }
 
 impl<'p> Conj<'p> {
@@ -256,7 +293,7 @@ impl<'p> Count<'p> {
                 return Ok(Decimal::from(n));
             }
         }
-        if let [Test { slot, kind: TestKind::Compare(accept, c, ..), .. }] = self.rest.tests.as_slice() {
+        if let [Test { slot, kind: TestKind::Compare(accept, c), .. }] = self.rest.tests.as_slice() {
             return self.with_number(members, *slot, *accept, c);
         }
         let mut n = 0u64;
@@ -266,16 +303,7 @@ impl<'p> Count<'p> {
                 continue;
             }
             let passes = if given == flags {
-                match self.rest.tests.as_slice() {
-                    [] => true,
-                    // Most filters leave one test, a number (`劳动合同月数
-                    // >= 1年`): run without the loop.
-                    [only] => match only.holds(member) {
-                        Some(v) => v,
-                        None => self.whole_filter(member, i)?,
-                    },
-                    _ => self.passes(&self.rest, member, i)?,
-                }
+                self.passes(&self.rest, member, i)?
             } else {
                 self.passes(&self.filter, member, i)?
             };
@@ -294,15 +322,9 @@ impl<'p> Count<'p> {
         members: &crate::ir::Members,
         slot: u32,
         accept: u8,
-        constant: &Decimal,
+        constant: &Constant,
     ) -> Result<Decimal, Fail<'p>> {
         let flags = self.flags;
-        // A number with the constant's scale and sign (its first word) is
-        // compared by its 96-bit magnitude, the other three words; with a
-        // negative constant, or a zero written negative, by `order`.
-        let raw = u128::from_le_bytes(constant.serialize());
-        let same = if constant.is_sign_negative() { None } else { Some(raw as u32) };
-        let magnitude = raw >> 32;
         let mut n = 0u64;
         for (i, (member, facts)) in members.iter().zip(members.facts()).enumerate() {
             let given = facts.given & flags;
@@ -310,14 +332,7 @@ impl<'p> Count<'p> {
                 continue;
             }
             let passes = match member.values.get(slot as usize) {
-                Some(Value::Num(v)) if given == flags => {
-                    let raw = u128::from_le_bytes(v.serialize());
-                    let ord = match same {
-                        Some(word) if raw as u32 == word => (raw >> 32).cmp(&magnitude),
-                        _ => order(*v, *constant),
-                    };
-                    accept & bit(ord) != 0
-                }
+                Some(Value::Num(v)) if given == flags => accept & bit(constant.order(v)) != 0,
                 _ => self.passes(&self.filter, member, i)?,
             };
             n += u64::from(passes);
@@ -364,12 +379,11 @@ impl Test<'_> {
                 Value::Missing => return None,
                 _ => false,
             },
-            TestKind::Compare(accept, c, mantissa, scale) => {
+            TestKind::Compare(accept, c) => {
                 let ord = match v {
-                    Value::Num(n) if n.scale() == *scale => n.mantissa().cmp(mantissa),
-                    Value::Num(n) => n.cmp(c),
+                    Value::Num(n) => c.order(n),
                     Value::Missing => return None,
-                    _ => Decimal::ZERO.cmp(c),
+                    _ => Decimal::ZERO.cmp(&c.value),
                 };
                 accept & bit(ord) != 0
             }
@@ -453,7 +467,7 @@ fn flatten<'p>(e: &'p Expr, on: On, tests: &mut Vec<Test<'p>>) -> Option<()> {
         }
         K::Compare(op, a, b) => match &b.kind {
             K::Const(Value::Num(c), _) if matches!(a.ty, Ty::Num(_)) => {
-                let kind = TestKind::Compare(accepts(*op), *c, c.mantissa(), c.scale());
+                let kind = TestKind::Compare(accepts(*op), Constant::new(*c));
                 tests.push(Test { slot: field(a, on)?, kind, expr: a });
                 Some(())
             }
