@@ -9,7 +9,7 @@
 //! memory does not grow with the input.
 
 use std::collections::BTreeMap;
-use std::io::{self, BufRead, Write};
+use std::io::{self, Read, Write};
 use std::sync::{mpsc, Arc, Mutex};
 
 use rust_decimal::Decimal;
@@ -307,7 +307,10 @@ fn error_line(out: &mut String, err: &LineError) {
 /// Lines read at a time, as one buffer: no allocation per line.
 #[derive(Default)]
 struct Chunk {
+    /// The input read, in `bytes[..filled]`; the rest of `bytes` is room,
+    /// kept from chunk to chunk so that reading into it zeroes nothing.
     bytes: Vec<u8>,
+    filled: usize,
     lines: Vec<Line>,
 }
 
@@ -319,54 +322,102 @@ struct Line {
     end: usize,
 }
 
-impl Chunk {
-    /// Reads up to [`CHUNK`] lines or [`CHUNK_BYTES`] bytes; `number` is
-    /// the last line number read.
-    fn fill(&mut self, input: &mut impl BufRead, number: &mut u64) -> io::Result<()> {
-        self.bytes.clear();
-        self.lines.clear();
-        while self.lines.len() < CHUNK && self.bytes.len() < CHUNK_BYTES {
-            let start = self.bytes.len();
-            if read_line_into(input, &mut self.bytes)? == 0 {
-                break;
-            }
-            *number += 1;
-            let mut end = self.bytes.len();
-            if self.bytes.get(end - 1) == Some(&b'\n') {
-                end -= 1;
-                if end > start && self.bytes.get(end - 1) == Some(&b'\r') {
-                    end -= 1;
-                }
-            }
-            if self.bytes.get(start..end).is_some_and(|l| l.iter().all(u8::is_ascii_whitespace)) {
-                continue;
-            }
-            self.lines.push(Line { number: *number, start, end });
-        }
-        Ok(())
+/// Bytes asked of the input at a time.
+const READ_BYTES: usize = 1 << 16;
+
+/// The input, read straight into the chunk being filled: no buffer in
+/// between.
+struct Input<R> {
+    reader: R,
+    /// The start of a line read past the last chunk's end, for the next.
+    rest: Vec<u8>,
+    /// The number of the last line cut.
+    number: u64,
+    ended: bool,
+}
+
+impl<R: Read> Input<R> {
+    fn new(reader: R) -> Self {
+        Input { reader, rest: Vec::new(), number: 0, ended: false }
     }
 }
 
-/// `BufRead::read_until(b'\n', out)`, with the line end found by vector
-/// instructions: the standard search goes a word at a time, and lines of
-/// a population run are long. Returns the number of bytes appended.
-fn read_line_into(input: &mut impl BufRead, out: &mut Vec<u8>) -> io::Result<usize> {
-    let mut read = 0;
-    loop {
-        let buf = match input.fill_buf() {
-            Ok(buf) => buf,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
+impl Chunk {
+    /// Fills the chunk with the next lines of `input`: up to [`CHUNK`]
+    /// lines, read no further once it holds [`CHUNK_BYTES`] bytes (a line
+    /// is never split). Blank lines are counted and left out; the chunk is
+    /// empty only at the end of the input.
+    fn fill(&mut self, input: &mut Input<impl Read>) -> io::Result<()> {
+        self.lines.clear();
+        self.filled = 0;
+        self.room(input.rest.len());
+        if let Some(to) = self.bytes.get_mut(..input.rest.len()) {
+            to.copy_from_slice(&input.rest);
+            self.filled = input.rest.len();
+        }
+        input.rest.clear();
+        // Where the lines not yet cut start.
+        let mut cut = 0;
+        loop {
+            while self.lines.len() < CHUNK {
+                let rest = self.bytes.get(cut..self.filled).unwrap_or_default();
+                let end = match memchr::memchr(b'\n', rest) {
+                    Some(i) => cut + i,
+                    // The last line, without a line end.
+                    None if input.ended && !rest.is_empty() => self.filled,
+                    None => break,
+                };
+                input.number += 1;
+                self.push_line(input.number, cut, end);
+                cut = end + 1;
+            }
+            cut = cut.min(self.filled);
+            if self.lines.is_empty() {
+                // Only blank lines so far: not kept.
+                self.bytes.copy_within(cut..self.filled, 0);
+                self.filled -= cut;
+                cut = 0;
+            }
+            let full = self.lines.len() >= CHUNK || (!self.lines.is_empty() && self.filled >= CHUNK_BYTES);
+            if full || input.ended {
+                break;
+            }
+            self.read(input)?;
+        }
+        input.rest.extend_from_slice(self.bytes.get(cut..self.filled).unwrap_or_default());
+        self.filled = cut;
+        Ok(())
+    }
+
+    /// Room for `n` more bytes past those filled.
+    fn room(&mut self, n: usize) {
+        if self.bytes.len() < self.filled + n {
+            self.bytes.resize(self.filled + n, 0);
+        }
+    }
+
+    /// Appends what one read of `input` gives; notes the end of the input.
+    fn read(&mut self, input: &mut Input<impl Read>) -> io::Result<()> {
+        self.room(READ_BYTES);
+        let to = self.bytes.get_mut(self.filled..self.filled + READ_BYTES).unwrap_or_default();
+        let n = loop {
+            match input.reader.read(to) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                read => break read?,
+            }
         };
-        let (done, used) = match memchr::memchr(b'\n', buf) {
-            Some(i) => (true, i + 1),
-            None => (buf.is_empty(), buf.len()),
-        };
-        out.extend_from_slice(buf.get(..used).unwrap_or_default());
-        input.consume(used);
-        read += used;
-        if done {
-            return Ok(read);
+        self.filled += n;
+        input.ended = n == 0;
+        Ok(())
+    }
+
+    /// Keeps line `number`, from `start` to `end` (its `\n`), unless blank.
+    fn push_line(&mut self, number: u64, start: usize, mut end: usize) {
+        if end > start && self.bytes.get(end - 1) == Some(&b'\r') {
+            end -= 1;
+        }
+        if self.bytes.get(start..end).is_some_and(|l| !l.iter().all(u8::is_ascii_whitespace)) {
+            self.lines.push(Line { number, start, end });
         }
     }
 }
@@ -383,7 +434,7 @@ fn read_line_into(input: &mut impl BufRead, out: &mut Vec<u8>) -> io::Result<usi
 /// per worker are out at a time, so memory stays bounded.
 pub fn run(
     program: &Program,
-    mut input: impl BufRead,
+    input: impl Read,
     output: Option<&mut dyn Write>,
     workers: usize,
     options: eval::Options,
@@ -392,11 +443,11 @@ pub fn run(
     let writer = output.is_some().then(|| report::Lines::new(program));
     let writer = writer.as_ref();
     let mut done = Done { output, summary: Summary::default(), lines: 0, progress };
+    let mut input = Input::new(input);
     if workers <= 1 {
         let (mut chunk, mut out, mut state) = (Chunk::default(), String::new(), None);
-        let mut number = 0u64;
         loop {
-            chunk.fill(&mut input, &mut number)?;
+            chunk.fill(&mut input)?;
             if chunk.lines.is_empty() {
                 break;
             }
@@ -461,14 +512,13 @@ struct Job {
 /// Reads chunks and sends them to the workers, at most `room` at a time,
 /// and hands those done to `done` in input order.
 fn pipeline(
-    input: &mut impl BufRead,
+    input: &mut Input<impl Read>,
     jobs: &mpsc::SyncSender<Job>,
     results: &mpsc::Receiver<Job>,
     room: usize,
     done: &mut Done,
 ) -> io::Result<()> {
     let gone = || io::Error::other("批量裁定的工作线程已全部退出");
-    let mut number = 0u64;
     let (mut sent, mut written) = (0u64, 0u64);
     let mut ended = false;
     // Chunks and buffers given back, for reuse.
@@ -478,7 +528,7 @@ fn pipeline(
     loop {
         while !ended && sent - written < room as u64 {
             let (mut chunk, out) = spare.pop().unwrap_or_default();
-            chunk.fill(input, &mut number)?;
+            chunk.fill(input)?;
             if chunk.lines.is_empty() {
                 ended = true;
                 break;
@@ -600,38 +650,70 @@ pub fn summary_table(s: &Summary) -> String {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
-    use std::io::{BufRead, BufReader};
+    use super::{lost, Chunk, Input, Line, CHUNK, CHUNK_BYTES};
 
-    use super::{lost, read_line_into, Chunk, Line};
+    /// A reader giving at most `most` bytes a read.
+    struct Trickle<'a> {
+        text: &'a [u8],
+        most: usize,
+    }
 
-    /// Lines are cut where `read_until` cuts them, whether a line spans
-    /// many of the reader's buffers or the last has no line end.
-    #[test]
-    fn lines_are_read_whole_across_buffers() {
-        let text = "{\"编号\": \"一\"}\r\n\n  \n第二行很长很长很长很长\n\n末行无换行";
-        for capacity in [1, 2, 3, 5, 8, 64] {
-            let (mut ours, mut std) = (BufReader::with_capacity(capacity, text.as_bytes()), text.as_bytes());
-            loop {
-                let (mut a, mut b) = (Vec::new(), Vec::new());
-                let n = read_line_into(&mut ours, &mut a).unwrap();
-                assert_eq!(n, std.read_until(b'\n', &mut b).unwrap(), "capacity {capacity}");
-                assert_eq!(a, b, "capacity {capacity}");
-                if n == 0 {
-                    break;
-                }
-            }
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(self.most).min(self.text.len());
+            buf[..n].copy_from_slice(&self.text[..n]);
+            self.text = &self.text[n..];
+            Ok(n)
         }
-        let mut chunk = Chunk { bytes: Vec::new(), lines: Vec::new() };
-        let mut number = 0;
-        chunk.fill(&mut BufReader::with_capacity(3, text.as_bytes()), &mut number).unwrap();
-        let lines: Vec<_> = chunk.lines.iter().map(|l| (l.number, &chunk.bytes[l.start..l.end])).collect();
-        let expected: [(u64, &[u8]); 3] = [
-            (1, "{\"编号\": \"一\"}".as_bytes()),
-            (4, "第二行很长很长很长很长".as_bytes()),
-            (6, "末行无换行".as_bytes()),
-        ];
-        assert_eq!(lines, expected);
-        assert_eq!(number, 6);
+    }
+
+    /// Every chunk of `text`, read `most` bytes at a time: each line kept
+    /// with its number, and the line count at the end.
+    fn chunks(text: &str, most: usize) -> (Vec<Vec<(u64, String)>>, u64) {
+        let mut input = Input::new(Trickle { text: text.as_bytes(), most });
+        let (mut chunk, mut all) = (Chunk::default(), Vec::new());
+        loop {
+            chunk.fill(&mut input).unwrap();
+            if chunk.lines.is_empty() {
+                return (all, input.number);
+            }
+            let line = |l: &Line| (l.number, String::from_utf8(chunk.bytes[l.start..l.end].to_vec()).unwrap());
+            all.push(chunk.lines.iter().map(line).collect());
+        }
+    }
+
+    /// Lines are cut at their line ends, whether a line spans many reads or
+    /// the last has none; blank lines are counted and left out.
+    #[test]
+    fn lines_are_read_whole_across_reads() {
+        let text = "{\"编号\": \"一\"}\r\n\n  \n第二行很长很长很长很长\n\n末行无换行";
+        let expected = [(1, "{\"编号\": \"一\"}"), (4, "第二行很长很长很长很长"), (6, "末行无换行")];
+        for most in [1, 2, 3, 5, 8, 64, 1 << 20] {
+            let (chunks, number) = chunks(text, most);
+            let lines: Vec<_> = chunks.concat();
+            assert_eq!(lines, expected.map(|(n, l)| (n, l.to_string())), "{most} bytes a read");
+            assert_eq!(number, 6);
+        }
+        assert_eq!(chunks("\n \r\n", 2), (vec![], 2));
+    }
+
+    /// A chunk holds at most [`CHUNK`] lines, a line started in one read
+    /// ends the next chunk's first, and a stretch of blank lines longer
+    /// than a chunk's bytes does not end the input.
+    #[test]
+    fn chunks_end_at_whole_lines_and_blank_stretches_do_not_end_the_input() {
+        let text: String = (1..=CHUNK * 2 + 7).map(|i| format!("行{i}\n")).collect();
+        for most in [7, 4096, 1 << 20] {
+            let (chunks, number) = chunks(&text, most);
+            assert_eq!(chunks.iter().map(Vec::len).collect::<Vec<_>>(), [CHUNK, CHUNK, 7]);
+            let lines = chunks.concat();
+            assert!(lines.iter().enumerate().all(|(i, (n, l))| *n == i as u64 + 1 && *l == format!("行{n}")));
+            assert_eq!(number, CHUNK as u64 * 2 + 7);
+        }
+        let text = format!("第一行\n{}第二行\n", " \n".repeat(CHUNK_BYTES));
+        let (chunks, number) = chunks(&text, 1 << 16);
+        assert_eq!(chunks.concat(), [(1, "第一行".to_string()), (CHUNK_BYTES as u64 + 2, "第二行".to_string())]);
+        assert_eq!(number, CHUNK_BYTES as u64 + 2);
     }
 
     /// The lines of a worker that failed become error lines in place of

@@ -348,11 +348,12 @@ fn run() -> ExitCode {
                 Ok(x) => x,
                 Err(code) => return code,
             };
-            let reader: Box<dyn std::io::BufRead> = if input.as_os_str() == "-" {
-                Box::new(std::io::BufReader::new(std::io::stdin().lock()))
+            // Read straight into the batch's chunks, unbuffered.
+            let reader: Box<dyn std::io::Read> = if input.as_os_str() == "-" {
+                Box::new(std::io::stdin().lock())
             } else {
                 match std::fs::File::open(&input) {
-                    Ok(f) => Box::new(std::io::BufReader::with_capacity(1 << 20, f)),
+                    Ok(f) => Box::new(f),
                     Err(e) => {
                         eprintln!("无法读取 {}：{e}", input.display());
                         return ExitCode::from(exit::IO);
