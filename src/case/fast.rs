@@ -42,15 +42,13 @@ pub struct Reader<'p> {
 /// people, little memory.
 const KEEP: usize = 4096;
 
-/// Emptied member lists kept for reuse, at most.
-const KEEP_LISTS: usize = 8;
-
 /// What one line's case leaves to the next when it is handed back with
 /// [`Reader::recycle`]: its subject record, put back to the defaults by
-/// resetting only the slots the line wrote, and its lists' member records,
-/// each put back when it is next used unless the shape that wrote it
-/// writes it again; so that a population run neither allocates nor frees
-/// a record for each case or member.
+/// resetting only the slots the line wrote, and its lists, whose members
+/// the next line's lists are read over in place, each put back when it
+/// is used unless the shape that wrote it writes it again; so that a
+/// population run neither allocates nor frees nor moves a record for
+/// each case or member.
 #[derive(Default)]
 pub struct Spare {
     subject: Option<Record>,
@@ -71,16 +69,17 @@ struct Written {
 
 #[derive(Default)]
 struct Pool {
-    /// For each list of the vocabulary, member records for reuse.
-    members: Vec<Kept>,
-    /// For each list of the vocabulary, what wrote the members of the
-    /// list last read: taken back with them by [`Reader::recycle`] if it
-    /// is that list.
+    /// For each list of the vocabulary, the last such list handed back by
+    /// [`Reader::recycle`], members and all: the next is read over it.
+    lists: Vec<Option<Members>>,
+    /// For each list of the vocabulary, what wrote each member of the list
+    /// last read: taken with it by [`Pool::list`] if it is that list.
     writers: Vec<Writers>,
+    /// For each list of the vocabulary, member records for reuse past the
+    /// length of the list read over.
+    members: Vec<Kept>,
     /// The generation of the last shape learnt (counting never wraps).
     generation: u64,
-    /// Emptied member lists, with their room.
-    lists: Vec<Members>,
     /// A case's 编号 and 文件, with their room.
     id: String,
     documents: Vec<u32>,
@@ -112,9 +111,53 @@ struct Kept {
     writers: Vec<u64>,
 }
 
+/// A list being read over one kept: its members so far, each with what
+/// wrote it, then those of the kept list not yet read over.
+struct ListRead {
+    members: Members,
+    writers: Vec<u64>,
+    read: usize,
+}
+
 impl Pool {
-    fn list(&mut self) -> Members {
-        self.lists.pop().unwrap_or_default()
+    /// The kept list of kind `list` to read over, with what wrote each of
+    /// its members (nothing known if they are not those of the list last
+    /// read: each is then put back to the defaults when used).
+    fn list(&mut self, list: u32) -> Option<ListRead> {
+        let i = list as usize;
+        if self.lists.len() <= i {
+            self.lists.resize_with(i + 1, Default::default);
+        }
+        if self.writers.len() <= i {
+            self.writers.resize_with(i + 1, Default::default);
+        }
+        let members = self.lists.get_mut(i)?.take().unwrap_or_default();
+        let last = self.writers.get_mut(i)?;
+        let mut writers = std::mem::take(&mut last.writers);
+        if last.list_at != members.as_ptr().addr() || writers.len() != members.len() {
+            writers.clear();
+            // No more room kept than a kept list has.
+            writers.shrink_to(KEEP);
+            writers.resize(members.len(), 0);
+        }
+        Some(ListRead { members, writers, read: 0 })
+    }
+
+    /// Ends the list of kind `list` read: the members of the kept list not
+    /// read over go to the kept records, and what wrote each member is
+    /// remembered with the list.
+    fn end_list(&mut self, list: u32, mut read: ListRead) -> Option<Members> {
+        let i = list as usize;
+        if self.members.len() <= i {
+            self.members.resize_with(i + 1, Kept::default);
+        }
+        let kept = self.members.get_mut(i)?;
+        let moved = read.members.truncate_into(read.read, &mut kept.records, KEEP);
+        kept.writers.extend(read.writers.iter().skip(read.read).take(moved));
+        read.writers.truncate(read.read);
+        let at = read.members.as_ptr().addr();
+        *self.writers.get_mut(i)? = Writers { list_at: at, writers: read.writers };
+        Some(read.members)
     }
 
     /// A member record for list `list`, with what wrote it: one kept, or
@@ -125,18 +168,6 @@ impl Pool {
             Some((Some(record), Some(writer))) if same_slots(&record, blank) => (record, writer),
             _ => (blank.clone(), 0),
         }
-    }
-
-    /// The writers of list `list`'s members, emptied for a new list.
-    fn writers(&mut self, list: u32) -> Option<Vec<u64>> {
-        if self.writers.len() <= list as usize {
-            self.writers.resize_with(list as usize + 1, Default::default);
-        }
-        let mut writers = std::mem::take(&mut self.writers.get_mut(list as usize)?.writers);
-        writers.clear();
-        // No more room kept than for the members kept.
-        writers.shrink_to(KEEP);
-        Some(writers)
     }
 }
 
@@ -406,7 +437,7 @@ impl<'p> Reader<'p> {
     }
 
     /// Puts `subject`, a record this reader filled, back to the defaults
-    /// into `spare`, and its lists' members into the pool.
+    /// into `spare`, and its lists into the pool.
     fn recycle_record(&self, mut subject: Record, spare: &mut Spare) {
         let pool = &mut spare.pool;
         for &(slot, list) in &self.list_slots {
@@ -417,20 +448,15 @@ impl<'p> Reader<'p> {
                 continue;
             }
             let mut members = std::mem::take(members);
-            if pool.members.len() <= list as usize {
-                pool.members.resize_with(list as usize + 1, Kept::default);
-            }
-            let at = members.as_ptr().addr();
-            let writers = pool.writers.get(list as usize).filter(|w| w.list_at == at).map_or(&[][..], |w| &w.writers);
-            if let Some(kept) = pool.members.get_mut(list as usize) {
-                let room = KEEP.saturating_sub(kept.records.len());
-                let moved = members.move_into(&mut kept.records, room);
-                // A list read before the last, or not by this reader: its
-                // members are put back to the defaults when next used.
-                kept.writers.extend(writers.iter().copied().chain(std::iter::repeat(0)).take(moved));
-            }
-            if pool.lists.len() < KEEP_LISTS && members.capacity() <= KEEP {
-                pool.lists.push(members);
+            if members.capacity() > KEEP {
+                // Too much room to keep: its first members go to the kept
+                // records, to be put back to the defaults when used.
+                if let Some(kept) = pool.members.get_mut(list as usize) {
+                    let moved = members.truncate_into(0, &mut kept.records, KEEP);
+                    kept.writers.resize(kept.writers.len() + moved, 0);
+                }
+            } else if let Some(kept) = pool.lists.get_mut(list as usize) {
+                *kept = Some(members);
             }
         }
         let written = std::mem::take(&mut spare.written);
@@ -572,16 +598,9 @@ impl<'p> Reader<'p> {
                 }
                 Field::Record(inner) => self.fill(p, target, inner, rec, facts, pool)?,
                 Field::List { slot, list } => {
-                    let (member, table) = (self.members.get(list as usize)?, *self.lists.get(list as usize)?);
-                    let mut members = pool.list();
-                    let mut writers = pool.writers(list)?;
-                    p.array(|p| {
-                        let (rec, facts, writer) = self.member(p, list, member, table, pool)?;
-                        members.push_with_facts(rec, facts);
-                        writers.push(writer);
-                        Some(())
-                    })?;
-                    *pool.writers.get_mut(list as usize)? = Writers { list_at: members.as_ptr().addr(), writers };
+                    let mut read = pool.list(list)?;
+                    p.array(|p| self.member(p, list, pool, &mut read))?;
+                    let members = pool.end_list(list, read)?;
                     // Given, and not `true`: what a list counts as in facts.
                     facts.set(slot, &Value::List(Members::default()));
                     *rec.values.get_mut(slot as usize)? = Value::List(members);
@@ -596,38 +615,54 @@ impl<'p> Reader<'p> {
         filled
     }
 
-    /// One member of list `list` (whose members start from `target` and
-    /// have field table `table`), with what wrote it: read by the shape of
-    /// the members before it, else the ordinary way, learning its shape
-    /// for those after it.
-    fn member(
+    /// The next member of `read`, a list of kind `list`: read over the
+    /// member of the kept list in its place if there is one.
+    fn member(&self, p: &mut Parser, list: u32, pool: &mut Pool, read: &mut ListRead) -> Option<()> {
+        let i = read.read;
+        if let (Some((rec, facts)), Some(writer)) = (read.members.member_mut(i), read.writers.get_mut(i)) {
+            (*facts, *writer) = self.read_member(p, list, pool, rec, *writer)?;
+        } else {
+            let (mut rec, writer) = pool.member(list, &self.members.get(list as usize)?.blank);
+            let (facts, writer) = self.read_member(p, list, pool, &mut rec, writer)?;
+            read.members.push_with_facts(rec, facts);
+            read.writers.push(writer);
+        }
+        read.read += 1;
+        Some(())
+    }
+
+    /// A member of list `list` read into `rec`, which `writer` wrote: its
+    /// facts, and what wrote it. It is read by the shape of the members
+    /// before it, else the ordinary way, learning its shape for those
+    /// after it.
+    fn read_member(
         &self,
         p: &mut Parser,
         list: u32,
-        target: &Target,
-        table: usize,
         pool: &mut Pool,
-    ) -> Option<(Record, Facts, u64)> {
-        let (mut rec, writer) = pool.member(list, &target.blank);
+        rec: &mut Record,
+        writer: u64,
+    ) -> Option<(Facts, u64)> {
+        let (target, table) = (self.members.get(list as usize)?, *self.lists.get(list as usize)?);
         let mut facts = target.facts;
         let start = p.at;
         if let Some(shape) = pool.shapes.get(list as usize).filter(|s| !s.text.is_empty()) {
             // The slots this shape does not write are at their defaults.
             if writer != shape.generation {
-                reset(&mut rec, &target.blank);
+                reset(rec, &target.blank);
             }
-            if shape.read(self, p, &mut rec, &mut facts).is_some() {
-                return Some((rec, facts, shape.generation));
+            if shape.read(self, p, rec, &mut facts).is_some() {
+                return Some((facts, shape.generation));
             }
             p.at = start;
             facts = target.facts;
         }
-        reset(&mut rec, &target.blank);
+        reset(rec, &target.blank);
         // Lists do not nest (P0108); were one read inside a member, it would
         // be learnt for itself, and the member have no shape.
         let enclosing =
             std::mem::replace(&mut pool.learning, Learning { next: true, scalars: true, values: Vec::new() });
-        self.fill(p, target, table, &mut rec, &mut facts, pool)?;
+        self.fill(p, target, table, rec, &mut facts, pool)?;
         if pool.shapes.len() <= list as usize {
             pool.shapes.resize_with(list as usize + 1, Shape::default);
         }
@@ -636,7 +671,7 @@ impl<'p> Reader<'p> {
             shape.learn(p.text, start, p.at, &pool.learning, pool.generation);
         }
         pool.learning = enclosing;
-        Some((rec, facts, 0))
+        Some((facts, 0))
     }
 
     // Inlined into the members' loop, where most values are read.

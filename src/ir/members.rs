@@ -3,9 +3,10 @@
 //! `计数 吸纳人员 其中 脱贫人口 且 来自对口帮扶地区` decides most members from
 //! these two words, without reading their records.
 //!
-//! The fast case reader keeps a member's facts as it fills the record;
-//! members cannot be changed in place, so the facts always agree with the
-//! records.
+//! The fast case reader keeps a member's facts as it fills the record.
+//! Only it changes members in place ([`Members::member_mut`]), writing
+//! the facts with the record; elsewhere members are only added, so the
+//! facts always agree with the records.
 
 use std::ops::Deref;
 
@@ -95,15 +96,27 @@ impl Members {
         self.0.as_ref().map_or(&[], |inner| &inner.facts)
     }
 
-    /// Moves the first `most` members to the end of `out` and empties the
-    /// list, keeping its room; how many were moved.
-    pub fn move_into(&mut self, out: &mut Vec<Record>, most: usize) -> usize {
+    /// Member `i`'s record and facts, to be written over in place (by a
+    /// reader filling a list kept from an earlier case). The caller leaves
+    /// the facts [`Facts::of`] the record, or drops the list.
+    pub fn member_mut(&mut self, i: usize) -> Option<(&mut Record, &mut Facts)> {
+        let inner = self.0.as_mut()?;
+        Some((inner.records.get_mut(i)?, inner.facts.get_mut(i)?))
+    }
+
+    /// Keeps the first `n` members; of the others, moves as many to the end
+    /// of `out` as it has room for below `most` records, dropping the rest.
+    /// Returns how many were moved.
+    pub fn truncate_into(&mut self, n: usize, out: &mut Vec<Record>, most: usize) -> usize {
         let Some(inner) = &mut self.0 else { return 0 };
-        let n = inner.records.len().min(most);
-        out.extend(inner.records.drain(..n));
-        inner.records.clear();
-        inner.facts.clear();
-        n
+        if n >= inner.records.len() {
+            return 0;
+        }
+        let moved = (inner.records.len() - n).min(most.saturating_sub(out.len()));
+        out.extend(inner.records.drain(n..).take(moved));
+        inner.records.truncate(n);
+        inner.facts.truncate(n);
+        moved
     }
 
     /// Removes every member, keeping the room.
@@ -187,13 +200,20 @@ mod tests {
 
         let list: Members = (0..3).map(|i| member(vec![Value::Bool(i == 1)])).collect();
         assert_eq!(list.facts().iter().map(|f| (f.truth, f.given)).collect::<Vec<_>>(), [(0, 1), (1, 1), (0, 1)]);
-        let (mut emptied, mut out) = (list.clone(), vec![member(vec![])]);
-        assert_eq!(emptied.clone().move_into(&mut out, 2), 2);
-        assert_eq!(out[1..], list[..2]);
-        assert_eq!(emptied.move_into(&mut out, 5), 3);
-        assert_eq!(out[3..], list[..]);
-        assert!(emptied.is_empty() && emptied.facts().is_empty());
-        assert_ne!(list, emptied);
+        let (mut shortened, mut out) = (list.clone(), vec![member(vec![])]);
+        assert_eq!(shortened.truncate_into(3, &mut out, 9), 0);
+        assert_eq!((shortened.len(), out.len()), (3, 1));
+        assert_eq!(shortened.truncate_into(1, &mut out, 2), 1);
+        assert_eq!(out[1..], list[1..2], "moved while `out` has room, the rest dropped");
+        assert_eq!((&shortened[..], shortened.facts()), (&list[..1], &list.facts()[..1]));
+        let (record, facts) = shortened.member_mut(0).unwrap();
+        *record = member(vec![Value::Bool(true)]);
+        *facts = Facts::of(record);
+        assert_eq!(shortened.facts(), [Facts { truth: 1, given: 1 }]);
+        assert!(shortened.member_mut(1).is_none() && Members::default().member_mut(0).is_none());
+        assert_eq!(shortened.truncate_into(0, &mut out, 9), 1);
+        assert!(shortened.is_empty() && shortened.facts().is_empty());
+        assert_ne!(list, shortened);
         assert!(Members::default().facts().is_empty());
         assert_eq!(std::mem::size_of::<Value>(), 32, "a tag and a text");
     }
