@@ -188,13 +188,63 @@ struct Shape {
     /// `{"脱贫人口": `, `, "劳动合同月数": `, …, `}`, each with the white
     /// space after it.
     text: Vec<u8>,
-    /// The fields in order, each with where its text before ends in `text`.
+    /// The fields in order, each with its text before.
     values: Vec<ShapeValue>,
+    /// The text after the last value.
+    last: Piece,
+}
+
+/// A piece of a [`Shape`]'s text, from where the one before ends to `end`;
+/// one of at most 32 bytes (most are: `, "劳动合同月数": ` has 24) is
+/// compared with the line as one or two 16-byte words, without a call to
+/// `memcmp`: its first 16 bytes (`head`, those past its end masked out
+/// by `mask`) and its last 16 (`tail`).
+#[derive(Clone, Copy, Default)]
+struct Piece {
+    end: usize,
+    head: u128,
+    mask: u128,
+    tail: u128,
+}
+
+/// The 16 bytes of `text` from `at`, as one word.
+#[inline(always)]
+fn word(text: &[u8], at: usize) -> Option<u128> {
+    Some(u128::from_le_bytes(*text.get(at..)?.first_chunk::<16>()?))
+}
+
+impl Piece {
+    /// The piece of `text` from `start` to `end`.
+    fn new(text: &[u8], start: usize, end: usize) -> Piece {
+        let piece = text.get(start..end).unwrap_or_default();
+        let mut head = [0; 16];
+        let n = piece.len().min(16);
+        head.get_mut(..n).unwrap_or_default().copy_from_slice(piece.get(..n).unwrap_or_default());
+        let tail = piece.len().checked_sub(16).and_then(|at| word(piece, at)).unwrap_or_default();
+        let mask = u128::MAX.checked_shr(8 * (16 - n as u32)).unwrap_or(0);
+        Piece { end, head: u128::from_le_bytes(head), mask, tail }
+    }
+
+    /// Steps `p` over this piece, which starts at `from` in `text`, the
+    /// shape's text; `None` where the line differs.
+    #[inline(always)]
+    fn step_over(&self, p: &mut Parser, text: &[u8], from: usize) -> Option<()> {
+        let n = self.end.wrapping_sub(from);
+        match word(p.text, p.at) {
+            Some(head) if n <= 32 => {
+                let same =
+                    (head ^ self.head) & self.mask == 0 && (n <= 16 || word(p.text, p.at + n - 16)? == self.tail);
+                same.then(|| p.at += n)
+            }
+            // Near the end of the line, or a longer piece.
+            _ => p.exactly(text.get(from..self.end)?),
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
 struct ShapeValue {
-    text_end: usize,
+    before: Piece,
     slot: u32,
     /// The slot's bit in [`Facts`].
     bit: u64,
@@ -225,15 +275,15 @@ impl Shape {
         }
         let mut from = 0;
         for v in &self.values {
-            p.exactly(self.text.get(from..v.text_end)?)?;
-            from = v.text_end;
+            v.before.step_over(p, &self.text, from)?;
+            from = v.before.end;
             let value = reader.scalar(p, v.ty, v.history_name)?;
             facts.set_bit(v.bit, &value);
             *rec.values.get_mut(v.slot as usize)? = value;
             *rec.defaulted.get_mut(v.slot as usize)? = false;
         }
         // With white space after the `}` where the member learnt from had none.
-        p.exactly(self.text.get(from..)?)?;
+        self.last.step_over(p, &self.text, from)?;
         p.ws();
         Some(())
     }
@@ -249,11 +299,15 @@ impl Shape {
         }
         let mut from = start;
         for (value, at) in &learning.values {
+            let piece_start = self.text.len();
             self.text.extend_from_slice(text.get(from..at.start).unwrap_or_default());
-            self.values.push(ShapeValue { text_end: self.text.len(), ..*value });
+            let before = Piece::new(&self.text, piece_start, self.text.len());
+            self.values.push(ShapeValue { before, ..*value });
             from = at.end;
         }
+        let piece_start = self.text.len();
         self.text.extend_from_slice(text.get(from..end).unwrap_or_default());
+        self.last = Piece::new(&self.text, piece_start, self.text.len());
     }
 }
 
@@ -589,7 +643,8 @@ impl<'p> Reader<'p> {
                     let (start, history_name) = (p.at, target.history && key == "项目");
                     let v = self.scalar(p, ty, history_name)?;
                     if learning {
-                        let value = ShapeValue { text_end: 0, slot, bit: Facts::bit(slot), ty, history_name };
+                        let value =
+                            ShapeValue { before: Piece::default(), slot, bit: Facts::bit(slot), ty, history_name };
                         pool.learning.values.push((value, start..p.at));
                     }
                     facts.set(slot, &v);
