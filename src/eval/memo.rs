@@ -7,12 +7,16 @@
 //!
 //! A clause's statuses and broken constraints are remembered the same way.
 //!
-//! What a group reads is found when the program is compiled. A list it
-//! counts or sums is keyed by being empty: a case whose list has members
-//! is not remembered for it (nor for a group that reads a member's facts
-//! outside a count). A case with past claims is not remembered for a group
-//! that looks at them. Errors are never remembered. What is kept takes at
-//! most [`ROOM`] bytes, so memory stays bounded whatever the population.
+//! What a group reads is found when the program is compiled. A definition
+//! that counts or sums a list (`合格人数 = 计数 吸纳人员 其中 …`) is keyed by
+//! its value for the case, which is all a group sees of the list: an
+//! enterprise is remembered by how many of its hired people count, not by
+//! who they are. A list counted or summed outside a definition is keyed by
+//! being empty: a case whose list has members is not remembered for it
+//! (nor for a group that reads a member's facts outside a count). A case
+//! with past claims is not remembered for a group that looks at them.
+//! Errors are never remembered. What is kept takes at most [`ROOM`]
+//! bytes, so memory stays bounded whatever the population.
 
 use std::collections::HashMap;
 
@@ -20,7 +24,7 @@ use std::ops::Range;
 
 use super::{Decided, Decision, EvalError, Finding, Reasons};
 use crate::hash::FxBuild;
-use crate::ir::{self, Access, Amount, Benefit, Clause, Cond, Expr, ExprKind as K, Frequency, Program, Record, Value};
+use crate::ir::{self, Access, Amount, Benefit, Clause, Cond, Expr, ExprKind as K, Frequency, Program, Value};
 
 /// Bytes of keys and reasons kept, at most, for one evaluator.
 pub const ROOM: usize = 16 << 20;
@@ -34,22 +38,35 @@ const ENTRY: usize = 64;
 pub struct Reads {
     /// Subject slots, sorted.
     slots: Vec<u32>,
-    /// Subject slots of lists counted or summed: remembered only empty.
+    /// Subject slots of lists counted or summed outside a definition:
+    /// remembered only empty.
     lists: Vec<u32>,
+    /// Definitions that count or sum a list, keyed by their value.
+    values: Vec<Valued>,
     /// Whether a rule looks at past claims (享受记录).
     history: bool,
 }
 
-/// A rule of a group: its clause and benefit.
-type Rule<'p> = (&'p Clause, &'p Benefit);
+/// A definition keyed by its value: its clause's index, its own, and the
+/// subject slots of the lists it counts or sums. Where these are all empty
+/// its value follows from the slots keyed, and it is not worked out.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Valued {
+    clause: u32,
+    definition: u32,
+    lists: Vec<u32>,
+}
+
+/// A rule of a group: its clause (with the clause's index) and benefit.
+type Rule<'p> = (u32, &'p Clause, &'p Benefit);
 
 impl Reads {
     /// What the rules of a group read; `None` when one reads a member's
     /// facts outside a count or sum.
     pub fn of<'p>(rules: impl IntoIterator<Item = Rule<'p>>) -> Option<Reads> {
         let mut reads = Reads::default();
-        for (clause, b) in rules {
-            let mut walk = Walk::new(clause, &mut reads);
+        for (index, clause, b) in rules {
+            let mut walk = Walk::new((index, clause), &mut reads);
             let conds = clause.applies.iter().chain(&b.conditions).chain(&b.exclusions);
             for cond in conds {
                 walk.cond(cond)?;
@@ -72,10 +89,11 @@ impl Reads {
         Some(reads.sorted())
     }
 
-    /// What a clause's statuses and constraints read.
-    pub fn of_findings(clause: &Clause) -> Option<Reads> {
+    /// What a clause's statuses and constraints read (the clause with its
+    /// index).
+    pub fn of_findings((index, clause): (u32, &Clause)) -> Option<Reads> {
         let mut reads = Reads::default();
-        let mut walk = Walk::new(clause, &mut reads);
+        let mut walk = Walk::new((index, clause), &mut reads);
         let conds = clause.statuses.iter().map(|s| &s.cond).chain(clause.constraints.iter().map(|c| &c.cond));
         for cond in conds {
             walk.cond(cond)?;
@@ -88,14 +106,23 @@ impl Reads {
             slots.sort_unstable();
             slots.dedup();
         }
+        self.values.sort_unstable();
+        self.values.dedup();
         self
     }
 
-    /// This case's key for the group, written over `key`: its date and
-    /// the facts read, each with whether it was defaulted. `false` when
-    /// its verdict is not to be remembered: it has past claims the group
-    /// looks at, or a fact of a kind not keyed.
-    pub fn key(&self, case: &ir::Case, has_claims: bool, key: &mut Vec<u8>) -> bool {
+    /// This case's key for the group, written over `key`: its date, the
+    /// facts read, each with whether it was defaulted, and the values of
+    /// the definitions keyed by value, which `value` gives (clause,
+    /// definition). `false` when its verdict is not to be remembered: it
+    /// has past claims the group looks at, a fact of a kind not keyed, or
+    /// a definition without a value.
+    pub fn key(
+        &self,
+        (case, has_claims): (&ir::Case, bool),
+        value: &mut dyn FnMut(u32, u32) -> Option<Value>,
+        key: &mut Vec<u8>,
+    ) -> bool {
         if self.history && has_claims {
             return false;
         }
@@ -108,15 +135,29 @@ impl Reads {
         }
         key.clear();
         key.extend_from_slice(&case.date.to_bytes());
-        self.slots.iter().all(|&slot| fact(&case.subject, slot, key))
+        let subject = &case.subject;
+        self.slots.iter().all(|&slot| fact(subject.get(slot), subject.is_defaulted(slot), key))
+            && self.values.iter().all(|v| {
+                if v.lists.iter().all(|&slot| empty(slot)) {
+                    key.push(EMPTY);
+                    return true;
+                }
+                value(v.clause, v.definition).is_some_and(|value| fact(&value, false, key))
+            })
     }
 }
 
+/// A definition's place in a key when the lists it counts or sums are
+/// empty: a tag no fact has.
+const EMPTY: u8 = 0x7f;
+
 /// Appends a fact to a key: a tag byte, its top bit whether the fact was
-/// defaulted, then the value (a boolean's is in the tag).
-fn fact(subject: &Record, slot: u32, key: &mut Vec<u8>) -> bool {
-    let tag = |kind: u8| kind | u8::from(subject.is_defaulted(slot)) << 7;
-    match subject.get(slot) {
+/// defaulted, then the value (a boolean's is in the tag). Inlined into
+/// the loop over a group's slots, where most facts are keyed.
+#[inline(always)]
+fn fact(value: &Value, defaulted: bool, key: &mut Vec<u8>) -> bool {
+    let tag = |kind: u8| kind | u8::from(defaulted) << 7;
+    match value {
         Value::Missing => key.push(tag(0)),
         Value::Bool(b) => key.push(tag(1 | u8::from(*b) << 3)),
         Value::Num(n) => {
@@ -146,6 +187,8 @@ fn fact(subject: &Record, slot: u32, key: &mut Vec<u8>) -> bool {
 
 /// Collects the slots expressions read, following definitions.
 struct Walk<'a, 'p> {
+    /// The clause's index, and the clause.
+    index: u32,
     clause: &'p Clause,
     reads: &'a mut Reads,
     /// Definitions already followed.
@@ -153,8 +196,8 @@ struct Walk<'a, 'p> {
 }
 
 impl<'a, 'p> Walk<'a, 'p> {
-    fn new(clause: &'p Clause, reads: &'a mut Reads) -> Self {
-        Walk { clause, reads, seen: vec![false; clause.lets.len()] }
+    fn new((index, clause): (u32, &'p Clause), reads: &'a mut Reads) -> Self {
+        Walk { index, clause, reads, seen: vec![false; clause.lets.len()] }
     }
 
     fn cond(&mut self, cond: &Cond) -> Option<()> {
@@ -174,7 +217,17 @@ impl<'a, 'p> Walk<'a, 'p> {
         if std::mem::replace(seen, true) {
             return Some(());
         }
-        self.expr(&l.expr)
+        let lists = self.reads.lists.len();
+        self.expr(&l.expr)?;
+        if self.reads.lists.len() > lists {
+            // Counts or sums a list: keyed by its value instead. The slots
+            // it reads stay keyed, as other expressions may read them.
+            let mut lists = self.reads.lists.split_off(lists);
+            lists.sort_unstable();
+            lists.dedup();
+            self.reads.values.push(Valued { clause: self.index, definition: i, lists });
+        }
+        Some(())
     }
 
     fn expr(&mut self, e: &Expr) -> Option<()> {
@@ -267,14 +320,14 @@ impl Memo {
         &mut self,
         (document, group): (u32, usize),
         reads: &Reads,
-        case: &ir::Case,
-        has_claims: bool,
+        case: (&ir::Case, bool),
+        value: &mut dyn FnMut(u32, u32) -> Option<Value>,
         reasons: &mut Reasons,
         work: impl FnOnce(&mut Reasons) -> Result<Option<Decided>, EvalError>,
     ) -> Result<Option<Decided>, EvalError> {
         let Memo { groups, room, key, .. } = self;
         let table = groups.get_mut(document as usize).and_then(|d| d.get_mut(group));
-        let Some(table) = table.filter(|_| reads.key(case, has_claims, key)) else { return work(reasons) };
+        let Some(table) = table.filter(|_| reads.key(case, value, key)) else { return work(reasons) };
         if let Some((decision, range)) = table.recall(key, reasons) {
             return Ok(decision.map(|decision| Decided { decision, reasons: range }));
         }
@@ -293,14 +346,14 @@ impl Memo {
         &mut self,
         (document, clause): (u32, u32),
         reads: &Reads,
-        case: &ir::Case,
+        (case, value): (&ir::Case, &mut dyn FnMut(u32, u32) -> Option<Value>),
         reasons: &mut Reasons,
         (statuses, notices): (&mut Vec<Finding>, &mut Vec<Finding>),
         work: impl FnOnce(&mut Reasons, &mut Vec<Finding>, &mut Vec<Finding>) -> Result<(), EvalError>,
     ) -> Result<(), EvalError> {
         let Memo { clauses, room, key, .. } = self;
         let table = clauses.get_mut(document as usize).and_then(|d| d.get_mut(clause as usize));
-        let Some(table) = table.filter(|_| reads.key(case, false, key)) else {
+        let Some(table) = table.filter(|_| reads.key((case, false), value, key)) else {
             return work(reasons, statuses, notices);
         };
         if let Some((found, range)) = table.recall(key, reasons) {
@@ -466,6 +519,44 @@ mod tests {
         assert!(kept < n * groups / 4, "most verdicts are recalled, not kept: {kept}");
         assert!(working_out.memo.groups.iter().flatten().all(|m| m.kept.is_empty()));
         assert!(remembering.memo.room < super::ROOM);
+    }
+
+    /// A definition counting a list is keyed by its value: an enterprise
+    /// whose hired people differ but count the same for every definition
+    /// is given the verdicts of the one before, one whose count differs
+    /// has them worked out; both as working out gives them.
+    #[test]
+    fn a_counted_list_is_remembered_by_its_counts() {
+        let program = crate::workspace::load(&[PathBuf::from("policies")]).program.unwrap();
+        let reader = crate::case::Reader::new(&program);
+        let hired = |insured: bool, months: u32| {
+            format!(r#"{{"脱贫人口":true,"劳动合同月数":{months},"参加社会保险":{insured}}}"#)
+        };
+        let lists = [
+            [hired(true, 12), hired(false, 12), hired(true, 24)].join(","),
+            // Other people, the same counts.
+            [hired(true, 36), hired(true, 13), hired(false, 24)].join(","),
+            [hired(true, 12), hired(true, 12), hired(true, 24)].join(","),
+        ];
+        let mut remembering = Evaluator::new(&program);
+        let (mut kept, mut totals) = (Vec::new(), Vec::new());
+        for list in &lists {
+            let line = format!(
+                r#"{{"日期":"2023-05-10","文件":["攀人社发〔2022〕143号"],"主体":{{"类型":"单位","单位性质":"企业","吸纳人员":[{list}]}}}}"#
+            );
+            let case = reader.read(&line).unwrap();
+            let worked_out = Evaluator::new(&program).remembering(false).verdicts(&case, Options::default());
+            let remembered = remembering.verdicts(&case, Options::default()).unwrap();
+            assert_eq!(remembered, worked_out.unwrap(), "{list}");
+            totals.push(remembered.total);
+            kept.push(remembering.memo.groups.iter().flatten().map(|m| m.kept.len()).sum::<usize>());
+        }
+        // Item 5: 1000元/人 for each hired 脱贫人口 with a contract of 1年以上
+        // and social insurance; 2, 2 and 3 of them.
+        assert_eq!(totals, [2000, 2000, 3000].map(Decimal::from));
+        assert!(kept[0] > 0, "an enterprise with hired people is remembered");
+        assert_eq!(kept[1], kept[0], "the same counts: recalled");
+        assert!(kept[2] > kept[1], "another count: worked out and kept");
     }
 
     /// `decide`, the build without words, gives the decisions and the total

@@ -519,7 +519,7 @@ impl<'p> DocPlan<'p> {
             let first = rules.first().and_then(|r| r.audience);
             GroupPlan {
                 audience: first.filter(|_| rules.iter().all(|r| r.audience == first)),
-                reads: memo::Reads::of(rules.iter().map(|r| (r.clause, r.benefit))),
+                reads: memo::Reads::of(rules.iter().map(|r| (r.id.clause, r.clause, r.benefit))),
                 rules,
             }
         };
@@ -529,7 +529,7 @@ impl<'p> DocPlan<'p> {
             first_local,
             counts: doc.clauses.iter().flat_map(|c| &c.lets).map(|l| Count::compile(&l.expr)).collect(),
             adopts: doc.clauses.iter().filter_map(|c| c.adopts.as_ref()).map(|(d, c)| (&**d, &**c)).collect(),
-            finding_reads: doc.clauses.iter().map(memo::Reads::of_findings).collect(),
+            finding_reads: doc.clauses.iter().zip(0..).map(|(c, i)| memo::Reads::of_findings((i, c))).collect(),
             groups,
             audiences,
         }
@@ -777,7 +777,7 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
                     let at = (self.plan.document, g);
                     let claims = !self.history.is_empty();
                     let work = |reasons: &mut Reasons| self.group(group, reasons);
-                    memo.verdict(at, reads, self.case, claims, reasons, work)?
+                    memo.verdict(at, reads, (self.case, claims), &mut |c, i| self.value(c, i), reasons, work)?
                 }
                 _ => self.group(group, reasons)?,
             };
@@ -786,6 +786,11 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
             }
         }
         Ok(())
+    }
+
+    /// The value of definition `i` of clause `clause`, if it has one.
+    fn value(&self, clause: u32, i: u32) -> Option<Value> {
+        self.env(clause).local(i)?.as_ref().ok().cloned()
     }
 
     /// The environment of a clause: its definitions, computed when first read.
@@ -935,7 +940,7 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
                 let work = |reasons: &mut Reasons, statuses: &mut Vec<Finding>, notices: &mut Vec<Finding>| {
                     self.find(ci, clause, reasons, statuses, notices)
                 };
-                memo.findings(at, reads, self.case, reasons, found, work)
+                memo.findings(at, reads, (self.case, &mut |c, i| self.value(c, i)), reasons, found, work)
             }
             _ => self.find(ci, clause, reasons, found.0, found.1),
         }
