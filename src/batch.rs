@@ -25,9 +25,10 @@ use crate::report;
 /// rulings (some 5 KB a line) stay in a core's cache while they are made.
 pub const CHUNK: usize = 512;
 
-/// Bytes of input read at a time, at most (a line is never split): with
-/// the chunks out with the workers, and the rulings written for them, this
-/// bounds memory whatever the lines' length.
+/// Bytes of input a chunk holds before no more is read into it (a line is
+/// never split, so it may hold one read more, or one long line): with the
+/// chunks out with the workers, and the rulings written for them, this
+/// bounds memory whatever the number of lines.
 pub const CHUNK_BYTES: usize = 1 << 20;
 
 /// Counts and money for one document, clause, benefit or funding source.
