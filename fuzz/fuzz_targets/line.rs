@@ -1,7 +1,9 @@
 //! Any batch line: the fast reader never panics, and a line it accepts is
 //! the same case the ordinary reader makes of it, also when read into the
 //! records the lines fuzzed before left behind (one `Spare` for the whole
-//! run); its ruling line is the text serde_json writes.
+//! run); its ruling line is the text serde_json writes; and an evaluator
+//! that remembers verdicts from line to line (one for the whole run, as a
+//! batch worker has) gives the verdicts worked out afresh.
 #![no_main]
 use std::cell::RefCell;
 
@@ -16,6 +18,8 @@ fuzz_target!(|data: &[u8]| {
     let program = program();
     thread_local! {
         static SPARE: RefCell<policyc::case::Spare> = RefCell::new(policyc::case::Spare::default());
+        static REMEMBERING: RefCell<policyc::eval::Evaluator<'static>> =
+            RefCell::new(policyc::eval::Evaluator::new(common::program()));
     }
     let reader = policyc::case::Reader::new(program);
     let reused = SPARE.with(|spare| reader.read_reusing(line, &mut spare.borrow_mut()));
@@ -29,6 +33,14 @@ fuzz_target!(|data: &[u8]| {
     let ordinary = policyc::case::validate(program, &node, (policyc::diag::FileId(0), "line"), line)
         .expect("the fast reader took a line the ordinary reader refuses");
     assert_eq!(fast, ordinary, "the two readers differ");
+    let options = policyc::eval::Options::default();
+    let remembered = REMEMBERING.with(|e| e.borrow_mut().verdicts(&fast, options));
+    let worked_out = policyc::eval::Evaluator::new(program).remembering(false).verdicts(&fast, options);
+    match (remembered, worked_out) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b, "a remembered verdict differs from the one worked out"),
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+        (a, b) => panic!("remembered {a:?}, worked out {b:?}"),
+    }
     let mut evaluator = policyc::eval::Evaluator::new(program);
     if let Ok(v) = evaluator.verdicts(&fast, policyc::eval::Options { trace: true }) {
         let mut line = String::new();
