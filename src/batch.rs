@@ -193,18 +193,31 @@ impl<'p> Totals<'p> {
     }
 }
 
-/// Reads one JSON line into a case, or the problems with it: straight into
-/// slots where the line is plain (then `true` comes with the case, which
-/// may go back to `spare`), else through the ordinary reader.
+/// Reads one JSON line into a case, or the problems with it; `None` for a
+/// line of white space. Straight into slots where the line is plain (then
+/// `true` comes with the case, which may go back to `spare`), else
+/// through the ordinary reader. The fast reader takes only UTF-8 (see
+/// [`case::Reader::read_reusing`]); any other line is checked first.
 fn read_line(
     program: &Program,
     reader: &case::Reader,
     spare: &mut case::Spare,
-    text: &str,
-) -> Result<(ir::Case, bool), Vec<String>> {
-    if let Some(case) = reader.read_reusing(text, spare) {
-        return Ok((case, true));
+    line: &[u8],
+) -> Option<Result<(ir::Case, bool), Vec<String>>> {
+    if let Some(case) = reader.read_reusing(line, spare) {
+        return Some(Ok((case, true)));
     }
+    // Checked with vector instructions: lines of Chinese keys are mostly
+    // multi-byte characters, which the standard check takes byte by byte.
+    match simdutf8::basic::from_utf8(line) {
+        Ok(text) if text.trim().is_empty() => None,
+        Ok(text) => Some(read_ordinary(program, text)),
+        Err(_) => Some(Err(vec!["不是 UTF-8 编码".to_string()])),
+    }
+}
+
+/// [`read_line`] the ordinary way.
+fn read_ordinary(program: &Program, text: &str) -> Result<(ir::Case, bool), Vec<String>> {
     let node: Node = case::parse_json_line(text).map_err(|e| vec![e])?;
     case::validate(program, &node, (FileId(0), "输入"), text)
         .map(|case| (case, false))
@@ -247,14 +260,8 @@ impl<'p> Worker<'p> {
         let Worker { evaluator, reader, decisions, verdicts, spare } = self;
         let mut totals = Totals::new(program);
         for line in &chunk.lines {
-            // Checked with vector instructions: lines of Chinese keys are mostly
-            // multi-byte characters, which the standard check takes byte by byte.
-            let text = simdutf8::basic::from_utf8(chunk.bytes.get(line.start..line.end).unwrap_or_default())
-                .map_err(|_| vec!["不是 UTF-8 编码".to_string()]);
-            if text.as_ref().is_ok_and(|t| t.trim().is_empty()) {
-                continue;
-            }
-            let read = text.and_then(|text| read_line(program, reader, spare, text));
+            let bytes = chunk.bytes.get(line.start..line.end).unwrap_or_default();
+            let Some(read) = read_line(program, reader, spare, bytes) else { continue };
             let result = read.and_then(|(case, fast)| {
                 let total = if let Some(writer) = writer {
                     let verdicts = verdicts.get_or_insert_with(|| Verdicts::empty(case.date));

@@ -255,7 +255,7 @@ fn a_reused_record_keeps_nothing_of_the_line_before() {
     }
     let mut spare = case::Spare::default();
     for line in lines.iter().chain(lines.iter().rev()).chain(lines.iter()) {
-        let reused = reader.read_reusing(line, &mut spare);
+        let reused = reader.read_reusing(line.as_bytes(), &mut spare);
         assert_eq!(reused, reader.read(line), "{line}");
         if let Some(c) = reused {
             reader.recycle(c, &mut spare);
@@ -264,13 +264,13 @@ fn a_reused_record_keeps_nothing_of_the_line_before() {
     // Two cases out at once, the second handed back first: the record kept
     // for the next line is then not the one last filled.
     for pair in lines.windows(2) {
-        let cases: Vec<_> = pair.iter().filter_map(|line| reader.read_reusing(line, &mut spare)).collect();
+        let cases: Vec<_> = pair.iter().filter_map(|line| reader.read_reusing(line.as_bytes(), &mut spare)).collect();
         for c in cases.into_iter().rev() {
             reader.recycle(c, &mut spare);
         }
         // The other line next, into the record the first one filled.
         for line in pair.iter().rev() {
-            let reused = reader.read_reusing(line, &mut spare);
+            let reused = reader.read_reusing(line.as_bytes(), &mut spare);
             assert_eq!(reused, reader.read(line), "{line}");
             if let Some(c) = reused {
                 reader.recycle(c, &mut spare);
@@ -420,9 +420,49 @@ fn a_reused_record_of_many_slots_keeps_nothing_of_the_line_before() {
     let lines = [line(r#"{"字段69":true,"天数":3,"字段1":true}"#), line(r#"{"天数":2}"#), line(r#"{"字段69":false}"#)];
     let mut spare = case::Spare::default();
     for l in lines.iter().chain(lines.iter().rev()) {
-        let reused = reader.read_reusing(l, &mut spare);
+        let reused = reader.read_reusing(l.as_bytes(), &mut spare);
         assert!(reused.is_some(), "{l}");
         assert_eq!(reused, reader.read(l), "{l}");
         reader.recycle(reused.unwrap(), &mut spare);
     }
+}
+
+/// The fast reader is given lines unchecked for UTF-8: it takes none that
+/// is not, wherever the bad bytes sit (a text it keeps, a date, what it
+/// skips, a member's text read by the shape of the one before), while it
+/// takes the same line made good; a batch says which lines are not UTF-8.
+#[test]
+fn the_fast_reader_takes_no_line_that_is_not_utf8() {
+    let program = workspace::load(&[PathBuf::from("policies")]).program.unwrap();
+    let reader = case::Reader::new(&program);
+    let subject = |second: &str| {
+        format!(
+            r#""主体":{{"类型":"个人","享受记录":[{{"项目":"一次性创业补贴","日期":"2022-01-01"}},{{"项目":"{second}","日期":"2022-02-01"}}]}}"#
+        )
+    };
+    let plain = subject("一次性创业补贴");
+    // Each with one `BAD`, and what stands there in the good line.
+    let lines = [
+        (format!(r#"{{"编号":"P1BAD","日期":"2023-05-10","文件":"县实施办法",{plain}}}"#), "甲"),
+        (format!(r#"{{"日期":"2023-05-1BAD","文件":"县实施办法",{plain}}}"#), "0"),
+        (format!(r#"{{"日期":"2023-05-10","文件":"县实施办法",{plain},"期望":{{"结果":"BAD"}}}}"#), "甲"),
+        (format!(r#"{{"日期":"2023-05-10","文件":"县实施办法",{plain},"期望":{{"BAD":1}}}}"#), "甲"),
+        (format!(r#"{{"日期":"2023-05-10","文件":"县实施办法",{}}}"#, subject("一次性创业补贴BAD")), "甲"),
+    ];
+    let mut spare = case::Spare::default();
+    let mut input = Vec::new();
+    for (line, good) in &lines {
+        let good = line.replace("BAD", good);
+        assert!(reader.read_reusing(good.as_bytes(), &mut spare).is_some(), "{good}");
+        // Half a character: the first two of 甲's three bytes.
+        let (before, after) = line.split_once("BAD").unwrap();
+        let bad = [before.as_bytes(), &"甲".as_bytes()[..2], after.as_bytes()].concat();
+        assert!(reader.read_reusing(&bad, &mut spare).is_none(), "{}", String::from_utf8_lossy(&bad));
+        input.extend_from_slice(&bad);
+        input.push(b'\n');
+    }
+    let mut out = Vec::new();
+    let summary = batch::run(&program, input.as_slice(), Some(&mut out), 1, Options::default(), &|_| {}).unwrap();
+    assert_eq!(summary.errors.iter().map(|e| e.line).collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
+    assert!(summary.errors.iter().all(|e| e.messages == ["不是 UTF-8 编码"]), "{:?}", summary.errors);
 }

@@ -9,6 +9,10 @@
 //! it or says what is wrong with it. Whenever this reader accepts a line it
 //! gives the same case as the ordinary reader; `tests/batch.rs` checks that
 //! on every shipped case and on lines it must take or leave.
+//!
+//! Lines come to it unchecked for UTF-8, and it takes none that is not
+//! (see [`Reader::read_reusing`]): the bytes it compares with known text
+//! need no check, only the strings it keeps or skips.
 
 use std::collections::HashMap;
 
@@ -315,7 +319,7 @@ impl Shape {
 /// duplicate keys), and by position.
 #[derive(Default)]
 struct Table<'p> {
-    by_name: HashMap<&'p str, (u32, Field), FxBuild>,
+    by_name: HashMap<&'p [u8], (u32, Field), FxBuild>,
     /// By position: each field's name, where a key can be compared with it
     /// byte for byte (it has no byte that ends a plain string), and the field.
     by_position: Vec<(Option<&'p str>, Field)>,
@@ -347,7 +351,7 @@ fn table<'p>(schema: &'p RecordSchema, tables: &mut Vec<Table<'p>>) -> usize {
             FieldKind::Record(inner) => Field::Record(table(inner, tables)),
             FieldKind::List { slot, list } => Field::List { slot: *slot, list: *list },
         };
-        fields.by_name.insert(f.name.as_str(), (i as u32, field));
+        fields.by_name.insert(f.name.as_bytes(), (i as u32, field));
         let plain = !f.name.bytes().any(ends_string);
         fields.by_position.push((plain.then_some(f.name.as_str()), field));
     }
@@ -459,12 +463,16 @@ impl<'p> Reader<'p> {
     /// The case on this line, or `None` when the line is not of the plain
     /// shape this reader takes (read it the ordinary way then).
     pub fn read(&self, line: &str) -> Option<ir::Case> {
-        self.read_reusing(line, &mut Spare::default())
+        self.read_reusing(line.as_bytes(), &mut Spare::default())
     }
 
-    /// [`Reader::read`], starting from the subject record `spare` holds,
-    /// if any. A line not taken leaves the record in `spare`, as it was.
-    pub fn read_reusing(&self, line: &str, spare: &mut Spare) -> Option<ir::Case> {
+    /// [`Reader::read`] of a line not yet checked for UTF-8, starting from
+    /// the subject record `spare` holds, if any. A line it takes is UTF-8:
+    /// each of its bytes past ASCII is in a string it checked, or in text
+    /// it compared byte for byte with a name of the vocabulary or with a
+    /// shape learnt from a checked line, all joined at ASCII bytes. A line
+    /// not taken leaves the record in `spare`, as it was.
+    pub fn read_reusing(&self, line: &[u8], spare: &mut Spare) -> Option<ir::Case> {
         let mut p = Parser::new(line);
         let mut subject = spare.subject.take().unwrap_or_else(|| self.subject.blank.clone());
         // Every slot written is marked given: this reader writes no missing value.
@@ -537,29 +545,27 @@ impl<'p> Reader<'p> {
         let (mut id, mut date, mut documents, mut given) = (None, None, None, false);
         let mut expected = false;
         p.object(|p, key| {
-            match key {
-                "编号" if id.is_none() => {
-                    let mut text = std::mem::take(&mut pool.id);
-                    text.clear();
-                    match p.peek()? {
-                        b'"' => text.push_str(p.string()?),
-                        _ => text.push_str(&p.integer()?.to_string()),
-                    }
-                    id = Some(text);
+            let is = |name: &str| key == name.as_bytes();
+            if is("编号") && id.is_none() {
+                let mut text = std::mem::take(&mut pool.id);
+                text.clear();
+                match p.peek()? {
+                    b'"' => text.push_str(p.text()?),
+                    _ => text.push_str(&p.integer()?.to_string()),
                 }
-                "日期" if date.is_none() => date = Some(Date::parse_iso(p.string()?)?),
-                "文件" if documents.is_none() => {
-                    documents = Some(self.documents(p, std::mem::take(&mut pool.documents))?)
-                }
-                "主体" if !given => {
-                    given = true;
-                    self.fill(p, &self.subject, 0, subject, written, pool)?;
-                }
-                "期望" if !expected => {
-                    expected = true;
-                    p.skip()?;
-                }
-                _ => return None,
+                id = Some(text);
+            } else if is("日期") && date.is_none() {
+                date = Some(Date::parse_iso(p.text()?)?);
+            } else if is("文件") && documents.is_none() {
+                documents = Some(self.documents(p, std::mem::take(&mut pool.documents))?);
+            } else if is("主体") && !given {
+                given = true;
+                self.fill(p, &self.subject, 0, subject, written, pool)?;
+            } else if is("期望") && !expected {
+                expected = true;
+                p.skip()?;
+            } else {
+                return None;
             }
             Some(())
         })?;
@@ -569,7 +575,7 @@ impl<'p> Reader<'p> {
 
     /// The documents named, as indices, written over `out`.
     fn documents(&self, p: &mut Parser, mut out: Vec<u32>) -> Option<Vec<u32>> {
-        let known = |id: &str| self.program.documents.iter().position(|d| &*d.id == id).map(|i| i as u32);
+        let known = |id: &[u8]| self.program.documents.iter().position(|d| d.id.as_bytes() == id).map(|i| i as u32);
         out.clear();
         if p.peek()? == b'"' {
             out.push(known(p.string()?)?);
@@ -607,7 +613,7 @@ impl<'p> Reader<'p> {
             // is; else read and looked up.
             let expected = order.get(k).and_then(|&pos| Some((pos, fields.by_position.get(pos as usize)?)));
             let (key, position, field) = match expected {
-                Some((pos, &(Some(name), field))) if p.key_is(name) => (name, pos, field),
+                Some((pos, &(Some(name), field))) if p.key_is(name) => (name.as_bytes(), pos, field),
                 _ => {
                     let key = p.string()?;
                     let &(position, field) = fields.by_name.get(key)?;
@@ -640,7 +646,7 @@ impl<'p> Reader<'p> {
             }
             match field {
                 Field::Scalar { slot, ty } => {
-                    let (start, history_name) = (p.at, target.history && key == "项目");
+                    let (start, history_name) = (p.at, target.history && key == "项目".as_bytes());
                     let v = self.scalar(p, ty, history_name)?;
                     if learning {
                         let value =
@@ -737,16 +743,16 @@ impl<'p> Reader<'p> {
                 b't' => p.literal(b"true").map(|_| Value::Bool(true))?,
                 b'f' => p.literal(b"false").map(|_| Value::Bool(false))?,
                 _ => match p.string()? {
-                    "是" => Value::Bool(true),
-                    "否" => Value::Bool(false),
+                    s if s == "是".as_bytes() => Value::Bool(true),
+                    s if s == "否".as_bytes() => Value::Bool(false),
                     _ => return None,
                 },
             },
             Ty::Num(_) => Value::Num(Decimal::from(p.integer()?)),
-            Ty::Date => Value::Date(Date::parse_iso(p.string()?)?),
+            Ty::Date => Value::Date(Date::parse_iso(p.text()?)?),
             Ty::Text => {
                 let text = match p.peek()? {
-                    b'"' => p.string()?.to_string(),
+                    b'"' => p.text()?.to_string(),
                     _ => p.integer()?.to_string(),
                 };
                 Value::Text(if history_name { fold(&text).into_owned() } else { text })
@@ -754,7 +760,7 @@ impl<'p> Reader<'p> {
             Ty::Enum(id) => {
                 let s = p.string()?;
                 let values = &self.program.vocabulary.enums.get(id as usize)?.values;
-                Value::Enum(values.iter().position(|v| v == s)? as u32)
+                Value::Enum(values.iter().position(|v| v.as_bytes() == s)? as u32)
             }
         })
     }
@@ -784,15 +790,14 @@ const ENDS_STRING: [bool; 256] = {
 /// next byte is one load.
 struct Parser<'a> {
     text: &'a [u8],
-    src: &'a str,
     at: usize,
     /// Brackets open at `at`, counted as the ordinary reader counts them.
     depth: usize,
 }
 
 impl<'a> Parser<'a> {
-    fn new(line: &'a str) -> Self {
-        let mut p = Parser { text: line.as_bytes(), src: line, at: 0, depth: 0 };
+    fn new(line: &'a [u8]) -> Self {
+        let mut p = Parser { text: line, at: 0, depth: 0 };
         p.ws();
         p
     }
@@ -836,8 +841,10 @@ impl<'a> Parser<'a> {
     }
 
     /// A string without escapes, control characters or brackets (which
-    /// the ordinary reader counts as nesting), borrowed from the line.
-    fn string(&mut self) -> Option<&'a str> {
+    /// the ordinary reader counts as nesting), borrowed from the line as
+    /// bytes: to be compared with a known text, or checked for UTF-8
+    /// ([`Parser::text`]).
+    fn string(&mut self) -> Option<&'a [u8]> {
         // Not `eat`: white space after the opening quote is the string's.
         (self.peek()? == b'"').then_some(())?;
         let (text, start) = (self.text, self.at + 1);
@@ -856,10 +863,15 @@ impl<'a> Parser<'a> {
         if text.get(end) != Some(&b'"') {
             return None;
         }
-        let s = self.src.get(start..end);
+        let s = text.get(start..end);
         // The quotes and what is between them.
         self.step(end + 1 - self.at);
         s
+    }
+
+    /// [`Parser::string`] as text; `None` if it is not UTF-8.
+    fn text(&mut self) -> Option<&'a str> {
+        std::str::from_utf8(self.string()?).ok()
     }
 
     /// Whether the next string is `"name"` (a name with no byte that ends a
@@ -908,7 +920,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `{ "key": value, … }`, calling `each` with the parser at each value.
-    fn object(&mut self, mut each: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+    fn object(&mut self, mut each: impl FnMut(&mut Self, &'a [u8]) -> Option<()>) -> Option<()> {
         self.items(b'{', b'}', |p| {
             let key = p.string()?;
             p.eat(b':')?;
@@ -945,9 +957,9 @@ impl<'a> Parser<'a> {
     fn skip(&mut self) -> Option<()> {
         match self.peek()? {
             b'{' => {
-                let mut seen: Vec<&str> = Vec::new();
+                let mut seen: Vec<&[u8]> = Vec::new();
                 self.object(|p, key| {
-                    if seen.contains(&key) {
+                    if seen.contains(&key) || std::str::from_utf8(key).is_err() {
                         return None;
                     }
                     seen.push(key);
@@ -955,7 +967,7 @@ impl<'a> Parser<'a> {
                 })
             }
             b'[' => self.array(Self::skip),
-            b'"' => self.string().map(|_| ()),
+            b'"' => self.text().map(|_| ()),
             b't' => self.literal(b"true"),
             b'f' => self.literal(b"false"),
             b'n' => self.literal(b"null"),
