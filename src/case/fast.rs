@@ -128,15 +128,8 @@ impl Pool {
     /// its members (nothing known if they are not those of the list last
     /// read: each is then put back to the defaults when used).
     fn list(&mut self, list: u32) -> Option<ListRead> {
-        let i = list as usize;
-        if self.lists.len() <= i {
-            self.lists.resize_with(i + 1, Default::default);
-        }
-        if self.writers.len() <= i {
-            self.writers.resize_with(i + 1, Default::default);
-        }
-        let members = self.lists.get_mut(i)?.take().unwrap_or_default();
-        let last = self.writers.get_mut(i)?;
+        let members = grown(&mut self.lists, list as usize)?.take().unwrap_or_default();
+        let last = grown(&mut self.writers, list as usize)?;
         let mut writers = std::mem::take(&mut last.writers);
         if last.list_at != members.as_ptr().addr() || writers.len() != members.len() {
             writers.clear();
@@ -151,16 +144,12 @@ impl Pool {
     /// read over go to the kept records, and what wrote each member is
     /// remembered with the list.
     fn end_list(&mut self, list: u32, mut read: ListRead) -> Option<Members> {
-        let i = list as usize;
-        if self.members.len() <= i {
-            self.members.resize_with(i + 1, Kept::default);
-        }
-        let kept = self.members.get_mut(i)?;
+        let kept = grown(&mut self.members, list as usize)?;
         let moved = read.members.truncate_into(read.read, &mut kept.records, KEEP);
         kept.writers.extend(read.writers.iter().skip(read.read).take(moved));
         read.writers.truncate(read.read);
         let at = read.members.as_ptr().addr();
-        *self.writers.get_mut(i)? = Writers { list_at: at, writers: read.writers };
+        *self.writers.get_mut(list as usize)? = Writers { list_at: at, writers: read.writers };
         Some(read.members)
     }
 
@@ -173,6 +162,15 @@ impl Pool {
             _ => (blank.clone(), 0),
         }
     }
+}
+
+/// Element `i` of `v`, which grows to hold it: the pool's tables, one per
+/// list or field table, fill in as they are first used.
+fn grown<T: Default>(v: &mut Vec<T>, i: usize) -> Option<&mut T> {
+    if v.len() <= i {
+        v.resize_with(i + 1, T::default);
+    }
+    v.get_mut(i)
 }
 
 /// How a list's members were written, byte for byte apart from their
@@ -513,7 +511,7 @@ impl<'p> Reader<'p> {
             if members.capacity() > KEEP {
                 // Too much room to keep: its first members go to the kept
                 // records, to be put back to the defaults when used.
-                if let Some(kept) = pool.members.get_mut(list as usize) {
+                if let Some(kept) = grown(&mut pool.members, list as usize) {
                     let moved = members.truncate_into(0, &mut kept.records, KEEP);
                     kept.writers.resize(kept.writers.len() + moved, 0);
                 }
@@ -601,10 +599,7 @@ impl<'p> Reader<'p> {
     ) -> Option<()> {
         let learning = std::mem::take(&mut pool.learning.next);
         let fields = self.tables.get(table)?;
-        if pool.orders.len() <= table {
-            pool.orders.resize_with(table + 1, Vec::new);
-        }
-        let mut order = std::mem::take(pool.orders.get_mut(table)?);
+        let mut order = std::mem::take(grown(&mut pool.orders, table)?);
         let mut k = 0;
         // Keys seen, to give up on duplicates as the ordinary reader refuses them.
         let mut seen = 0u128;
@@ -724,13 +719,8 @@ impl<'p> Reader<'p> {
         let enclosing =
             std::mem::replace(&mut pool.learning, Learning { next: true, scalars: true, values: Vec::new() });
         self.fill(p, target, table, rec, &mut facts, pool)?;
-        if pool.shapes.len() <= list as usize {
-            pool.shapes.resize_with(list as usize + 1, Shape::default);
-        }
         pool.generation += 1;
-        if let Some(shape) = pool.shapes.get_mut(list as usize) {
-            shape.learn(p.text, start, p.at, &pool.learning, pool.generation);
-        }
+        grown(&mut pool.shapes, list as usize)?.learn(p.text, start, p.at, &pool.learning, pool.generation);
         pool.learning = enclosing;
         Some((facts, 0))
     }
