@@ -198,45 +198,49 @@ struct Shape {
 
 /// A piece of a [`Shape`]'s text, from where the one before ends to `end`;
 /// one of at most 32 bytes (most are: `, "劳动合同月数": ` has 24) is
-/// compared with the line as one or two 16-byte words, without a call to
-/// `memcmp`: its first 16 bytes (`head`, those past its end masked out
-/// by `mask`) and its last 16 (`tail`).
+/// compared with the 32 bytes of the line where it should start as two
+/// 16-byte words, those past its end masked out, without a call to
+/// `memcmp`.
 #[derive(Clone, Copy, Default)]
 struct Piece {
     end: usize,
-    head: u128,
-    mask: u128,
-    tail: u128,
-}
-
-/// The 16 bytes of `text` from `at`, as one word.
-#[inline(always)]
-fn word(text: &[u8], at: usize) -> Option<u128> {
-    Some(u128::from_le_bytes(*text.get(at..)?.first_chunk::<16>()?))
+    /// Its length.
+    len: usize,
+    words: [u128; 2],
+    masks: [u128; 2],
 }
 
 impl Piece {
     /// The piece of `text` from `start` to `end`.
     fn new(text: &[u8], start: usize, end: usize) -> Piece {
         let piece = text.get(start..end).unwrap_or_default();
-        let mut head = [0; 16];
-        let n = piece.len().min(16);
-        head.get_mut(..n).unwrap_or_default().copy_from_slice(piece.get(..n).unwrap_or_default());
-        let tail = piece.len().checked_sub(16).and_then(|at| word(piece, at)).unwrap_or_default();
-        let mask = u128::MAX.checked_shr(8 * (16 - n as u32)).unwrap_or(0);
-        Piece { end, head: u128::from_le_bytes(head), mask, tail }
+        let mut bytes = [0; 32];
+        let n = piece.len().min(32);
+        bytes.get_mut(..n).unwrap_or_default().copy_from_slice(piece.get(..n).unwrap_or_default());
+        let mask = |from: usize| {
+            let kept = n.saturating_sub(from).min(16) as u32;
+            u128::MAX.checked_shr(8 * (16 - kept)).unwrap_or(0)
+        };
+        let [head, tail] = [0, 16].map(|from| {
+            let mut word = [0; 16];
+            word.copy_from_slice(bytes.get(from..from + 16).unwrap_or(&[0; 16]));
+            u128::from_le_bytes(word)
+        });
+        Piece { end, len: piece.len(), words: [head, tail], masks: [mask(0), mask(16)] }
     }
 
     /// Steps `p` over this piece, which starts at `from` in `text`, the
     /// shape's text; `None` where the line differs.
     #[inline(always)]
     fn step_over(&self, p: &mut Parser, text: &[u8], from: usize) -> Option<()> {
-        let n = self.end.wrapping_sub(from);
-        match word(p.text, p.at) {
-            Some(head) if n <= 32 => {
-                let same =
-                    (head ^ self.head) & self.mask == 0 && (n <= 16 || word(p.text, p.at + n - 16)? == self.tail);
-                same.then(|| p.at += n)
+        match p.text.get(p.at..).and_then(<[u8]>::first_chunk::<32>) {
+            Some(line) if self.len <= 32 => {
+                let (head, tail) = line.split_at(16);
+                let word = |half: &[u8]| half.first_chunk::<16>().map_or(0, |w| u128::from_le_bytes(*w));
+                let [h, t] = self.words;
+                let [hm, tm] = self.masks;
+                let differ = ((word(head) ^ h) & hm) | ((word(tail) ^ t) & tm);
+                (differ == 0).then(|| p.at += self.len)
             }
             // Near the end of the line, or a longer piece.
             _ => p.exactly(text.get(from..self.end)?),
@@ -963,5 +967,47 @@ impl<'a> Parser<'a> {
             b'n' => self.literal(b"null"),
             _ => self.integer().map(|_| ()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use super::{Parser, Piece};
+
+    /// A piece of any length is stepped over where the line has it, its
+    /// last byte and the bytes past its end included, and nowhere else;
+    /// with fewer than 32 bytes of line left, the same.
+    #[test]
+    fn a_piece_is_stepped_over_where_the_line_has_it() {
+        let shape: Vec<u8> = (0..48u8).map(|b| b'a' + b % 26).collect();
+        for len in [0, 1, 5, 15, 16, 17, 24, 31, 32, 33, 40, 48] {
+            let piece = Piece::new(&shape, 0, len);
+            for after in [0, 3, 40] {
+                let mut line = shape[..len].to_vec();
+                line.extend(std::iter::repeat_n(b'#', after));
+                let mut p = Parser { text: &line, at: 0, depth: 0 };
+                assert_eq!(piece.step_over(&mut p, &shape, 0), Some(()), "{len} then {after}");
+                assert_eq!(p.at, len);
+                for wrong in 0..len {
+                    let mut bad = line.clone();
+                    bad[wrong] = b'#';
+                    let mut p = Parser { text: &bad, at: 0, depth: 0 };
+                    assert_eq!(piece.step_over(&mut p, &shape, 0), None, "{len}: byte {wrong} differs");
+                }
+                // Cut short.
+                if len > 0 {
+                    let mut p = Parser { text: &line[..len - 1], at: 0, depth: 0 };
+                    assert_eq!(piece.step_over(&mut p, &shape, 0), None, "{len} cut");
+                }
+            }
+        }
+        // A piece in the middle of the shape's text, and of the line.
+        let piece = Piece::new(&shape, 10, 30);
+        let line = [b"xyz".as_slice(), &shape[10..30], b"123"].concat();
+        let mut p = Parser { text: &line, at: 3, depth: 0 };
+        assert_eq!(piece.step_over(&mut p, &shape, 10), Some(()));
+        assert_eq!(p.at, 23);
     }
 }
