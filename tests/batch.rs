@@ -248,6 +248,10 @@ fn a_reused_record_keeps_nothing_of_the_line_before() {
         r#"{"类型":"单位","吸纳人员":[{"脱贫人口":true},{"脱贫人口":false},{"脱贫人口":true}]}"#,
         r#"{"类型":"单位","吸纳人员":[{"脱贫人口":true},{"劳动合同月数":7,"参加社会保险":true},{"脱贫人口":null}]}"#,
         r#"{"类型":"单位","吸纳人员":[{"脱贫人口":true },{"脱贫人口":true},{ "脱贫人口":true},{"脱贫人口":"是"}]}"#,
+        // A list shorter than the records kept (the rest stay as spares),
+        // then one longer than all of them.
+        r#"{"类型":"单位","吸纳人员":[{"脱贫人口":false}]}"#,
+        r#"{"类型":"单位","吸纳人员":[{"脱贫人口":true},{"脱贫人口":true},{"脱贫人口":true},{"脱贫人口":false},{"脱贫人口":true},{"脱贫人口":true}]}"#,
         r#"{"类型":"个人","脱贫人口":true,"就业地":"省外","参加培训天数":-1}"#,
         r#"{"类型":"个人","首次创业":true,"首次创业":true}"#,
     ] {

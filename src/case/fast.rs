@@ -99,8 +99,8 @@ struct Pool {
     learning: Learning,
 }
 
-/// What wrote each member of a list, and the list (the address of its
-/// members).
+/// What wrote each record of a list, members and spares, and the list
+/// (the address of its records).
 #[derive(Default)]
 struct Writers {
     list_at: usize,
@@ -116,7 +116,7 @@ struct Kept {
 }
 
 /// A list being read over one kept: its members so far, each with what
-/// wrote it, then those of the kept list not yet read over.
+/// wrote it, then the records of the kept list not yet read over.
 struct ListRead {
     members: Members,
     writers: Vec<u64>,
@@ -131,23 +131,20 @@ impl Pool {
         let members = grown(&mut self.lists, list as usize)?.take().unwrap_or_default();
         let last = grown(&mut self.writers, list as usize)?;
         let mut writers = std::mem::take(&mut last.writers);
-        if last.list_at != members.as_ptr().addr() || writers.len() != members.len() {
+        if last.list_at != members.as_ptr().addr() || writers.len() != members.records() {
             writers.clear();
             // No more room kept than a kept list has.
             writers.shrink_to(KEEP);
-            writers.resize(members.len(), 0);
+            writers.resize(members.records(), 0);
         }
         Some(ListRead { members, writers, read: 0 })
     }
 
-    /// Ends the list of kind `list` read: the members of the kept list not
-    /// read over go to the kept records, and what wrote each member is
+    /// Ends the list of kind `list` read: the records of the kept list not
+    /// read over stay in it as spares, and what wrote each record is
     /// remembered with the list.
     fn end_list(&mut self, list: u32, mut read: ListRead) -> Option<Members> {
-        let kept = grown(&mut self.members, list as usize)?;
-        let moved = read.members.truncate_into(read.read, &mut kept.records, KEEP);
-        kept.writers.extend(read.writers.iter().skip(read.read).take(moved));
-        read.writers.truncate(read.read);
+        read.members.shorten(read.read);
         let at = read.members.as_ptr().addr();
         *self.writers.get_mut(list as usize)? = Writers { list_at: at, writers: read.writers };
         Some(read.members)
@@ -679,11 +676,13 @@ impl<'p> Reader<'p> {
     /// member of the kept list in its place if there is one.
     fn member(&self, p: &mut Parser, list: u32, pool: &mut Pool, read: &mut ListRead) -> Option<()> {
         let i = read.read;
-        if let (Some((rec, facts)), Some(writer)) = (read.members.member_mut(i), read.writers.get_mut(i)) {
+        if let (Some((rec, facts)), Some(writer)) = (read.members.record_mut(i), read.writers.get_mut(i)) {
             (*facts, *writer) = self.read_member(p, list, pool, rec, *writer)?;
         } else {
             let (mut rec, writer) = pool.member(list, &self.members.get(list as usize)?.blank);
             let (facts, writer) = self.read_member(p, list, pool, &mut rec, writer)?;
+            // Past every record: those read over are all members.
+            read.members.shorten(i);
             read.members.push_with_facts(rec, facts);
             read.writers.push(writer);
         }

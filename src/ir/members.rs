@@ -4,10 +4,14 @@
 //! these two words, without reading their records.
 //!
 //! The fast case reader keeps a member's facts as it fills the record.
-//! Only it changes members in place ([`Members::member_mut`]), writing
+//! Only it changes members in place ([`Members::record_mut`]), writing
 //! the facts with the record; elsewhere members are only added, so the
-//! facts always agree with the records.
+//! facts always agree with the records. When it reads a list over a
+//! longer one, the records past the new list's end stay where they are,
+//! as spares, for the next list to be read over ([`Members::shorten`]):
+//! nothing else sees them, and nothing moves.
 
+use std::fmt;
 use std::ops::Deref;
 
 use serde::{Deserialize, Serialize};
@@ -17,15 +21,18 @@ use super::{Record, Value};
 /// The members of a list, in order (read as a slice of records), with
 /// their facts. As small as a pointer, so that a [`Value`] stays as
 /// small as a text; an empty list allocates nothing.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Default, Serialize, Deserialize)]
 #[serde(from = "Vec<Record>", into = "Vec<Record>")]
 pub struct Members(Option<Box<Inner>>);
 
-#[derive(Debug, Clone, Default)]
+#[derive(Default)]
 struct Inner {
+    /// The members, then the spares.
     records: Vec<Record>,
     /// Each record's facts, in the same order.
     facts: Vec<Facts>,
+    /// How many of the records are members.
+    len: usize,
 }
 
 /// The slots [`Facts`] tell of: a record's first 64.
@@ -83,30 +90,48 @@ impl Members {
     }
 
     /// Adds a member whose facts the caller has kept while filling it:
-    /// they must be [`Facts::of`] the record.
+    /// they must be [`Facts::of`] the record. Spares are dropped.
     pub fn push_with_facts(&mut self, record: Record, facts: Facts) {
         debug_assert_eq!(facts, Facts::of(&record));
         let inner = self.0.get_or_insert_with(Box::default);
+        inner.records.truncate(inner.len);
+        inner.facts.truncate(inner.len);
         inner.records.push(record);
         inner.facts.push(facts);
+        inner.len += 1;
     }
 
     /// Each member's facts, in order.
     pub fn facts(&self) -> &[Facts] {
-        self.0.as_ref().map_or(&[], |inner| &inner.facts)
+        self.0.as_ref().map_or(&[], |inner| inner.facts.get(..inner.len).unwrap_or_default())
     }
 
-    /// Member `i`'s record and facts, to be written over in place (by a
-    /// reader filling a list kept from an earlier case). The caller leaves
-    /// the facts [`Facts::of`] the record, or drops the list.
-    pub fn member_mut(&mut self, i: usize) -> Option<(&mut Record, &mut Facts)> {
+    /// Record `i` (a member, or a spare past them) and its facts, to be
+    /// written over in place by a reader filling a list kept from an
+    /// earlier case, which then says how many are members
+    /// ([`Members::shorten`]). The caller leaves the facts [`Facts::of`]
+    /// the record, or drops the list.
+    pub fn record_mut(&mut self, i: usize) -> Option<(&mut Record, &mut Facts)> {
         let inner = self.0.as_mut()?;
         Some((inner.records.get_mut(i)?, inner.facts.get_mut(i)?))
     }
 
-    /// Keeps the first `n` members; of the others, moves as many to the end
-    /// of `out` as it has room for below `most` records, dropping the rest.
-    /// Returns how many were moved.
+    /// How many records [`Members::record_mut`] reaches: members and spares.
+    pub fn records(&self) -> usize {
+        self.0.as_ref().map_or(0, |inner| inner.records.len())
+    }
+
+    /// Makes the first `n` records (at most all) the members, those past
+    /// them spares.
+    pub fn shorten(&mut self, n: usize) {
+        if let Some(inner) = &mut self.0 {
+            inner.len = n.min(inner.records.len());
+        }
+    }
+
+    /// Keeps the first `n` records; of those past them, spares included,
+    /// moves as many to the end of `out` as it has room for below `most`
+    /// records, dropping the rest. Returns how many were moved.
     pub fn truncate_into(&mut self, n: usize, out: &mut Vec<Record>, most: usize) -> usize {
         let Some(inner) = &mut self.0 else { return 0 };
         if n >= inner.records.len() {
@@ -116,18 +141,20 @@ impl Members {
         out.extend(inner.records.drain(n..).take(moved));
         inner.records.truncate(n);
         inner.facts.truncate(n);
+        inner.len = inner.len.min(n);
         moved
     }
 
-    /// Removes every member, keeping the room.
+    /// Removes every member and spare, keeping the room.
     pub fn clear(&mut self) {
         if let Some(inner) = &mut self.0 {
             inner.facts.clear();
             inner.records.clear();
+            inner.len = 0;
         }
     }
 
-    /// Room for members without allocating.
+    /// Room for records without allocating.
     pub fn capacity(&self) -> usize {
         self.0.as_ref().map_or(0, |inner| inner.records.capacity())
     }
@@ -136,7 +163,22 @@ impl Members {
 impl Deref for Members {
     type Target = [Record];
     fn deref(&self) -> &[Record] {
-        self.0.as_ref().map_or(&[], |inner| &inner.records)
+        self.0.as_ref().map_or(&[], |inner| inner.records.get(..inner.len).unwrap_or_default())
+    }
+}
+
+/// The members, without the spares.
+impl Clone for Members {
+    fn clone(&self) -> Self {
+        let Some(_) = &self.0 else { return Members(None) };
+        Members(Some(Box::new(Inner { records: self.to_vec(), facts: self.facts().to_vec(), len: self.len() })))
+    }
+}
+
+/// The members, as a list of records.
+impl fmt::Debug for Members {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
     }
 }
 
@@ -165,7 +207,11 @@ impl From<Vec<Record>> for Members {
 
 impl From<Members> for Vec<Record> {
     fn from(members: Members) -> Self {
-        members.0.map(|inner| inner.records).unwrap_or_default()
+        members.0.map_or_else(Vec::new, |inner| {
+            let mut records = inner.records;
+            records.truncate(inner.len);
+            records
+        })
     }
 }
 
@@ -206,15 +252,60 @@ mod tests {
         assert_eq!(shortened.truncate_into(1, &mut out, 2), 1);
         assert_eq!(out[1..], list[1..2], "moved while `out` has room, the rest dropped");
         assert_eq!((&shortened[..], shortened.facts()), (&list[..1], &list.facts()[..1]));
-        let (record, facts) = shortened.member_mut(0).unwrap();
+        let (record, facts) = shortened.record_mut(0).unwrap();
         *record = member(vec![Value::Bool(true)]);
         *facts = Facts::of(record);
         assert_eq!(shortened.facts(), [Facts { truth: 1, given: 1 }]);
-        assert!(shortened.member_mut(1).is_none() && Members::default().member_mut(0).is_none());
+        assert!(shortened.record_mut(1).is_none() && Members::default().record_mut(0).is_none());
         assert_eq!(shortened.truncate_into(0, &mut out, 9), 1);
         assert!(shortened.is_empty() && shortened.facts().is_empty());
         assert_ne!(list, shortened);
         assert!(Members::default().facts().is_empty());
         assert_eq!(std::mem::size_of::<Value>(), 32, "a tag and a text");
+    }
+
+    /// Records past the members are spares: written over in place, never
+    /// seen as members (nor cloned, compared, shown or serialized) until
+    /// made members again; a member added drops them; moved on with the
+    /// records past a truncation.
+    #[test]
+    fn spares_stay_out_of_sight() {
+        let list: Members = (0..4).map(|i| member(vec![Value::Bool(i % 2 == 1)])).collect();
+        let mut short = list.clone();
+        short.shorten(2);
+        assert_eq!((short.len(), short.records()), (2, 4));
+        assert_eq!((&short[..], short.facts()), (&list[..2], &list.facts()[..2]));
+        let two: Members = list[..2].iter().cloned().collect();
+        assert_eq!(short, two);
+        assert_eq!(format!("{short:?}"), format!("{two:?}"));
+        assert_eq!(serde_json::to_string(&short).unwrap(), serde_json::to_string(&two).unwrap());
+        let copy = short.clone();
+        assert_eq!((copy.len(), copy.records()), (2, 2), "a clone leaves the spares behind");
+
+        // Written over in place, then made members again.
+        let (record, facts) = short.record_mut(3).unwrap();
+        *record = member(vec![Value::Bool(true)]);
+        *facts = Facts::of(record);
+        assert_eq!(short.len(), 2, "a spare written is not yet a member");
+        short.shorten(9);
+        assert_eq!(short.len(), 4, "at most every record");
+        assert_eq!(short.facts()[3], Facts { truth: 1, given: 1 });
+        assert_eq!(short[..3], list[..3]);
+
+        // A member added goes after the members, the spares dropped.
+        short.shorten(1);
+        short.push(member(vec![Value::Num(7.into())]));
+        assert_eq!((short.len(), short.records()), (2, 2));
+        assert_eq!(short[1], member(vec![Value::Num(7.into())]));
+
+        // Truncating moves spares on with the members past the cut.
+        let mut short = list.clone();
+        short.shorten(1);
+        let mut out = Vec::new();
+        assert_eq!(short.truncate_into(0, &mut out, 9), 4);
+        assert_eq!(out, list.to_vec());
+        assert_eq!((short.len(), short.records()), (0, 0));
+        short.clear();
+        assert!(short.is_empty());
     }
 }
