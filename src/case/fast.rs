@@ -131,11 +131,11 @@ impl Pool {
         let members = grown(&mut self.lists, list as usize)?.take().unwrap_or_default();
         let last = grown(&mut self.writers, list as usize)?;
         let mut writers = std::mem::take(&mut last.writers);
-        if last.list_at != members.as_ptr().addr() || writers.len() != members.records() {
+        if last.list_at != members.as_ptr().addr() || writers.len() != members.record_count() {
             writers.clear();
             // No more room kept than a kept list has.
             writers.shrink_to(KEEP);
-            writers.resize(members.records(), 0);
+            writers.resize(members.record_count(), 0);
         }
         Some(ListRead { members, writers, read: 0 })
     }
@@ -144,7 +144,7 @@ impl Pool {
     /// read over stay in it as spares, and what wrote each record is
     /// remembered with the list.
     fn end_list(&mut self, list: u32, mut read: ListRead) -> Option<Members> {
-        read.members.shorten(read.read);
+        read.members.set_len(read.read);
         let at = read.members.as_ptr().addr();
         *self.writers.get_mut(list as usize)? = Writers { list_at: at, writers: read.writers };
         Some(read.members)
@@ -682,7 +682,7 @@ impl<'p> Reader<'p> {
             let (mut rec, writer) = pool.member(list, &self.members.get(list as usize)?.blank);
             let (facts, writer) = self.read_member(p, list, pool, &mut rec, writer)?;
             // Past every record: those read over are all members.
-            read.members.shorten(i);
+            read.members.set_len(i);
             read.members.push_with_facts(rec, facts);
             read.writers.push(writer);
         }

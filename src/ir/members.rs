@@ -8,7 +8,7 @@
 //! the facts with the record; elsewhere members are only added, so the
 //! facts always agree with the records. When it reads a list over a
 //! longer one, the records past the new list's end stay where they are,
-//! as spares, for the next list to be read over ([`Members::shorten`]):
+//! as spares, for the next list to be read over ([`Members::set_len`]):
 //! nothing else sees them, and nothing moves.
 
 use std::fmt;
@@ -109,7 +109,7 @@ impl Members {
     /// Record `i` (a member, or a spare past them) and its facts, to be
     /// written over in place by a reader filling a list kept from an
     /// earlier case, which then says how many are members
-    /// ([`Members::shorten`]). The caller leaves the facts [`Facts::of`]
+    /// ([`Members::set_len`]). The caller leaves the facts [`Facts::of`]
     /// the record, or drops the list.
     pub fn record_mut(&mut self, i: usize) -> Option<(&mut Record, &mut Facts)> {
         let inner = self.0.as_mut()?;
@@ -117,13 +117,13 @@ impl Members {
     }
 
     /// How many records [`Members::record_mut`] reaches: members and spares.
-    pub fn records(&self) -> usize {
+    pub fn record_count(&self) -> usize {
         self.0.as_ref().map_or(0, |inner| inner.records.len())
     }
 
     /// Makes the first `n` records (at most all) the members, those past
     /// them spares.
-    pub fn shorten(&mut self, n: usize) {
+    pub fn set_len(&mut self, n: usize) {
         if let Some(inner) = &mut self.0 {
             inner.len = n.min(inner.records.len());
         }
@@ -272,39 +272,39 @@ mod tests {
     fn spares_stay_out_of_sight() {
         let list: Members = (0..4).map(|i| member(vec![Value::Bool(i % 2 == 1)])).collect();
         let mut short = list.clone();
-        short.shorten(2);
-        assert_eq!((short.len(), short.records()), (2, 4));
+        short.set_len(2);
+        assert_eq!((short.len(), short.record_count()), (2, 4));
         assert_eq!((&short[..], short.facts()), (&list[..2], &list.facts()[..2]));
         let two: Members = list[..2].iter().cloned().collect();
         assert_eq!(short, two);
         assert_eq!(format!("{short:?}"), format!("{two:?}"));
         assert_eq!(serde_json::to_string(&short).unwrap(), serde_json::to_string(&two).unwrap());
         let copy = short.clone();
-        assert_eq!((copy.len(), copy.records()), (2, 2), "a clone leaves the spares behind");
+        assert_eq!((copy.len(), copy.record_count()), (2, 2), "a clone leaves the spares behind");
 
         // Written over in place, then made members again.
         let (record, facts) = short.record_mut(3).unwrap();
         *record = member(vec![Value::Bool(true)]);
         *facts = Facts::of(record);
         assert_eq!(short.len(), 2, "a spare written is not yet a member");
-        short.shorten(9);
+        short.set_len(9);
         assert_eq!(short.len(), 4, "at most every record");
         assert_eq!(short.facts()[3], Facts { truth: 1, given: 1 });
         assert_eq!(short[..3], list[..3]);
 
         // A member added goes after the members, the spares dropped.
-        short.shorten(1);
+        short.set_len(1);
         short.push(member(vec![Value::Num(7.into())]));
-        assert_eq!((short.len(), short.records()), (2, 2));
+        assert_eq!((short.len(), short.record_count()), (2, 2));
         assert_eq!(short[1], member(vec![Value::Num(7.into())]));
 
         // Truncating moves spares on with the members past the cut.
         let mut short = list.clone();
-        short.shorten(1);
+        short.set_len(1);
         let mut out = Vec::new();
         assert_eq!(short.truncate_into(0, &mut out, 9), 4);
         assert_eq!(out, list.to_vec());
-        assert_eq!((short.len(), short.records()), (0, 0));
+        assert_eq!((short.len(), short.record_count()), (0, 0));
         short.clear();
         assert!(short.is_empty());
     }
