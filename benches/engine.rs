@@ -183,7 +183,7 @@ fn bench_batch(b: Bencher, n: usize, persons: bool, workers: usize, write: bool)
     let input = population(n, persons);
     b.counter(ItemsCount::new(n)).bench(|| {
         let mut sink = std::io::sink();
-        let output: Option<&mut dyn std::io::Write> = if write { Some(&mut sink) } else { None };
+        let output: Option<&mut (dyn std::io::Write + Send)> = if write { Some(&mut sink) } else { None };
         batch::run(&program, input.as_bytes(), output, workers, Options::default(), &|_| {}).unwrap()
     });
 }

@@ -4,9 +4,10 @@
 //!
 //! Input is read in chunks of at most [`CHUNK`] lines and [`CHUNK_BYTES`]
 //! bytes. Each worker takes the next chunk as soon as it is free, while
-//! the calling thread reads ahead and writes the chunks done in input
-//! order; with at most [`IN_FLIGHT`] chunks per worker out at a time,
-//! memory does not grow with the input.
+//! the calling thread reads ahead and adds up the chunks done; the workers
+//! write the rulings in input order, in turn ([`Turns`]). With at most
+//! [`IN_FLIGHT`] chunks per worker out at a time, memory does not grow
+//! with the input.
 
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
@@ -437,20 +438,23 @@ impl Chunk {
 /// number of lines done after each chunk.
 ///
 /// With more than one worker, each takes the next chunk as soon as it is
-/// free, while this thread reads the input and writes the chunks done in
-/// their order: no worker waits for another. At most [`IN_FLIGHT`] chunks
-/// per worker are out at a time, so memory stays bounded.
+/// free, while this thread reads the input and adds up the chunks done;
+/// the rulings are written in input order by whichever worker finishes
+/// the chunk next in turn ([`Turns`]): no worker waits for another, and
+/// reading ahead does not wait on the writes. At most [`IN_FLIGHT`]
+/// chunks per worker are out at a time, so memory stays bounded.
 pub fn run(
     program: &Program,
     input: impl Read,
-    output: Option<&mut dyn Write>,
+    output: Option<&mut (dyn Write + Send)>,
     workers: usize,
     options: eval::Options,
     progress: &dyn Fn(u64),
 ) -> io::Result<Summary> {
     let writer = output.is_some().then(|| report::Lines::new(program));
     let writer = writer.as_ref();
-    let mut done = Done { output, summary: Summary::default(), lines: 0, progress };
+    let writes = output.is_some();
+    let mut done = Done { output, writes, summary: Summary::default(), lines: 0, progress };
     let mut input = Input::new(input);
     if workers <= 1 {
         let (mut chunk, mut out, mut state) = (Chunk::default(), String::new(), None);
@@ -469,7 +473,9 @@ pub fn run(
         // rather than wait for ever.
         let waiting = Arc::new(Mutex::new(waiting));
         let (finished, results) = mpsc::channel::<Job>();
+        let turns = Turns::new(done.output.take());
         std::thread::scope(|s| -> io::Result<()> {
+            let turns = &turns;
             // Dropped on any return, which ends the workers started so far.
             let jobs = jobs;
             for _ in 0..workers {
@@ -483,19 +489,21 @@ pub fn run(
                         let next = waiting.lock().ok().and_then(|w| w.recv().ok());
                         let Some(mut job) = next else { break };
                         job.out.clear();
-                        job.part = work_guarded(&mut state, program, &job.chunk, options, writer, &mut job.out);
-                        if finished.send(job).is_err() {
+                        let part = work_guarded(&mut state, program, &job.chunk, options, writer, &mut job.out);
+                        job.part = Some(part.unwrap_or_else(|| lost(&job.chunk.lines, writes, &mut job.out)));
+                        if !turns.write(job, &finished) {
                             break;
                         }
                     }
                 })?;
             }
             drop((waiting, finished));
-            let read = pipeline(&mut input, &jobs, &results, workers * IN_FLIGHT, &mut done);
+            let read = pipeline(&mut input, (&jobs, &results), workers * IN_FLIGHT, &mut done, turns);
             // Ends the workers, also after an error.
             drop(jobs);
             read
         })?;
+        done.output = turns.into_output();
     }
     if let Some(out) = done.output.as_mut() {
         out.flush()?;
@@ -518,21 +526,19 @@ struct Job {
 }
 
 /// Reads chunks and sends them to the workers, at most `room` at a time,
-/// and hands those done to `done` in input order.
+/// and adds up those done (written, if rulings are, by `turns`).
 fn pipeline(
     input: &mut Input<impl Read>,
-    jobs: &mpsc::SyncSender<Job>,
-    results: &mpsc::Receiver<Job>,
+    (jobs, results): (&mpsc::SyncSender<Job>, &mpsc::Receiver<Job>),
     room: usize,
     done: &mut Done,
+    turns: &Turns,
 ) -> io::Result<()> {
     let gone = || io::Error::other("批量裁定的工作线程已全部退出");
     let (mut sent, mut written) = (0u64, 0u64);
     let mut ended = false;
     // Chunks and buffers given back, for reuse.
     let mut spare: Vec<(Chunk, String)> = Vec::new();
-    // Chunks done out of order, by sequence.
-    let mut early: BTreeMap<u64, Job> = BTreeMap::new();
     loop {
         while !ended && sent - written < room as u64 {
             let (mut chunk, out) = spare.pop().unwrap_or_default();
@@ -548,19 +554,97 @@ fn pipeline(
         if written == sent {
             return Ok(());
         }
-        let job = results.recv().map_err(|_| gone())?;
-        early.insert(job.sequence, job);
-        while let Some(mut job) = early.remove(&written) {
-            done.chunk(&job.chunk, job.part.take(), &mut job.out)?;
-            written += 1;
-            spare.push((job.chunk, job.out));
-        }
+        let mut job = results.recv().map_err(|_| gone())?;
+        turns.failed()?;
+        done.chunk(&job.chunk, job.part.take(), &mut job.out)?;
+        written += 1;
+        spare.push((job.chunk, job.out));
     }
 }
 
-/// What the chunks done add up to, and where their rulings go.
+/// Whose turn it is to write: the chunks done, by sequence, until the one
+/// next in input order comes. The worker that brings it becomes the
+/// writer: it writes it and every chunk after it that is done, handing
+/// each to the calling thread, and stops writing, under the same lock as
+/// chunks are added, only when the next one has not come. A worker that
+/// finds a writer at work leaves its chunk to it.
+struct Turns<'o> {
+    state: Mutex<Pending>,
+    /// Where the rulings go (none with `--summary-only`); only the writer
+    /// of the moment takes the lock.
+    output: Option<Mutex<&'o mut (dyn Write + Send)>>,
+    /// The first write that failed: the run stops with it.
+    error: Mutex<Option<io::Error>>,
+}
+
+#[derive(Default)]
+struct Pending {
+    /// The sequence of the chunk to write next.
+    next: u64,
+    done: BTreeMap<u64, Job>,
+    /// A worker is writing.
+    writing: bool,
+}
+
+impl<'o> Turns<'o> {
+    fn new(output: Option<&'o mut (dyn Write + Send)>) -> Self {
+        Turns { state: Mutex::default(), output: output.map(Mutex::new), error: Mutex::default() }
+    }
+
+    /// Takes `job`, done, and hands it (and any chunk after it that this
+    /// worker writes) to `finished`; `false` when the calling thread has
+    /// stopped.
+    fn write(&self, job: Job, finished: &mpsc::Sender<Job>) -> bool {
+        let Some(output) = &self.output else { return finished.send(job).is_ok() };
+        let mut state = lock(&self.state);
+        state.done.insert(job.sequence, job);
+        if state.writing {
+            return true;
+        }
+        state.writing = true;
+        loop {
+            let next = state.next;
+            let Some(job) = state.done.remove(&next) else {
+                state.writing = false;
+                return true;
+            };
+            state.next += 1;
+            drop(state);
+            if lock(&self.error).is_none() {
+                if let Err(e) = lock(output).write_all(job.out.as_bytes()) {
+                    *lock(&self.error) = Some(e);
+                }
+            }
+            if finished.send(job).is_err() {
+                return false;
+            }
+            state = lock(&self.state);
+        }
+    }
+
+    /// The error a write gave, if one failed.
+    fn failed(&self) -> io::Result<()> {
+        lock(&self.error).take().map_or(Ok(()), Err)
+    }
+
+    /// The output, once the workers are done with it.
+    fn into_output(self) -> Option<&'o mut (dyn Write + Send)> {
+        self.output.map(|m| m.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+}
+
+/// A lock that a panic elsewhere does not take away: what it guards is
+/// only added to and taken from.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// What the chunks done add up to, and where their rulings go (with one
+/// worker; with more, the workers write them).
 struct Done<'o, 'f> {
-    output: Option<&'o mut dyn Write>,
+    output: Option<&'o mut (dyn Write + Send)>,
+    /// Whether rulings are written at all.
+    writes: bool,
     summary: Summary,
     lines: u64,
     progress: &'f dyn Fn(u64),
@@ -570,7 +654,7 @@ impl Done<'_, '_> {
     /// Takes a chunk done: its rulings `out` are written, its summary
     /// `part` added (or, if its worker failed, an error for each line).
     fn chunk(&mut self, chunk: &Chunk, part: Option<Summary>, out: &mut String) -> io::Result<()> {
-        let part = part.unwrap_or_else(|| lost(&chunk.lines, self.output.is_some(), out));
+        let part = part.unwrap_or_else(|| lost(&chunk.lines, self.writes, out));
         if let Some(o) = self.output.as_mut() {
             o.write_all(out.as_bytes())?;
         }

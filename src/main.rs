@@ -361,7 +361,8 @@ fn run() -> ExitCode {
                 }
             };
             let to_file = output.is_some() || summary_only;
-            let mut writer: Box<dyn std::io::Write> = match &output {
+            // Written by the batch's workers, in turn.
+            let mut writer: Box<dyn std::io::Write + Send> = match &output {
                 Some(path) => match std::fs::File::create(path) {
                     Ok(f) => Box::new(std::io::BufWriter::with_capacity(1 << 20, f)),
                     Err(e) => {
@@ -369,7 +370,7 @@ fn run() -> ExitCode {
                         return ExitCode::from(exit::IO);
                     }
                 },
-                None => Box::new(std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock())),
+                None => Box::new(std::io::BufWriter::with_capacity(1 << 20, std::io::stdout())),
             };
             let workers = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
             let bar = std::io::stderr().is_terminal().then(|| {
@@ -384,7 +385,7 @@ fn run() -> ExitCode {
                 }
             };
             let options = eval::Options::default();
-            let rulings: Option<&mut dyn std::io::Write> = if summary_only { None } else { Some(&mut writer) };
+            let rulings: Option<&mut (dyn std::io::Write + Send)> = if summary_only { None } else { Some(&mut writer) };
             let summary = match policyc::batch::run(&program, reader, rulings, workers, options, &progress) {
                 Ok(s) => s,
                 Err(e) => {

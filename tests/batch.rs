@@ -382,6 +382,35 @@ fn a_read_error_stops_the_run() {
     }
 }
 
+/// Output that fails part way (a write error) stops the run with that
+/// error, whatever the number of workers (who write the rulings in turn
+/// when there are several), and no worker is left behind.
+#[test]
+fn a_write_error_stops_the_run() {
+    struct Full(usize);
+    impl std::io::Write for Full {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.0 == 0 {
+                return Err(std::io::Error::other("磁盘满了"));
+            }
+            let n = buf.len().min(self.0);
+            self.0 -= n;
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let program = workspace::load(&[PathBuf::from("policies")]).program.unwrap();
+    let line = r#"{"日期":"2023-05-10","文件":"县实施办法","主体":{"类型":"个人"}}"#;
+    let input = format!("{line}\n").repeat(9 * batch::CHUNK);
+    for (workers, room) in [(1, 0), (2, 0), (2, 100_000), (3, 1_000_000)] {
+        let mut out = Full(room);
+        let err = batch::run(&program, input.as_bytes(), Some(&mut out), workers, Options::default(), &|_| {});
+        assert_eq!(err.unwrap_err().to_string(), "磁盘满了", "{workers} workers, {room} bytes of room");
+    }
+}
+
 /// JSON syntax errors are told in Chinese, at a character (not byte) position.
 #[test]
 fn json_syntax_errors_are_told_in_chinese() {
