@@ -517,7 +517,8 @@ pub fn run(
 const IN_FLIGHT: usize = 2;
 
 /// A chunk given to a worker, and given back with its rulings in `out`
-/// and its summary in `part` (none if the worker failed on it).
+/// and its summary in `part` (where the worker failed on it, an error for
+/// each line instead).
 struct Job {
     sequence: u64,
     chunk: Chunk,
