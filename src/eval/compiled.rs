@@ -18,7 +18,7 @@ use std::cmp::Ordering;
 use rust_decimal::Decimal;
 
 use super::value::{junction, order, Env, Fail, FailKind};
-use crate::ir::{CmpOp, Expr, ExprKind as K, Let, Record, Ty, Value};
+use crate::ir::{CmpOp, Expr, ExprKind as K, Facts, Let, Record, Ty, Value};
 
 /// `t₁ 且 t₂ 且 …` on the fields of one record. Equal when they test the
 /// same fields the same way.
@@ -324,18 +324,16 @@ impl<'p> Count<'p> {
         accept: u8,
         constant: &Constant,
     ) -> Result<Decimal, Fail<'p>> {
-        let flags = self.flags;
-        let mut n = 0u64;
-        for (i, (member, facts)) in members.iter().zip(members.facts()).enumerate() {
-            let given = facts.given & flags;
-            if given & !facts.truth != 0 {
-                continue;
-            }
-            let passes = match member.values.get(slot as usize) {
-                Some(Value::Num(v)) if given == flags => accept & bit(constant.order(v)) != 0,
-                _ => self.passes(&self.filter, member, i)?,
-            };
-            n += u64::from(passes);
+        let (mut n, mut from) = (0u64, 0);
+        let facts = members.facts();
+        while let (Some(records), Some(rest)) = (members.get(from..), facts.get(from..)) {
+            let (counted, stop) = numbers((records, rest), self.flags, slot, (accept, constant));
+            n += counted;
+            // A member the loop does not decide, by the whole filter.
+            let i = from + stop;
+            let Some(member) = members.get(i) else { break };
+            n += u64::from(self.passes(&self.filter, member, i)?);
+            from = i + 1;
         }
         Ok(Decimal::from(n))
     }
@@ -364,6 +362,42 @@ impl<'p> Count<'p> {
             item: Some((self.list, index as u32)),
         })
     }
+}
+
+/// Counts the members whose true/false facts (`flags`) hold and whose
+/// number at `slot` compares with the constant as `accept` says, up to
+/// the first member these do not decide (a fact or the number missing, a
+/// number of another scale or sign than the constant's, any number when
+/// the constant is negative): the count, and where it stopped (the
+/// members' length when nothing stopped it). Kept apart from
+/// [`Count::with_number`], so that its loop keeps the constant in
+/// registers.
+#[inline(never)]
+fn numbers(
+    (members, facts): (&[Record], &[Facts]),
+    flags: u64,
+    slot: u32,
+    (accept, constant): (u8, &Constant),
+) -> (u64, usize) {
+    let (word, magnitude) = (constant.word, constant.magnitude);
+    let mut n = 0u64;
+    for (i, (member, facts)) in members.iter().zip(facts).enumerate() {
+        let given = facts.given & flags;
+        if given & !facts.truth != 0 {
+            continue;
+        }
+        match member.values.get(slot as usize) {
+            Some(Value::Num(v)) if given == flags => {
+                let raw = u128::from_le_bytes(v.serialize());
+                if Some(raw as u32) != word {
+                    return (n, i);
+                }
+                n += u64::from(accept & bit((raw >> 32).cmp(&magnitude)) != 0);
+            }
+            _ => return (n, i),
+        }
+    }
+    (n, members.len())
 }
 
 impl Test<'_> {
