@@ -93,11 +93,15 @@ impl Constant {
     /// How `n` orders against the constant.
     #[inline(always)]
     fn order(&self, n: &Decimal) -> Ordering {
+        self.order_by_magnitude(n).unwrap_or_else(|| self.order_other(*n))
+    }
+
+    /// How `n` orders against the constant when it has the constant's
+    /// scale and sign (and the constant is not negative): by magnitude.
+    #[inline(always)]
+    fn order_by_magnitude(&self, n: &Decimal) -> Option<Ordering> {
         let raw = u128::from_le_bytes(n.serialize());
-        match self.word {
-            Some(word) if raw as u32 == word => (raw >> 32).cmp(&self.magnitude),
-            _ => self.order_other(*n),
-        }
+        (Some(raw as u32) == self.word).then(|| (raw >> 32).cmp(&self.magnitude))
     }
 
     /// [`Constant::order`] of a number of another scale or sign.
@@ -379,7 +383,6 @@ fn numbers(
     slot: u32,
     (accept, constant): (u8, &Constant),
 ) -> (u64, usize) {
-    let (word, magnitude) = (constant.word, constant.magnitude);
     let mut n = 0u64;
     for (i, (member, facts)) in members.iter().zip(facts).enumerate() {
         let given = facts.given & flags;
@@ -388,11 +391,8 @@ fn numbers(
         }
         match member.values.get(slot as usize) {
             Some(Value::Num(v)) if given == flags => {
-                let raw = u128::from_le_bytes(v.serialize());
-                if Some(raw as u32) != word {
-                    return (n, i);
-                }
-                n += u64::from(accept & bit((raw >> 32).cmp(&magnitude)) != 0);
+                let Some(ord) = constant.order_by_magnitude(v) else { return (n, i) };
+                n += u64::from(accept & bit(ord) != 0);
             }
             _ => return (n, i),
         }
