@@ -453,8 +453,7 @@ pub fn run(
 ) -> io::Result<Summary> {
     let writer = output.is_some().then(|| report::Lines::new(program));
     let writer = writer.as_ref();
-    let writes = output.is_some();
-    let mut done = Done { output, writes, summary: Summary::default(), lines: 0, progress };
+    let mut done = Done { output, summary: Summary::default(), lines: 0, progress };
     let mut input = Input::new(input);
     if workers <= 1 {
         let (mut chunk, mut out, mut state) = (Chunk::default(), String::new(), None);
@@ -465,7 +464,7 @@ pub fn run(
             }
             out.clear();
             let part = work_guarded(&mut state, program, &chunk, options, writer, &mut out);
-            done.chunk(&chunk, part, &mut out)?;
+            done.chunk(&chunk, part, &out)?;
         }
     } else {
         let (jobs, waiting) = mpsc::sync_channel::<Job>(workers * IN_FLIGHT);
@@ -489,8 +488,7 @@ pub fn run(
                         let next = waiting.lock().ok().and_then(|w| w.recv().ok());
                         let Some(mut job) = next else { break };
                         job.out.clear();
-                        let part = work_guarded(&mut state, program, &job.chunk, options, writer, &mut job.out);
-                        job.part = Some(part.unwrap_or_else(|| lost(&job.chunk.lines, writes, &mut job.out)));
+                        job.part = work_guarded(&mut state, program, &job.chunk, options, writer, &mut job.out);
                         if !turns.write(job, &finished) {
                             break;
                         }
@@ -517,13 +515,12 @@ pub fn run(
 const IN_FLIGHT: usize = 2;
 
 /// A chunk given to a worker, and given back with its rulings in `out`
-/// and its summary in `part` (where the worker failed on it, an error for
-/// each line instead).
+/// and its summary in `part`.
 struct Job {
     sequence: u64,
     chunk: Chunk,
     out: String,
-    part: Option<Summary>,
+    part: Summary,
 }
 
 /// Reads chunks and sends them to the workers, at most `room` at a time,
@@ -548,7 +545,7 @@ fn pipeline(
                 ended = true;
                 break;
             }
-            let job = Job { sequence: sent, chunk, out, part: None };
+            let job = Job { sequence: sent, chunk, out, part: Summary::default() };
             jobs.send(job).map_err(|_| gone())?;
             sent += 1;
         }
@@ -557,7 +554,7 @@ fn pipeline(
         }
         let mut job = results.recv().map_err(|_| gone())?;
         turns.failed()?;
-        done.chunk(&job.chunk, job.part.take(), &mut job.out)?;
+        done.chunk(&job.chunk, std::mem::take(&mut job.part), &job.out)?;
         written += 1;
         spare.push((job.chunk, job.out));
     }
@@ -644,18 +641,15 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// worker; with more, the workers write them).
 struct Done<'o, 'f> {
     output: Option<&'o mut (dyn Write + Send)>,
-    /// Whether rulings are written at all.
-    writes: bool,
     summary: Summary,
     lines: u64,
     progress: &'f dyn Fn(u64),
 }
 
 impl Done<'_, '_> {
-    /// Takes a chunk done: its rulings `out` are written, its summary
-    /// `part` added (or, if its worker failed, an error for each line).
-    fn chunk(&mut self, chunk: &Chunk, part: Option<Summary>, out: &mut String) -> io::Result<()> {
-        let part = part.unwrap_or_else(|| lost(&chunk.lines, self.writes, out));
+    /// Takes a chunk done: its rulings `out` are written (if `output`
+    /// is here), its summary `part` added.
+    fn chunk(&mut self, chunk: &Chunk, part: Summary, out: &str) -> io::Result<()> {
         if let Some(o) = self.output.as_mut() {
             o.write_all(out.as_bytes())?;
         }
@@ -667,8 +661,9 @@ impl Done<'_, '_> {
 }
 
 /// [`Worker::work`] on a whole chunk with the worker `state` (made if
-/// there is none); `None` if it failed half-way, and then the worker is
-/// dropped, to be made anew for the next chunk.
+/// there is none). If it fails half-way, each line of the chunk is an
+/// error instead ([`lost`]), and the worker is dropped, to be made anew
+/// for the next chunk.
 fn work_guarded<'p>(
     state: &mut Option<Worker<'p>>,
     program: &'p Program,
@@ -676,12 +671,14 @@ fn work_guarded<'p>(
     options: eval::Options,
     writer: Option<&report::Lines>,
     out: &mut String,
-) -> Option<Summary> {
+) -> Summary {
     let mut worker = state.take().unwrap_or_else(|| Worker::new(program));
-    let work = || worker.work(program, chunk, options, writer, out);
-    let summary = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).ok()?;
+    let work = || worker.work(program, chunk, options, writer, &mut *out);
+    let Ok(summary) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) else {
+        return lost(&chunk.lines, writer.is_some(), out);
+    };
     *state = Some(worker);
-    Some(summary)
+    summary
 }
 
 /// What stands for the lines of a worker that failed: an error for each,
