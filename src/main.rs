@@ -143,7 +143,7 @@ enum Command {
     /// 无法裁定的行输出 {"行":…,"错误":[…]} 并计入错误。合计写到标准错误（有 --output 时写到标准输出）。
     #[command(help_template = COMMAND_HELP)]
     Batch {
-        /// 输入文件（JSON Lines），或 - 表示标准输入
+        /// 输入文件（JSON Lines），或 - 表示标准输入。文件按内存映射读取，运行期间不要截断或改写它；仍在写入的输入请经标准输入传入
         #[arg(value_name = "输入")]
         input: PathBuf,
         /// 输出文件（默认标准输出）
@@ -348,12 +348,13 @@ fn run() -> ExitCode {
                 Ok(x) => x,
                 Err(code) => return code,
             };
-            // Read straight into the batch's chunks, unbuffered.
-            let reader: Box<dyn std::io::Read> = if input.as_os_str() == "-" {
-                Box::new(std::io::stdin().lock())
+            // A file is mapped into memory; standard input is read
+            // straight into the batch's chunks, unbuffered.
+            let file = if input.as_os_str() == "-" {
+                None
             } else {
                 match std::fs::File::open(&input) {
-                    Ok(f) => Box::new(f),
+                    Ok(f) => Some(f),
                     Err(e) => {
                         eprintln!("无法读取 {}：{e}", input.display());
                         return ExitCode::from(exit::IO);
@@ -386,7 +387,11 @@ fn run() -> ExitCode {
             };
             let options = eval::Options::default();
             let rulings: Option<&mut (dyn std::io::Write + Send)> = if summary_only { None } else { Some(&mut writer) };
-            let summary = match policyc::batch::run(&program, reader, rulings, workers, options, &progress) {
+            let ran = match &file {
+                Some(f) => policyc::batch::run_file(&program, f, rulings, workers, options, &progress),
+                None => policyc::batch::run(&program, std::io::stdin().lock(), rulings, workers, options, &progress),
+            };
+            let summary = match ran {
                 Ok(s) => s,
                 Err(e) => {
                     eprintln!("读写失败：{e}");

@@ -306,14 +306,16 @@ fn line_endings_blank_lines_and_bad_bytes() {
 #[test]
 fn lines_across_chunks_keep_their_order_and_numbers() {
     let program = workspace::load(&[PathBuf::from("policies")]).program.unwrap();
-    let n = 9 * batch::CHUNK + 5;
-    let bad = |i: usize| i % (2 * batch::CHUNK + 1) == 7;
+    // Stretches of slow lines and of quick ones.
+    const STRETCH: usize = 512;
+    let n = 9 * STRETCH + 5;
+    let bad = |i: usize| i % (2 * STRETCH + 1) == 7;
     let members = vec![r#"{"脱贫人口":true,"劳动合同月数":12,"参加社会保险":true}"#; 40].join(",");
     let mut input = String::new();
     for i in 1..=n {
         if bad(i) {
             input.push_str("not json\n");
-        } else if (i / batch::CHUNK) % 3 == 1 {
+        } else if (i / STRETCH) % 3 == 1 {
             input.push_str(&format!(
                 r#"{{"编号":"L{i}","日期":"2023-05-10","文件":"攀人社发〔2022〕143号","主体":{{"类型":"单位","单位性质":"企业","吸纳人员":[{members}]}}}}"#
             ));
@@ -325,16 +327,28 @@ fn lines_across_chunks_keep_their_order_and_numbers() {
             input.push('\n');
         }
     }
+    let path = std::env::temp_dir().join(format!("policyc-order-{}.jsonl", std::process::id()));
+    std::fs::write(&path, &input).unwrap();
+    let file = std::fs::File::open(&path).unwrap();
     let mut first = None;
-    for workers in [1, 2, 3] {
+    // Read or mapped, in chunks of many lines or few (some 7 slow lines).
+    let runs = [1, 2, 3].into_iter().flat_map(|w| [(w, false, 16 << 10), (w, true, 16 << 10)]);
+    for (workers, mapped, chunk_bytes) in runs.chain([(2, false, batch::CHUNK_BYTES), (2, true, batch::CHUNK_BYTES)]) {
         let mut out = Vec::new();
         let seen = std::cell::Cell::new(0);
         let progress = |lines: u64| {
             assert!(lines > seen.get());
             seen.set(lines);
         };
-        let summary =
-            batch::run(&program, input.as_bytes(), Some(&mut out), workers, Options::default(), &progress).unwrap();
+        let settings = (workers, Options::default());
+        let summary = if mapped {
+            let input = batch::Mapped::new(&file).unwrap().chunk_bytes(chunk_bytes);
+            batch::run_mapped(&program, input, Some(&mut out), settings, &progress).unwrap()
+        } else {
+            let input = batch::Input::new(input.as_bytes()).chunk_bytes(chunk_bytes);
+            batch::run_input(&program, input, Some(&mut out), settings, &progress).unwrap()
+        };
+        let workers = format!("{workers} workers, mapped {mapped}, chunks of {chunk_bytes} bytes");
         assert_eq!(seen.get() as usize, n);
         let lines: Vec<&str> = std::str::from_utf8(&out).unwrap().lines().collect();
         assert_eq!(lines.len(), n);
@@ -351,8 +365,9 @@ fn lines_across_chunks_keep_their_order_and_numbers() {
         assert_eq!(summary.errors.iter().map(|e| e.line as usize).collect::<Vec<_>>(), bad_lines);
         // The same rulings and summary whatever the number of workers.
         let first = first.get_or_insert_with(|| (out.clone(), summary.clone()));
-        assert!(first.0 == out && first.1 == summary, "{workers} workers");
+        assert!(first.0 == out && first.1 == summary, "{workers}");
     }
+    std::fs::remove_file(&path).unwrap();
 }
 
 /// Input that fails part way (a read error) stops the run with that error,
@@ -373,11 +388,12 @@ fn a_read_error_stops_the_run() {
     }
     let program = workspace::load(&[PathBuf::from("policies")]).program.unwrap();
     let line = r#"{"日期":"2023-05-10","文件":"县实施办法","主体":{"类型":"个人"}}"#;
-    let input = format!("{line}\n").repeat(5 * batch::CHUNK);
+    let input = format!("{line}\n").repeat(2000);
     for workers in [1, 2, 3] {
-        let reader = std::io::BufReader::new(Failing(input.as_bytes()));
+        let reader = batch::Input::new(std::io::BufReader::new(Failing(input.as_bytes()))).chunk_bytes(4096);
         let mut out = Vec::new();
-        let err = batch::run(&program, reader, Some(&mut out), workers, Options::default(), &|_| {}).unwrap_err();
+        let settings = (workers, Options::default());
+        let err = batch::run_input(&program, reader, Some(&mut out), settings, &|_| {}).unwrap_err();
         assert_eq!(err.to_string(), "磁盘坏了");
     }
 }
@@ -403,10 +419,11 @@ fn a_write_error_stops_the_run() {
     }
     let program = workspace::load(&[PathBuf::from("policies")]).program.unwrap();
     let line = r#"{"日期":"2023-05-10","文件":"县实施办法","主体":{"类型":"个人"}}"#;
-    let input = format!("{line}\n").repeat(9 * batch::CHUNK);
+    let input = format!("{line}\n").repeat(4000);
     for (workers, room) in [(1, 0), (2, 0), (2, 100_000), (3, 1_000_000)] {
         let mut out = Full(room);
-        let err = batch::run(&program, input.as_bytes(), Some(&mut out), workers, Options::default(), &|_| {});
+        let reader = batch::Input::new(input.as_bytes()).chunk_bytes(4096);
+        let err = batch::run_input(&program, reader, Some(&mut out), (workers, Options::default()), &|_| {});
         assert_eq!(err.unwrap_err().to_string(), "磁盘满了", "{workers} workers, {room} bytes of room");
     }
 }

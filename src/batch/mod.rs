@@ -2,14 +2,18 @@
 //! in input order, and totals per document, clause, benefit and funding
 //! source.
 //!
-//! Input is read in chunks of at most [`CHUNK`] lines and [`CHUNK_BYTES`]
-//! bytes. Each worker takes the next chunk as soon as it is free, while
-//! the calling thread reads ahead and adds up the chunks done; the workers
+//! Input is cut into chunks of whole lines, about [`CHUNK_BYTES`] each
+//! (`input.rs`). Each worker takes the next chunk as soon as it is free,
+//! finds its lines and evaluates them, while the calling thread reads
+//! ahead and adds up the chunks done; the workers number the lines and
 //! write the rulings in input order, in turn ([`Turns`]). With at most
 //! [`IN_FLIGHT`] chunks per worker out at a time, memory does not grow
 //! with the input.
 
+mod input;
+
 use std::collections::BTreeMap;
+use std::fs::File;
 use std::io::{self, Read, Write};
 use std::sync::{mpsc, Arc, Mutex};
 
@@ -22,15 +26,8 @@ use crate::eval::{self, Decision, Evaluator, Outcome, RuleId, Verdicts};
 use crate::ir::{self, Program, Text};
 use crate::report;
 
-/// Lines read and evaluated at a time, at most: few enough that a chunk's
-/// rulings (some 5 KB a line) stay in a core's cache while they are made.
-pub const CHUNK: usize = 512;
-
-/// Bytes of input a chunk holds before no more is read into it (a line is
-/// never split, so it may hold one read more, or one long line): with the
-/// chunks out with the workers, and the rulings written for them, this
-/// bounds memory whatever the number of lines.
-pub const CHUNK_BYTES: usize = 1 << 20;
+use input::{Chunk, Line, Sizer, Source};
+pub use input::{Input, Mapped, CHUNK_BYTES};
 
 /// Counts and money for one document, clause, benefit or funding source.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -247,21 +244,21 @@ impl<'p> Worker<'p> {
         }
     }
 
-    /// Evaluates a chunk: with a writer, every ruling with its reasons, one
-    /// JSON line per case appended to `out`; without, outcomes and amounts
-    /// only.
+    /// Evaluates a chunk, split: with a writer, every ruling with its
+    /// reasons, one JSON line per case appended to `out`; without, outcomes
+    /// and amounts only. Errors are numbered in the chunk.
     fn work(
         &mut self,
         program: &'p Program,
         chunk: &Chunk,
         options: eval::Options,
         writer: Option<&report::Lines>,
-        out: &mut String,
+        out: &mut Out,
     ) -> Summary {
         let Worker { evaluator, reader, decisions, verdicts, spare } = self;
         let mut totals = Totals::new(program);
         for line in &chunk.lines {
-            let bytes = chunk.bytes.get(line.start..line.end).unwrap_or_default();
+            let bytes = chunk.text().get(line.start..line.end).unwrap_or_default();
             let Some(read) = read_line(program, reader, spare, bytes) else { continue };
             let result = read.and_then(|(case, fast)| {
                 let total = if let Some(writer) = writer {
@@ -271,8 +268,8 @@ impl<'p> Worker<'p> {
                         let d = &r.decision;
                         totals.add(d.rule, d.outcome, d.amount, d.ceiling);
                     }
-                    writer.write(out, verdicts);
-                    out.push('\n');
+                    writer.write(&mut out.text, verdicts);
+                    out.text.push('\n');
                     verdicts.total
                 } else {
                     decisions.clear();
@@ -295,11 +292,10 @@ impl<'p> Worker<'p> {
                     totals.total = totals.total.saturating_add(total);
                 }
                 Err(messages) => {
-                    let err = LineError { line: line.number, messages };
                     if writer.is_some() {
-                        error_line(out, &err);
+                        out.errors_at.push(out.text.len());
                     }
-                    totals.errors.push(err);
+                    totals.errors.push(LineError { line: line.number, messages });
                 }
             }
         }
@@ -307,127 +303,43 @@ impl<'p> Worker<'p> {
     }
 }
 
-/// `{"行":…,"错误":[…]}` and a line break.
-fn error_line(out: &mut String, err: &LineError) {
-    out.push_str(&serde_json::to_string(err).unwrap_or_default());
-    out.push('\n');
-}
-
-/// Lines read at a time, as one buffer: no allocation per line.
+/// The ruling lines of a chunk, without its error lines: where each goes
+/// is kept instead, as the lines are numbered in the input only when the
+/// chunks before are counted.
 #[derive(Default)]
-struct Chunk {
-    /// The input read, in `bytes[..filled]`; the rest of `bytes` is room,
-    /// kept from chunk to chunk so that reading into it zeroes nothing.
-    bytes: Vec<u8>,
-    filled: usize,
-    lines: Vec<Line>,
+struct Out {
+    text: String,
+    /// For each error of the chunk's summary, in order: where in `text`
+    /// its line goes.
+    errors_at: Vec<usize>,
 }
 
-/// One input line: its number (from 1) and where it sits in the chunk,
-/// without the line ending.
-struct Line {
-    number: u64,
-    start: usize,
-    end: usize,
-}
+impl Out {
+    fn clear(&mut self) {
+        self.text.clear();
+        self.errors_at.clear();
+    }
 
-/// Bytes asked of the input at a time.
-const READ_BYTES: usize = 1 << 16;
-
-/// The input, read straight into the chunk being filled: no buffer in
-/// between.
-struct Input<R> {
-    reader: R,
-    /// The start of a line read past the last chunk's end, for the next.
-    rest: Vec<u8>,
-    /// The number of the last line cut.
-    number: u64,
-    ended: bool,
-}
-
-impl<R: Read> Input<R> {
-    fn new(reader: R) -> Self {
-        Input { reader, rest: Vec::new(), number: 0, ended: false }
+    /// Writes the lines to `to`, each error line, numbered as in
+    /// `errors`, in its place.
+    fn write(&self, to: &mut dyn Write, errors: &[LineError]) -> io::Result<()> {
+        let mut from = 0;
+        for (&at, err) in self.errors_at.iter().zip(errors) {
+            to.write_all(self.text.get(from..at).unwrap_or_default().as_bytes())?;
+            let mut line = serde_json::to_string(err).unwrap_or_default();
+            line.push('\n');
+            to.write_all(line.as_bytes())?;
+            from = at;
+        }
+        to.write_all(self.text.get(from..).unwrap_or_default().as_bytes())
     }
 }
 
-impl Chunk {
-    /// Fills the chunk with the next lines of `input`: up to [`CHUNK`]
-    /// lines, read no further once it holds [`CHUNK_BYTES`] bytes (a line
-    /// is never split). Blank lines are counted and left out; the chunk is
-    /// empty only at the end of the input.
-    fn fill(&mut self, input: &mut Input<impl Read>) -> io::Result<()> {
-        self.lines.clear();
-        self.filled = 0;
-        self.room(input.rest.len());
-        if let Some(to) = self.bytes.get_mut(..input.rest.len()) {
-            to.copy_from_slice(&input.rest);
-            self.filled = input.rest.len();
-        }
-        input.rest.clear();
-        // Where the lines not yet cut start.
-        let mut cut = 0;
-        loop {
-            while self.lines.len() < CHUNK {
-                let rest = self.bytes.get(cut..self.filled).unwrap_or_default();
-                let end = match memchr::memchr(b'\n', rest) {
-                    Some(i) => cut + i,
-                    // The last line, without a line end.
-                    None if input.ended && !rest.is_empty() => self.filled,
-                    None => break,
-                };
-                input.number += 1;
-                self.push_line(input.number, cut, end);
-                cut = end + 1;
-            }
-            cut = cut.min(self.filled);
-            if self.lines.is_empty() {
-                // Only blank lines so far: not kept.
-                self.bytes.copy_within(cut..self.filled, 0);
-                self.filled -= cut;
-                cut = 0;
-            }
-            let full = self.lines.len() >= CHUNK || (!self.lines.is_empty() && self.filled >= CHUNK_BYTES);
-            if full || input.ended {
-                break;
-            }
-            self.read(input)?;
-        }
-        input.rest.extend_from_slice(self.bytes.get(cut..self.filled).unwrap_or_default());
-        self.filled = cut;
-        Ok(())
-    }
-
-    /// Room for `n` more bytes past those filled.
-    fn room(&mut self, n: usize) {
-        if self.bytes.len() < self.filled + n {
-            self.bytes.resize(self.filled + n, 0);
-        }
-    }
-
-    /// Appends what one read of `input` gives; notes the end of the input.
-    fn read(&mut self, input: &mut Input<impl Read>) -> io::Result<()> {
-        self.room(READ_BYTES);
-        let to = self.bytes.get_mut(self.filled..self.filled + READ_BYTES).unwrap_or_default();
-        let n = loop {
-            match input.reader.read(to) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                read => break read?,
-            }
-        };
-        self.filled += n;
-        input.ended = n == 0;
-        Ok(())
-    }
-
-    /// Keeps line `number`, from `start` to `end` (its `\n`), unless blank.
-    fn push_line(&mut self, number: u64, start: usize, mut end: usize) {
-        if end > start && self.bytes.get(end - 1) == Some(&b'\r') {
-            end -= 1;
-        }
-        if self.bytes.get(start..end).is_some_and(|l| !l.iter().all(u8::is_ascii_whitespace)) {
-            self.lines.push(Line { number, start, end });
-        }
+/// Numbers a chunk's errors in the input, where its first line is `first`
+/// (they come numbered in the chunk, from 1).
+fn number_errors(part: &mut Summary, first: u64) {
+    for e in &mut part.errors {
+        e.line += first - 1;
     }
 }
 
@@ -451,19 +363,73 @@ pub fn run(
     options: eval::Options,
     progress: &dyn Fn(u64),
 ) -> io::Result<Summary> {
+    run_from(program, &mut Input::new(input), output, (workers, options), progress)
+}
+
+/// [`run`] over the file `file`, mapped into memory where it can be (see
+/// [`Mapped::new`]: it must not be cut short meanwhile), else read.
+pub fn run_file(
+    program: &Program,
+    file: &File,
+    output: Option<&mut (dyn Write + Send)>,
+    workers: usize,
+    options: eval::Options,
+    progress: &dyn Fn(u64),
+) -> io::Result<Summary> {
+    match Mapped::new(file) {
+        Some(mapped) => run_mapped(program, mapped, output, (workers, options), progress),
+        None => run(program, file, output, workers, options, progress),
+    }
+}
+
+/// [`run`] over input read as [`Input`] says (in chunks of its size).
+pub fn run_input(
+    program: &Program,
+    mut input: Input<impl Read>,
+    output: Option<&mut (dyn Write + Send)>,
+    (workers, options): (usize, eval::Options),
+    progress: &dyn Fn(u64),
+) -> io::Result<Summary> {
+    run_from(program, &mut input, output, (workers, options), progress)
+}
+
+/// [`run`] over a mapped file (in chunks of its size).
+pub fn run_mapped(
+    program: &Program,
+    mut input: Mapped<'_>,
+    output: Option<&mut (dyn Write + Send)>,
+    (workers, options): (usize, eval::Options),
+    progress: &dyn Fn(u64),
+) -> io::Result<Summary> {
+    run_from(program, &mut input, output, (workers, options), progress)
+}
+
+/// [`run`] over the lines of `input`.
+fn run_from(
+    program: &Program,
+    input: &mut impl Source,
+    output: Option<&mut (dyn Write + Send)>,
+    (workers, options): (usize, eval::Options),
+    progress: &dyn Fn(u64),
+) -> io::Result<Summary> {
     let writer = output.is_some().then(|| report::Lines::new(program));
     let writer = writer.as_ref();
     let mut done = Done { output, summary: Summary::default(), lines: 0, progress };
-    let mut input = Input::new(input);
     if workers <= 1 {
-        let (mut chunk, mut out, mut state) = (Chunk::default(), String::new(), None);
+        let (mut chunk, mut out, mut state) = (Chunk::default(), Out::default(), None);
+        let mut sizer = Sizer::new(input.most());
+        // Lines of the chunks done.
+        let mut lines = 0;
         loop {
-            chunk.fill(&mut input)?;
-            if chunk.lines.is_empty() {
+            input.fill(&mut chunk, sizer.next())?;
+            if chunk.is_empty() {
                 break;
             }
             out.clear();
-            let part = work_guarded(&mut state, program, &chunk, options, writer, &mut out);
+            let mut part = work_guarded(&mut state, program, &mut chunk, options, writer, &mut out);
+            number_errors(&mut part, lines + 1);
+            lines += chunk.count;
+            sizer.add(&chunk);
             done.chunk(&chunk, part, &out)?;
         }
     } else {
@@ -488,7 +454,7 @@ pub fn run(
                         let next = waiting.lock().ok().and_then(|w| w.recv().ok());
                         let Some(mut job) = next else { break };
                         job.out.clear();
-                        job.part = work_guarded(&mut state, program, &job.chunk, options, writer, &mut job.out);
+                        job.part = work_guarded(&mut state, program, &mut job.chunk, options, writer, &mut job.out);
                         if !turns.write(job, &finished) {
                             break;
                         }
@@ -496,7 +462,7 @@ pub fn run(
                 })?;
             }
             drop((waiting, finished));
-            let read = pipeline(&mut input, (&jobs, &results), workers * IN_FLIGHT, &mut done, turns);
+            let read = pipeline(input, (&jobs, &results), workers * IN_FLIGHT, &mut done, turns);
             // Ends the workers, also after an error.
             drop(jobs);
             read
@@ -514,19 +480,19 @@ pub fn run(
 /// Chunks out with the workers, at most, per worker.
 const IN_FLIGHT: usize = 2;
 
-/// A chunk given to a worker, and given back with its rulings in `out`
-/// and its summary in `part`.
+/// A chunk given to a worker, and given back split, with its rulings in
+/// `out` and its summary in `part`.
 struct Job {
     sequence: u64,
     chunk: Chunk,
-    out: String,
+    out: Out,
     part: Summary,
 }
 
 /// Reads chunks and sends them to the workers, at most `room` at a time,
 /// and adds up those done (written, if rulings are, by `turns`).
 fn pipeline(
-    input: &mut Input<impl Read>,
+    input: &mut impl Source,
     (jobs, results): (&mpsc::SyncSender<Job>, &mpsc::Receiver<Job>),
     room: usize,
     done: &mut Done,
@@ -536,12 +502,13 @@ fn pipeline(
     let (mut sent, mut written) = (0u64, 0u64);
     let mut ended = false;
     // Chunks and buffers given back, for reuse.
-    let mut spare: Vec<(Chunk, String)> = Vec::new();
+    let mut spare: Vec<(Chunk, Out)> = Vec::new();
+    let mut sizer = Sizer::new(input.most());
     loop {
         while !ended && sent - written < room as u64 {
             let (mut chunk, out) = spare.pop().unwrap_or_default();
-            chunk.fill(input)?;
-            if chunk.lines.is_empty() {
+            input.fill(&mut chunk, sizer.next())?;
+            if chunk.is_empty() {
                 ended = true;
                 break;
             }
@@ -555,21 +522,23 @@ fn pipeline(
         let mut job = results.recv().map_err(|_| gone())?;
         turns.failed()?;
         done.chunk(&job.chunk, std::mem::take(&mut job.part), &job.out)?;
+        sizer.add(&job.chunk);
         written += 1;
         spare.push((job.chunk, job.out));
     }
 }
 
-/// Whose turn it is to write: the chunks done, by sequence, until the one
-/// next in input order comes. The worker that brings it becomes the
-/// writer: it writes it and every chunk after it that is done, handing
-/// each to the calling thread, and stops writing, under the same lock as
-/// chunks are added, only when the next one has not come. A worker that
-/// finds a writer at work leaves its chunk to it.
+/// Whose turn it is: the chunks done, by sequence, until the one next in
+/// input order comes. The worker that brings it takes the turn: it numbers
+/// that chunk's errors in the input, writes its rulings (if they are
+/// written), hands it to the calling thread, and does the same with every
+/// chunk after it that is done; it gives the turn up, under the same lock
+/// as chunks are added, only when the next one has not come. A worker that
+/// finds the turn taken leaves its chunk to whoever has it.
 struct Turns<'o> {
     state: Mutex<Pending>,
-    /// Where the rulings go (none with `--summary-only`); only the writer
-    /// of the moment takes the lock.
+    /// Where the rulings go (none with `--summary-only`); only the worker
+    /// with the turn takes the lock.
     output: Option<Mutex<&'o mut (dyn Write + Send)>>,
     /// The first write that failed: the run stops with it.
     error: Mutex<Option<io::Error>>,
@@ -577,11 +546,13 @@ struct Turns<'o> {
 
 #[derive(Default)]
 struct Pending {
-    /// The sequence of the chunk to write next.
+    /// The sequence of the chunk whose turn is next.
     next: u64,
+    /// The lines of the chunks before it.
+    lines: u64,
     done: BTreeMap<u64, Job>,
-    /// A worker is writing.
-    writing: bool,
+    /// A worker has the turn.
+    taken: bool,
 }
 
 impl<'o> Turns<'o> {
@@ -590,27 +561,31 @@ impl<'o> Turns<'o> {
     }
 
     /// Takes `job`, done, and hands it (and any chunk after it that this
-    /// worker writes) to `finished`; `false` when the calling thread has
-    /// stopped.
+    /// worker takes the turn for) to `finished`; `false` when the calling
+    /// thread has stopped.
     fn write(&self, job: Job, finished: &mpsc::Sender<Job>) -> bool {
-        let Some(output) = &self.output else { return finished.send(job).is_ok() };
         let mut state = lock(&self.state);
         state.done.insert(job.sequence, job);
-        if state.writing {
+        if state.taken {
             return true;
         }
-        state.writing = true;
+        state.taken = true;
         loop {
             let next = state.next;
-            let Some(job) = state.done.remove(&next) else {
-                state.writing = false;
+            let Some(mut job) = state.done.remove(&next) else {
+                state.taken = false;
                 return true;
             };
             state.next += 1;
+            let first = state.lines + 1;
+            state.lines += job.chunk.count;
             drop(state);
-            if lock(&self.error).is_none() {
-                if let Err(e) = lock(output).write_all(job.out.as_bytes()) {
-                    *lock(&self.error) = Some(e);
+            number_errors(&mut job.part, first);
+            if let Some(output) = &self.output {
+                if lock(&self.error).is_none() {
+                    if let Err(e) = job.out.write(&mut **lock(output), &job.part.errors) {
+                        *lock(&self.error) = Some(e);
+                    }
                 }
             }
             if finished.send(job).is_err() {
@@ -647,11 +622,11 @@ struct Done<'o, 'f> {
 }
 
 impl Done<'_, '_> {
-    /// Takes a chunk done: its rulings `out` are written (if `output`
-    /// is here), its summary `part` added.
-    fn chunk(&mut self, chunk: &Chunk, part: Summary, out: &str) -> io::Result<()> {
+    /// Takes a chunk done, its errors numbered in the input: its rulings
+    /// `out` are written (if `output` is here), its summary `part` added.
+    fn chunk(&mut self, chunk: &Chunk, part: Summary, out: &Out) -> io::Result<()> {
         if let Some(o) = self.output.as_mut() {
-            o.write_all(out.as_bytes())?;
+            out.write(o, &part.errors)?;
         }
         self.summary.merge(part);
         self.lines += chunk.lines.len() as u64;
@@ -660,18 +635,20 @@ impl Done<'_, '_> {
     }
 }
 
-/// [`Worker::work`] on a whole chunk with the worker `state` (made if
-/// there is none). If it fails half-way, each line of the chunk is an
-/// error instead ([`lost`]), and the worker is dropped, to be made anew
-/// for the next chunk.
+/// [`Worker::work`] on a whole chunk, split first, with the worker
+/// `state` (made if there is none). If it fails half-way, each line of
+/// the chunk is an error instead ([`lost`]), and the worker is dropped, to
+/// be made anew for the next chunk.
 fn work_guarded<'p>(
     state: &mut Option<Worker<'p>>,
     program: &'p Program,
-    chunk: &Chunk,
+    chunk: &mut Chunk,
     options: eval::Options,
     writer: Option<&report::Lines>,
-    out: &mut String,
+    out: &mut Out,
 ) -> Summary {
+    chunk.split();
+    let chunk = &*chunk;
     let mut worker = state.take().unwrap_or_else(|| Worker::new(program));
     let work = || worker.work(program, chunk, options, writer, &mut *out);
     let Ok(summary) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) else {
@@ -684,14 +661,12 @@ fn work_guarded<'p>(
 /// What stands for the lines of a worker that failed: an error for each,
 /// so that nothing goes missing without a word; they replace whatever the
 /// worker wrote to `out`.
-fn lost(lines: &[Line], write: bool, out: &mut String) -> Summary {
+fn lost(lines: &[Line], write: bool, out: &mut Out) -> Summary {
     let errors: Vec<LineError> =
         lines.iter().map(|l| LineError { line: l.number, messages: vec!["内部错误：本行未能裁定".into()] }).collect();
     out.clear();
     if write {
-        for e in &errors {
-            error_line(out, e);
-        }
+        out.errors_at.resize(errors.len(), 0);
     }
     Summary { errors, ..Summary::default() }
 }
@@ -740,86 +715,37 @@ pub fn summary_table(s: &Summary) -> String {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
-    use super::{lost, Chunk, Input, Line, CHUNK, CHUNK_BYTES};
-
-    /// A reader giving at most `most` bytes a read.
-    struct Trickle<'a> {
-        text: &'a [u8],
-        most: usize,
-    }
-
-    impl std::io::Read for Trickle<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-            let n = buf.len().min(self.most).min(self.text.len());
-            buf[..n].copy_from_slice(&self.text[..n]);
-            self.text = &self.text[n..];
-            Ok(n)
-        }
-    }
-
-    /// Every chunk of `text`, read `most` bytes at a time: each line kept
-    /// with its number, and the line count at the end.
-    fn chunks(text: &str, most: usize) -> (Vec<Vec<(u64, String)>>, u64) {
-        let mut input = Input::new(Trickle { text: text.as_bytes(), most });
-        let (mut chunk, mut all) = (Chunk::default(), Vec::new());
-        loop {
-            chunk.fill(&mut input).unwrap();
-            if chunk.lines.is_empty() {
-                return (all, input.number);
-            }
-            let line = |l: &Line| (l.number, String::from_utf8(chunk.bytes[l.start..l.end].to_vec()).unwrap());
-            all.push(chunk.lines.iter().map(line).collect());
-        }
-    }
-
-    /// Lines are cut at their line ends, whether a line spans many reads or
-    /// the last has none; blank lines are counted and left out.
-    #[test]
-    fn lines_are_read_whole_across_reads() {
-        let text = "{\"编号\": \"一\"}\r\n\n  \n第二行很长很长很长很长\n\n末行无换行";
-        let expected = [(1, "{\"编号\": \"一\"}"), (4, "第二行很长很长很长很长"), (6, "末行无换行")];
-        for most in [1, 2, 3, 5, 8, 64, 1 << 20] {
-            let (chunks, number) = chunks(text, most);
-            let lines: Vec<_> = chunks.concat();
-            assert_eq!(lines, expected.map(|(n, l)| (n, l.to_string())), "{most} bytes a read");
-            assert_eq!(number, 6);
-        }
-        assert_eq!(chunks("\n \r\n", 2), (vec![], 2));
-    }
-
-    /// A chunk holds at most [`CHUNK`] lines, a line started in one read
-    /// ends the next chunk's first, and a stretch of blank lines longer
-    /// than a chunk's bytes does not end the input.
-    #[test]
-    fn chunks_end_at_whole_lines_and_blank_stretches_do_not_end_the_input() {
-        let text: String = (1..=CHUNK * 2 + 7).map(|i| format!("行{i}\n")).collect();
-        for most in [7, 4096, 1 << 20] {
-            let (chunks, number) = chunks(&text, most);
-            assert_eq!(chunks.iter().map(Vec::len).collect::<Vec<_>>(), [CHUNK, CHUNK, 7]);
-            let lines = chunks.concat();
-            assert!(lines.iter().enumerate().all(|(i, (n, l))| *n == i as u64 + 1 && *l == format!("行{n}")));
-            assert_eq!(number, CHUNK as u64 * 2 + 7);
-        }
-        let text = format!("第一行\n{}第二行\n", " \n".repeat(CHUNK_BYTES));
-        let (chunks, number) = chunks(&text, 1 << 16);
-        assert_eq!(chunks.concat(), [(1, "第一行".to_string()), (CHUNK_BYTES as u64 + 2, "第二行".to_string())]);
-        assert_eq!(number, CHUNK_BYTES as u64 + 2);
-    }
+    use super::{lost, number_errors, Line, Out};
 
     /// The lines of a worker that failed become error lines in place of
-    /// whatever it had written, and errors in the summary.
+    /// whatever it had written, and errors in the summary, numbered in the
+    /// input once the chunk's first line is known.
     #[test]
     fn a_failed_workers_lines_are_reported_not_dropped() {
         let lines = [Line { number: 7, start: 0, end: 3 }, Line { number: 9, start: 4, end: 8 }];
-        let mut out = String::from("{\"编号\":\"half a line");
-        let summary = lost(&lines, true, &mut out);
+        let mut out = Out { text: "{\"编号\":\"half a line".into(), errors_at: vec![0] };
+        let mut summary = lost(&lines, true, &mut out);
+        number_errors(&mut summary, 11);
+        let mut written = Vec::new();
+        out.write(&mut written, &summary.errors).unwrap();
         assert_eq!(
-            out,
-            "{\"行\":7,\"错误\":[\"内部错误：本行未能裁定\"]}\n{\"行\":9,\"错误\":[\"内部错误：本行未能裁定\"]}\n"
+            String::from_utf8(written).unwrap(),
+            "{\"行\":17,\"错误\":[\"内部错误：本行未能裁定\"]}\n{\"行\":19,\"错误\":[\"内部错误：本行未能裁定\"]}\n"
         );
-        assert_eq!(summary.errors.iter().map(|e| e.line).collect::<Vec<_>>(), [7, 9]);
-        let mut out = String::from("partial");
+        assert_eq!(summary.errors.iter().map(|e| e.line).collect::<Vec<_>>(), [17, 19]);
+        let mut out = Out { text: "partial".into(), errors_at: Vec::new() };
         assert_eq!(lost(&lines, false, &mut out).errors.len(), 2);
-        assert!(out.is_empty());
+        assert!(out.text.is_empty() && out.errors_at.is_empty());
+    }
+
+    /// Error lines go between the rulings where the worker left them.
+    #[test]
+    fn error_lines_go_where_they_were_left() {
+        let out = Out { text: "甲\n乙\n".into(), errors_at: vec![0, "甲\n".len(), "甲\n乙\n".len()] };
+        let error = |line| super::LineError { line, messages: vec!["坏".into()] };
+        let mut written = Vec::new();
+        out.write(&mut written, &[error(1), error(3), error(5)]).unwrap();
+        let e = |n| format!("{{\"行\":{n},\"错误\":[\"坏\"]}}\n");
+        assert_eq!(String::from_utf8(written).unwrap(), format!("{}甲\n{}乙\n{}", e(1), e(3), e(5)));
     }
 }
