@@ -191,6 +191,99 @@ struct Shape {
     values: Vec<ShapeValue>,
     /// The text after the last value.
     last: Piece,
+    /// Members read by this shape, by their text.
+    seen: Seen,
+}
+
+/// The members a shape has read, by their text, each with the values and
+/// facts it gave: a member whose text is one of them is given those again
+/// without being read. A list's members are a few yes/no facts and a
+/// month count (a hired person), so a population gives few distinct ones.
+/// One place per hash, the last member kept there: memory is bounded, and
+/// a member not found is read as it would have been. Where members differ
+/// too much (most not found in a stretch of [`PROBE`]), they are not looked
+/// for during the next [`REST`].
+#[derive(Default)]
+struct Seen {
+    /// [`SEEN`] places once a member is kept.
+    places: Vec<Known>,
+    /// Members looked for, and found, in this stretch.
+    tries: u32,
+    found: u32,
+    /// Members not to look for before looking again.
+    resting: u32,
+}
+
+/// Places in a [`Seen`].
+const SEEN: usize = 256;
+
+/// Members looked for before deciding whether looking pays: it does when
+/// half of them are found (a member found saves some 300 instructions, one
+/// not found costs some 150).
+const PROBE: u32 = 256;
+
+/// Members not looked for after a stretch where looking did not pay.
+const REST: u32 = 4096;
+
+#[derive(Default)]
+struct Known {
+    /// The generation of the shape that read it.
+    generation: u64,
+    /// From the member's `{` to its first `}`, which closes it.
+    text: Vec<u8>,
+    /// In the order of the shape's values.
+    values: Vec<Value>,
+    facts: Facts,
+}
+
+impl Seen {
+    /// The member at `start` of `line`, to its first `}`, and its hash;
+    /// `None` where the line has no `}`.
+    fn measure(line: &[u8], start: usize) -> Option<(&[u8], u64)> {
+        let rest = line.get(start..)?;
+        let member = rest.get(..=memchr::memchr(b'}', rest)?)?;
+        let mut hash = crate::hash::Fx::default();
+        std::hash::Hasher::write(&mut hash, member);
+        Some((member, std::hash::Hasher::finish(&hash)))
+    }
+
+    /// Whether to look for the next member: not while resting.
+    fn looking(&mut self) -> bool {
+        if self.resting == 0 {
+            return true;
+        }
+        self.resting -= 1;
+        false
+    }
+
+    /// The member `text`, of hash `hash`, read by the shape of `generation`.
+    fn get(&mut self, (text, hash): (&[u8], u64), generation: u64) -> Option<&Known> {
+        let known = self.places.get(hash as usize % SEEN).filter(|k| k.generation == generation && k.text == text);
+        self.tries += 1;
+        self.found += u32::from(known.is_some());
+        if self.tries == PROBE {
+            if self.found * 2 < self.tries {
+                self.resting = REST;
+            }
+            (self.tries, self.found) = (0, 0);
+        }
+        known
+    }
+
+    /// Keeps the member `text` (of hash `hash`), whose values the shape of
+    /// `generation` (its `values`) wrote into `rec`.
+    fn keep(&mut self, (text, hash): (&[u8], u64), generation: u64, values: &[ShapeValue], rec: &Record, facts: Facts) {
+        if self.places.is_empty() {
+            self.places.resize_with(SEEN, Known::default);
+        }
+        let Some(known) = self.places.get_mut(hash as usize % SEEN) else { return };
+        known.generation = generation;
+        known.text.clear();
+        known.text.extend_from_slice(text);
+        known.values.clear();
+        known.values.extend(values.iter().map(|v| rec.get(v.slot).clone()));
+        known.facts = facts;
+    }
 }
 
 /// A piece of a [`Shape`]'s text, from where the one before ends to `end`;
@@ -271,10 +364,24 @@ impl Shape {
     /// Reads a member of this shape into `rec`; `None` when none was learnt
     /// or the text is not of this shape, the parser having moved and `rec`
     /// and `facts` perhaps partly written.
-    fn read(&self, reader: &Reader, p: &mut Parser, rec: &mut Record, facts: &mut Facts) -> Option<()> {
+    fn read(&mut self, reader: &Reader, p: &mut Parser, rec: &mut Record, facts: &mut Facts) -> Option<()> {
         // A member opens a bracket, and a learnt shape has at least `{}`.
         if self.text.is_empty() || p.depth >= MAX_DEPTH {
             return None;
+        }
+        // The member's text, if it is one: a shape's values have no
+        // brackets, so it ends at the first `}`.
+        let start = p.at;
+        let member = if self.seen.looking() { Seen::measure(p.text, start) } else { None };
+        if let Some(known) = member.and_then(|m| self.seen.get(m, self.generation)) {
+            for (v, value) in self.values.iter().zip(&known.values) {
+                *rec.values.get_mut(v.slot as usize)? = value.clone();
+                *rec.defaulted.get_mut(v.slot as usize)? = false;
+            }
+            *facts = known.facts;
+            p.at = start + known.text.len();
+            p.ws();
+            return Some(());
         }
         let mut from = 0;
         for v in &self.values {
@@ -285,8 +392,12 @@ impl Shape {
             *rec.values.get_mut(v.slot as usize)? = value;
             *rec.defaulted.get_mut(v.slot as usize)? = false;
         }
-        // With white space after the `}` where the member learnt from had none.
         self.last.step_over(p, &self.text, from)?;
+        // Read to the first `}`: kept for the members after it.
+        if let Some(m) = member.filter(|(m, _)| start + m.len() == p.at) {
+            self.seen.keep(m, self.generation, &self.values, rec, *facts);
+        }
+        // With white space after the `}` where the member learnt from had none.
         p.ws();
         Some(())
     }
@@ -705,7 +816,7 @@ impl<'p> Reader<'p> {
         let (target, table) = (self.members.get(list as usize)?, *self.lists.get(list as usize)?);
         let mut facts = target.facts;
         let start = p.at;
-        if let Some(shape) = pool.shapes.get(list as usize).filter(|s| !s.text.is_empty()) {
+        if let Some(shape) = pool.shapes.get_mut(list as usize).filter(|s| !s.text.is_empty()) {
             // The slots this shape does not write are at their defaults.
             if writer != shape.generation {
                 reset(rec, &target.blank);
@@ -973,7 +1084,8 @@ impl<'a> Parser<'a> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
-    use super::{Parser, Piece};
+    use super::{Parser, Piece, Seen, PROBE, REST};
+    use crate::ir::{Facts, Record};
 
     /// A piece of any length is stepped over where the line has it, its
     /// last byte and the bytes past its end included, and nowhere else;
@@ -1008,5 +1120,30 @@ mod tests {
         let mut p = Parser { text: &line, at: 3, depth: 0 };
         assert_eq!(piece.step_over(&mut p, &shape, 10), Some(()));
         assert_eq!(p.at, 23);
+    }
+
+    /// Members are looked for while most are found; after a stretch where
+    /// most are not, they are not looked for during a rest, then again.
+    #[test]
+    fn members_are_looked_for_while_most_are_found() {
+        let mut seen = Seen::default();
+        let member = b"{\"a\": 1}".as_slice();
+        seen.keep((member, 7), 1, &[], &Record::default(), Facts::default());
+        assert!(seen.get((member, 7), 2).is_none(), "read by another shape");
+        assert!(seen.get((b"{\"a\": 2}", 7), 1).is_none(), "another text");
+        // Three stretches, the first with those two not found.
+        for _ in 2..3 * PROBE {
+            assert!(seen.looking());
+            assert!(seen.get((member, 7), 1).is_some());
+        }
+        for i in 0..PROBE {
+            assert!(seen.looking(), "{i}");
+            seen.get((member, 8), 1);
+        }
+        for i in 0..REST {
+            assert!(!seen.looking(), "{i}");
+        }
+        assert!(seen.looking());
+        assert!(seen.get((member, 7), 1).is_some(), "kept through the rest");
     }
 }
