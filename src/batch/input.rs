@@ -249,7 +249,7 @@ pub struct Mapped<'f> {
 }
 
 /// Bytes mapped at a time, at least: a few chunks' worth.
-const WINDOW: u64 = 8 << 20;
+const WINDOW: u64 = 4 << 20;
 
 impl<'f> Mapped<'f> {
     /// `file` read by mapping it; `None` when it is not a file that can
