@@ -97,6 +97,8 @@ struct Pool {
     shapes: Vec<Shape>,
     /// Where the values of the member being learnt lie.
     learning: Learning,
+    /// The room of the last member's [`Learning::values`], for the next.
+    learnt: Vec<(ShapeValue, std::ops::Range<usize>)>,
 }
 
 /// What wrote each record of a list, members and spares, and the list
@@ -830,12 +832,13 @@ impl<'p> Reader<'p> {
         reset(rec, &target.blank);
         // Lists do not nest (P0108); were one read inside a member, it would
         // be learnt for itself, and the member have no shape.
-        let enclosing =
-            std::mem::replace(&mut pool.learning, Learning { next: true, scalars: true, values: Vec::new() });
+        let mut values = std::mem::take(&mut pool.learnt);
+        values.clear();
+        let enclosing = std::mem::replace(&mut pool.learning, Learning { next: true, scalars: true, values });
         self.fill(p, target, table, rec, &mut facts, pool)?;
         pool.generation += 1;
         grown(&mut pool.shapes, list as usize)?.learn(p.text, start, p.at, &pool.learning, pool.generation);
-        pool.learning = enclosing;
+        pool.learnt = std::mem::replace(&mut pool.learning, enclosing).values;
         Some((facts, 0))
     }
 
