@@ -194,6 +194,21 @@ fn batch_end_to_end(b: Bencher, workers: usize) {
     bench_batch(b, 2_000, false, workers, true);
 }
 
+/// Every ruling, from a file mapped into memory as `policyc batch FILE`
+/// reads it (the others read from memory, as from standard input).
+#[divan::bench(args = [1, 2])]
+fn batch_end_to_end_file(b: Bencher, workers: usize) {
+    let program = program();
+    let path = std::env::temp_dir().join(format!("policyc-bench-{}.jsonl", std::process::id()));
+    std::fs::write(&path, population(2_000, false)).unwrap();
+    let file = std::fs::File::open(&path).unwrap();
+    b.counter(ItemsCount::new(2_000usize)).bench(|| {
+        let mut sink = std::io::sink();
+        batch::run_file(&program, &file, Some(&mut sink), workers, Options::default(), &|_| {}).unwrap()
+    });
+    std::fs::remove_file(&path).unwrap();
+}
+
 /// The same over persons (about 5 KB of JSON each).
 #[divan::bench(args = [1, 2])]
 fn batch_end_to_end_persons(b: Bencher, workers: usize) {

@@ -181,12 +181,19 @@ fn the_fast_reader_gives_the_ordinary_case_or_none() {
         let fast = reader.read(&text).unwrap_or_else(|| panic!("not taken: {text}"));
         assert_eq!(Some(fast), ordinary(&program, &text), "{text}");
     }
-    // White space wherever JSON allows it, and inside strings, where it is
-    // the string's own.
-    let spaced = " \t{ \"编号\" : \" P 1 \" ,\n\"日期\":\"2023-05-10\" , \"文件\" : [ \"攀人社发〔2022〕143号\" ] ,\r\n \"主体\" : { \"类型\" : \"单位\" , \"吸纳人员\" : [ { \"脱贫人口\" : true , \"劳动合同月数\" : 12 } , { } ] , \"民营\" : false } , \"期望\" : { \"a\" : [ 1 , null ] } }\r\n ";
+    // White space wherever JSON allows it within a line, and inside
+    // strings, where it is the string's own.
+    let spaced = " \t{ \"编号\" : \" P 1 \" ,\r\"日期\":\"2023-05-10\" , \"文件\" : [ \"攀人社发〔2022〕143号\" ] ,\r \"主体\" : { \"类型\" : \"单位\" , \"吸纳人员\" : [ { \"脱贫人口\" : true , \"劳动合同月数\" : 12 } , { } ] , \"民营\" : false } , \"期望\" : { \"a\" : [ 1 , null ] } }\r ";
     let fast = reader.read(spaced).unwrap_or_else(|| panic!("not taken: {spaced}"));
     assert_eq!(fast.id.as_deref(), Some(" P 1 "));
     assert_eq!(Some(fast), ordinary(&program, spaced));
+    // A line end is where a line ends, not white space: a case over two
+    // lines is not taken, and the first line of a text is read alone.
+    let two = spaced.replacen(",\r", ",\n", 1);
+    assert_eq!(reader.read(&two), None, "{two}");
+    let first = format!("{spaced}\n{}", line(person));
+    let (case, end) = reader.read_first_line(first.as_bytes(), &mut case::Spare::default()).unwrap();
+    assert_eq!((Some(case), end), (ordinary(&program, spaced), spaced.len()));
     // Lines it must leave to the ordinary reader: escapes, fractions,
     // negative numbers, duplicate keys, unknown fields, folded ids, trailing text.
     for text in [

@@ -2,10 +2,10 @@
 //! in input order, and totals per document, clause, benefit and funding
 //! source.
 //!
-//! Input is cut into chunks of whole lines, about [`CHUNK_BYTES`] each
-//! (`input.rs`). Each worker takes the next chunk as soon as it is free,
-//! finds its lines and evaluates them, while the calling thread reads
-//! ahead and adds up the chunks done; the workers number the lines and
+//! Input is cut into chunks of whole lines, about [`CHUNK_BYTES`] at most
+//! (`input.rs`). Each worker takes the next chunk as soon as it is free
+//! and reads its lines one after another, each read finding where the line
+//! ends, while the calling thread reads ahead and adds up the chunks done; the workers number the lines and
 //! write the rulings in input order, in turn ([`Turns`]). With at most
 //! [`IN_FLIGHT`] chunks per worker out at a time, memory does not grow
 //! with the input.
@@ -26,7 +26,7 @@ use crate::eval::{self, Decision, Evaluator, Outcome, RuleId, Verdicts};
 use crate::ir::{self, Program, Text};
 use crate::report;
 
-use input::{Chunk, Line, Sizer, Source};
+use input::{Chunk, Sizer, Source};
 pub use input::{Input, Mapped, CHUNK_BYTES};
 
 /// Counts and money for one document, clause, benefit or funding source.
@@ -191,27 +191,32 @@ impl<'p> Totals<'p> {
     }
 }
 
-/// Reads one JSON line into a case, or the problems with it; `None` for a
-/// line of white space. Straight into slots where the line is plain (then
-/// `true` comes with the case, which may go back to `spare`), else
-/// through the ordinary reader. The fast reader takes only UTF-8 (see
+/// A line read: its case (and whether the fast reader made it), or the
+/// problems with it; `None` for a line of white space.
+type LineRead = Option<Result<(ir::Case, bool), Vec<String>>>;
+
+/// Reads the first line of `text` into a case, or the problems with it
+/// (`None` for a line of white space), and gives where the line ends (its
+/// `\n`, or the end of `text`). Straight into slots where the line is
+/// plain (then `true` comes with the case, which may go back to `spare`),
+/// which finds the line's end as it reads; else through the ordinary
+/// reader. The fast reader takes only UTF-8 (see
 /// [`case::Reader::read_reusing`]); any other line is checked first.
-fn read_line(
-    program: &Program,
-    reader: &case::Reader,
-    spare: &mut case::Spare,
-    line: &[u8],
-) -> Option<Result<(ir::Case, bool), Vec<String>>> {
-    if let Some(case) = reader.read_reusing(line, spare) {
-        return Some(Ok((case, true)));
+fn read_line(program: &Program, reader: &case::Reader, spare: &mut case::Spare, text: &[u8]) -> (LineRead, usize) {
+    if let Some((case, end)) = reader.read_first_line(text, spare) {
+        return (Some(Ok((case, true))), end);
     }
+    let end = memchr::memchr(b'\n', text).unwrap_or(text.len());
+    let line = text.get(..end).unwrap_or_default();
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
     // Checked with vector instructions: lines of Chinese keys are mostly
     // multi-byte characters, which the standard check takes byte by byte.
-    match simdutf8::basic::from_utf8(line) {
+    let read = match simdutf8::basic::from_utf8(line) {
         Ok(text) if text.trim().is_empty() => None,
         Ok(text) => Some(read_ordinary(program, text)),
         Err(_) => Some(Err(vec!["不是 UTF-8 编码".to_string()])),
-    }
+    };
+    (read, end)
 }
 
 /// [`read_line`] the ordinary way.
@@ -244,9 +249,10 @@ impl<'p> Worker<'p> {
         }
     }
 
-    /// Evaluates a chunk, split: with a writer, every ruling with its
+    /// Evaluates a chunk's lines: with a writer, every ruling with its
     /// reasons, one JSON line per case appended to `out`; without, outcomes
-    /// and amounts only. Errors are numbered in the chunk.
+    /// and amounts only. Errors are numbered in the chunk. Gives the
+    /// summary, the number of lines, and of those not blank.
     fn work(
         &mut self,
         program: &'p Program,
@@ -254,12 +260,17 @@ impl<'p> Worker<'p> {
         options: eval::Options,
         writer: Option<&report::Lines>,
         out: &mut Out,
-    ) -> Summary {
+    ) -> (Summary, u64, u64) {
         let Worker { evaluator, reader, decisions, verdicts, spare } = self;
         let mut totals = Totals::new(program);
-        for line in &chunk.lines {
-            let bytes = chunk.text().get(line.start..line.end).unwrap_or_default();
-            let Some(read) = read_line(program, reader, spare, bytes) else { continue };
+        let text = chunk.text();
+        let (mut at, mut number, mut taken) = (0, 0, 0);
+        while let Some(rest) = text.get(at..).filter(|rest| !rest.is_empty()) {
+            number += 1;
+            let (read, end) = read_line(program, reader, spare, rest);
+            at += end + 1;
+            let Some(read) = read else { continue };
+            taken += 1;
             let result = read.and_then(|(case, fast)| {
                 let total = if let Some(writer) = writer {
                     let verdicts = verdicts.get_or_insert_with(|| Verdicts::empty(case.date));
@@ -295,11 +306,11 @@ impl<'p> Worker<'p> {
                     if writer.is_some() {
                         out.errors_at.push(out.text.len());
                     }
-                    totals.errors.push(LineError { line: line.number, messages });
+                    totals.errors.push(LineError { line: number, messages });
                 }
             }
         }
-        totals.summary()
+        (totals.summary(), number, taken)
     }
 }
 
@@ -480,8 +491,8 @@ fn run_from(
 /// Chunks out with the workers, at most, per worker.
 const IN_FLIGHT: usize = 2;
 
-/// A chunk given to a worker, and given back split, with its rulings in
-/// `out` and its summary in `part`.
+/// A chunk given to a worker, and given back with its lines counted, its
+/// rulings in `out` and its summary in `part`.
 struct Job {
     sequence: u64,
     chunk: Chunk,
@@ -629,16 +640,16 @@ impl Done<'_, '_> {
             out.write(o, &part.errors)?;
         }
         self.summary.merge(part);
-        self.lines += chunk.lines.len() as u64;
+        self.lines += chunk.taken;
         (self.progress)(self.lines);
         Ok(())
     }
 }
 
-/// [`Worker::work`] on a whole chunk, split first, with the worker
-/// `state` (made if there is none). If it fails half-way, each line of
-/// the chunk is an error instead ([`lost`]), and the worker is dropped, to
-/// be made anew for the next chunk.
+/// [`Worker::work`] on a whole chunk with the worker `state` (made if
+/// there is none), which counts the chunk's lines. If it fails half-way,
+/// each line of the chunk is an error instead ([`lost`]), and the worker
+/// is dropped, to be made anew for the next chunk.
 fn work_guarded<'p>(
     state: &mut Option<Worker<'p>>,
     program: &'p Program,
@@ -647,13 +658,15 @@ fn work_guarded<'p>(
     writer: Option<&report::Lines>,
     out: &mut Out,
 ) -> Summary {
-    chunk.split();
-    let chunk = &*chunk;
     let mut worker = state.take().unwrap_or_else(|| Worker::new(program));
-    let work = || worker.work(program, chunk, options, writer, &mut *out);
-    let Ok(summary) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) else {
-        return lost(&chunk.lines, writer.is_some(), out);
+    let read = &*chunk;
+    let work = || worker.work(program, read, options, writer, &mut *out);
+    let Ok((summary, count, taken)) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) else {
+        let (numbers, count) = chunk.lines_not_blank();
+        (chunk.count, chunk.taken) = (count, numbers.len() as u64);
+        return lost(&numbers, writer.is_some(), out);
     };
+    (chunk.count, chunk.taken) = (count, taken);
     *state = Some(worker);
     summary
 }
@@ -661,9 +674,9 @@ fn work_guarded<'p>(
 /// What stands for the lines of a worker that failed: an error for each,
 /// so that nothing goes missing without a word; they replace whatever the
 /// worker wrote to `out`.
-fn lost(lines: &[Line], write: bool, out: &mut Out) -> Summary {
+fn lost(lines: &[u64], write: bool, out: &mut Out) -> Summary {
     let errors: Vec<LineError> =
-        lines.iter().map(|l| LineError { line: l.number, messages: vec!["内部错误：本行未能裁定".into()] }).collect();
+        lines.iter().map(|&line| LineError { line, messages: vec!["内部错误：本行未能裁定".into()] }).collect();
     out.clear();
     if write {
         out.errors_at.resize(errors.len(), 0);
@@ -715,14 +728,14 @@ pub fn summary_table(s: &Summary) -> String {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
-    use super::{lost, number_errors, Line, Out};
+    use super::{lost, number_errors, Out};
 
     /// The lines of a worker that failed become error lines in place of
     /// whatever it had written, and errors in the summary, numbered in the
     /// input once the chunk's first line is known.
     #[test]
     fn a_failed_workers_lines_are_reported_not_dropped() {
-        let lines = [Line { number: 7, start: 0, end: 3 }, Line { number: 9, start: 4, end: 8 }];
+        let lines = [7, 9];
         let mut out = Out { text: "{\"编号\":\"half a line".into(), errors_at: vec![0] };
         let mut summary = lost(&lines, true, &mut out);
         number_errors(&mut summary, 11);

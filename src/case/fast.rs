@@ -585,15 +585,32 @@ impl<'p> Reader<'p> {
     /// shape learnt from a checked line, all joined at ASCII bytes. A line
     /// not taken leaves the record in `spare`, as it was.
     pub fn read_reusing(&self, line: &[u8], spare: &mut Spare) -> Option<ir::Case> {
-        let mut p = Parser::new(line);
+        match self.read_first_line(line, spare)? {
+            (case, end) if end == line.len() => Some(case),
+            // A line end in the line.
+            (case, _) => {
+                self.recycle(case, spare);
+                None
+            }
+        }
+    }
+
+    /// [`Reader::read_reusing`] of the first line of `text` (lines of
+    /// input, as a batch's chunk holds them): the case, and where its line
+    /// ends (its `\n`, or the end of `text`). So the line need not be found
+    /// before it is read: reading it finds its end.
+    pub fn read_first_line(&self, text: &[u8], spare: &mut Spare) -> Option<(ir::Case, usize)> {
+        let mut p = Parser::new(text);
         let mut subject = spare.subject.take().unwrap_or_else(|| self.subject.blank.clone());
         // Every slot written is marked given: this reader writes no missing value.
         let mut written = Facts::default();
         let case = self.case(&mut p, &mut subject, &mut written, &mut spare.pool);
-        let case = case.filter(|_| p.at == p.text.len());
+        // A line end is not white space to this reader: the case ends
+        // there, or the line is not taken.
+        let case = case.filter(|_| matches!(p.peek(), None | Some(b'\n')));
         spare.written = Written { record_at: subject.values.as_ptr().addr(), slots: written.given };
         match case {
-            Some((id, date, documents)) => Some(ir::Case { id, date, documents, subject }),
+            Some((id, date, documents)) => Some((ir::Case { id, date, documents, subject }, p.at)),
             None => {
                 self.recycle_record(subject, spare);
                 None
@@ -909,8 +926,10 @@ impl<'a> Parser<'a> {
         p
     }
 
+    /// Steps over white space within a line: a line end ends the line,
+    /// which this reader reads alone.
     fn ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.text.get(self.at) {
+        while let Some(b' ' | b'\t' | b'\r') = self.text.get(self.at) {
             self.at += 1;
         }
     }
