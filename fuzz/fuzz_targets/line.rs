@@ -1,6 +1,7 @@
 //! Any batch line: the fast reader never panics, and a line it accepts is
 //! the same case the ordinary reader makes of it (and none that is not
-//! UTF-8, as it reads lines unchecked), also when read into the
+//! UTF-8, as it reads lines unchecked), the first line of a text read in
+//! place (as a batch worker reads its chunk) the same as that line alone, also when read into the
 //! records the lines fuzzed before left behind (one `Spare` for the whole
 //! run); its ruling line is the text serde_json writes; and an evaluator
 //! that remembers verdicts from line to line (one for the whole run, as a
@@ -22,6 +23,14 @@ fuzz_target!(|data: &[u8]| {
             RefCell::new(policyc::eval::Evaluator::new(common::program()));
     }
     let reader = policyc::case::Reader::new(program);
+    // The first line of a text, read as a batch's worker reads a chunk,
+    // finding the line's end as it goes: it ends at a line end (or the
+    // end), and is the case of that line read alone.
+    if let Some((case, end)) = reader.read_first_line(data, &mut policyc::case::Spare::default()) {
+        assert!(matches!(data.get(end), None | Some(b'\n')), "the first line ended before a line end");
+        let alone = data.get(..end).and_then(|l| std::str::from_utf8(l).ok()).and_then(|l| reader.read(l));
+        assert_eq!(Some(case), alone, "the first line of a text differs from the line read alone");
+    }
     let reused = SPARE.with(|spare| reader.read_reusing(data, &mut spare.borrow_mut()));
     let Ok(line) = std::str::from_utf8(data) else {
         // Lines reach the fast reader unchecked: it takes none that is not UTF-8.

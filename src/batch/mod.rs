@@ -388,7 +388,7 @@ pub fn run_file(
     progress: &dyn Fn(u64),
 ) -> io::Result<Summary> {
     match Mapped::new(file) {
-        Some(mapped) => run_mapped(program, mapped, output, (workers, options), progress),
+        Some(mapped) => run_mapped(program, mapped, output, workers, options, progress),
         None => run(program, file, output, workers, options, progress),
     }
 }
@@ -398,7 +398,8 @@ pub fn run_input(
     program: &Program,
     mut input: Input<impl Read>,
     output: Option<&mut (dyn Write + Send)>,
-    (workers, options): (usize, eval::Options),
+    workers: usize,
+    options: eval::Options,
     progress: &dyn Fn(u64),
 ) -> io::Result<Summary> {
     run_from(program, &mut input, output, (workers, options), progress)
@@ -409,7 +410,8 @@ pub fn run_mapped(
     program: &Program,
     mut input: Mapped<'_>,
     output: Option<&mut (dyn Write + Send)>,
-    (workers, options): (usize, eval::Options),
+    workers: usize,
+    options: eval::Options,
     progress: &dyn Fn(u64),
 ) -> io::Result<Summary> {
     run_from(program, &mut input, output, (workers, options), progress)
