@@ -350,10 +350,10 @@ fn lines_across_chunks_keep_their_order_and_numbers() {
         let options = Options::default();
         let summary = if mapped {
             let input = batch::Mapped::new(&file).unwrap().chunk_bytes(chunk_bytes);
-            batch::run_mapped(&program, input, Some(&mut out), workers, options, &progress).unwrap()
+            batch::run_chunked(&program, input, Some(&mut out), workers, options, &progress).unwrap()
         } else {
             let input = batch::Input::new(input.as_bytes()).chunk_bytes(chunk_bytes);
-            batch::run_input(&program, input, Some(&mut out), workers, options, &progress).unwrap()
+            batch::run_chunked(&program, input, Some(&mut out), workers, options, &progress).unwrap()
         };
         let workers = format!("{workers} workers, mapped {mapped}, chunks of {chunk_bytes} bytes");
         assert_eq!(seen.get() as usize, n);
@@ -399,7 +399,8 @@ fn a_read_error_stops_the_run() {
     for workers in [1, 2, 3] {
         let reader = batch::Input::new(std::io::BufReader::new(Failing(input.as_bytes()))).chunk_bytes(4096);
         let mut out = Vec::new();
-        let err = batch::run_input(&program, reader, Some(&mut out), workers, Options::default(), &|_| {}).unwrap_err();
+        let err =
+            batch::run_chunked(&program, reader, Some(&mut out), workers, Options::default(), &|_| {}).unwrap_err();
         assert_eq!(err.to_string(), "磁盘坏了");
     }
 }
@@ -429,7 +430,7 @@ fn a_write_error_stops_the_run() {
     for (workers, room) in [(1, 0), (2, 0), (2, 100_000), (3, 1_000_000)] {
         let mut out = Full(room);
         let reader = batch::Input::new(input.as_bytes()).chunk_bytes(4096);
-        let err = batch::run_input(&program, reader, Some(&mut out), workers, Options::default(), &|_| {});
+        let err = batch::run_chunked(&program, reader, Some(&mut out), workers, Options::default(), &|_| {});
         assert_eq!(err.unwrap_err().to_string(), "磁盘满了", "{workers} workers, {room} bytes of room");
     }
 }

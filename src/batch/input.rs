@@ -123,7 +123,8 @@ impl Chunk {
     }
 }
 
-/// Where the lines come from.
+/// Where the lines come from: an [`Input`] or a [`Mapped`] file (the
+/// trait is not exported, so there are no others).
 pub trait Source {
     /// Fills `chunk` with the next whole lines of input: to the first line
     /// end from its `bytes`th byte on, or to the end of the input (a line

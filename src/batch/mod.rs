@@ -374,7 +374,7 @@ pub fn run(
     options: eval::Options,
     progress: &dyn Fn(u64),
 ) -> io::Result<Summary> {
-    run_from(program, &mut Input::new(input), output, (workers, options), progress)
+    run_chunked(program, Input::new(input), output, workers, options, progress)
 }
 
 /// [`run`] over the file `file`, mapped into memory where it can be (see
@@ -388,43 +388,22 @@ pub fn run_file(
     progress: &dyn Fn(u64),
 ) -> io::Result<Summary> {
     match Mapped::new(file) {
-        Some(mapped) => run_mapped(program, mapped, output, workers, options, progress),
+        Some(mapped) => run_chunked(program, mapped, output, workers, options, progress),
         None => run(program, file, output, workers, options, progress),
     }
 }
 
-/// [`run`] over input read as [`Input`] says (in chunks of its size).
-pub fn run_input(
+/// [`run`] over an [`Input`] or a [`Mapped`] file, in chunks of the size
+/// it was given.
+pub fn run_chunked(
     program: &Program,
-    mut input: Input<impl Read>,
+    mut input: impl Source,
     output: Option<&mut (dyn Write + Send)>,
     workers: usize,
     options: eval::Options,
     progress: &dyn Fn(u64),
 ) -> io::Result<Summary> {
-    run_from(program, &mut input, output, (workers, options), progress)
-}
-
-/// [`run`] over a mapped file (in chunks of its size).
-pub fn run_mapped(
-    program: &Program,
-    mut input: Mapped<'_>,
-    output: Option<&mut (dyn Write + Send)>,
-    workers: usize,
-    options: eval::Options,
-    progress: &dyn Fn(u64),
-) -> io::Result<Summary> {
-    run_from(program, &mut input, output, (workers, options), progress)
-}
-
-/// [`run`] over the lines of `input`.
-fn run_from(
-    program: &Program,
-    input: &mut impl Source,
-    output: Option<&mut (dyn Write + Send)>,
-    (workers, options): (usize, eval::Options),
-    progress: &dyn Fn(u64),
-) -> io::Result<Summary> {
+    let input = &mut input;
     let writer = output.is_some().then(|| report::Lines::new(program));
     let writer = writer.as_ref();
     let mut done = Done { output, summary: Summary::default(), lines: 0, progress };
