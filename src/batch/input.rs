@@ -30,7 +30,7 @@ pub const CHUNK_BYTES: usize = 1 << 20;
 const CHUNK_LINES: u64 = 512;
 
 /// Bytes of input in a chunk, at least, about.
-const LEAST_BYTES: usize = 64 << 10;
+const LEAST_BYTES: usize = 128 << 10;
 
 /// The size of the next chunk, from the lines of those done so far: room
 /// for [`CHUNK_LINES`] lines as long as theirs, between [`LEAST_BYTES`]
