@@ -1,11 +1,12 @@
 //! Any batch line: the fast reader never panics, and a line it accepts is
 //! the same case the ordinary reader makes of it (and none that is not
-//! UTF-8, as it reads lines unchecked), the first line of a text read in
-//! place (as a batch worker reads its chunk) the same as that line alone, also when read into the
-//! records the lines fuzzed before left behind (one `Spare` for the whole
-//! run); its ruling line is the text serde_json writes; and an evaluator
-//! that remembers verdicts from line to line (one for the whole run, as a
-//! batch worker has) gives the verdicts worked out afresh.
+//! UTF-8, as it reads lines unchecked), also when read into the records
+//! the lines fuzzed before left behind (one `Spare` for the whole run);
+//! the first line of a text read in place (as a batch worker reads its
+//! chunk) is that line read alone; its ruling line is the text serde_json
+//! writes; and an evaluator that remembers verdicts from line to line (one
+//! for the whole run, as a batch worker has) gives the verdicts worked out
+//! afresh.
 #![no_main]
 use std::cell::RefCell;
 

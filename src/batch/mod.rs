@@ -5,8 +5,9 @@
 //! Input is cut into chunks of whole lines, about [`CHUNK_BYTES`] at most
 //! (`input.rs`). Each worker takes the next chunk as soon as it is free
 //! and reads its lines one after another, each read finding where the line
-//! ends, while the calling thread reads ahead and adds up the chunks done; the workers number the lines and
-//! write the rulings in input order, in turn ([`Turns`]). With at most
+//! ends, while the calling thread reads ahead and adds up the chunks done;
+//! the workers number the lines in the input and write the rulings in
+//! input order, in turn ([`Turns`]). With at most
 //! [`IN_FLIGHT`] chunks per worker out at a time, memory does not grow
 //! with the input.
 
@@ -346,12 +347,14 @@ impl Out {
     }
 }
 
-/// Numbers a chunk's errors in the input, where its first line is `first`
-/// (they come numbered in the chunk, from 1).
-fn number_errors(part: &mut Summary, first: u64) {
+/// Numbers the errors of a chunk of `count` lines in the input (they
+/// come numbered in the chunk, from 1), after the `before` lines of the
+/// chunks before it, which it then counts in.
+fn number_errors(part: &mut Summary, before: &mut u64, count: u64) {
     for e in &mut part.errors {
-        e.line += first - 1;
+        e.line += *before;
     }
+    *before += count;
 }
 
 /// Runs every case of `input` and writes one line per input line to
@@ -419,8 +422,7 @@ pub fn run_chunked(
             }
             out.clear();
             let mut part = work_guarded(&mut state, program, &mut chunk, options, writer, &mut out);
-            number_errors(&mut part, lines + 1);
-            lines += chunk.count;
+            number_errors(&mut part, &mut lines, chunk.count);
             sizer.add(&chunk);
             done.chunk(&chunk, part, &out)?;
         }
@@ -569,10 +571,8 @@ impl<'o> Turns<'o> {
                 return true;
             };
             state.next += 1;
-            let first = state.lines + 1;
-            state.lines += job.chunk.count;
+            number_errors(&mut job.part, &mut state.lines, job.chunk.count);
             drop(state);
-            number_errors(&mut job.part, first);
             if let Some(output) = &self.output {
                 if lock(&self.error).is_none() {
                     if let Err(e) = job.out.write(&mut **lock(output), &job.part.errors) {
@@ -719,7 +719,9 @@ mod tests {
         let lines = [7, 9];
         let mut out = Out { text: "{\"编号\":\"half a line".into(), errors_at: vec![0] };
         let mut summary = lost(&lines, true, &mut out);
-        number_errors(&mut summary, 11);
+        let mut before = 10;
+        number_errors(&mut summary, &mut before, 2);
+        assert_eq!(before, 12);
         let mut written = Vec::new();
         out.write(&mut written, &summary.errors).unwrap();
         assert_eq!(
