@@ -126,6 +126,13 @@ impl Chunk {
     }
 }
 
+/// Where a chunk of `text` ends: past the first line end from its
+/// `bytes`th byte on; `None` when `text` has none there.
+fn cut_after(text: &[u8], bytes: usize) -> Option<usize> {
+    let i = memchr::memchr(b'\n', text.get(bytes..)?)?;
+    Some(bytes + i + 1)
+}
+
 /// Where the lines come from: an [`Input`] or a [`Mapped`] file (the
 /// trait is not exported, so there are no others).
 pub trait Source {
@@ -190,15 +197,14 @@ impl<R: Read> Source for Input<R> {
             chunk.filled = self.rest.len();
         }
         self.rest.clear();
-        // The chunk ends at the first line end from this byte on.
+        // No line end before this byte ends the chunk.
         let mut from = bytes;
         let cut = loop {
-            if let Some(unsearched) = chunk.bytes.get(from..chunk.filled) {
-                if let Some(i) = memchr::memchr(b'\n', unsearched) {
-                    break from + i + 1;
-                }
-                from = chunk.filled;
+            let filled = chunk.bytes.get(..chunk.filled).unwrap_or_default();
+            if let Some(cut) = cut_after(filled, from) {
+                break cut;
             }
+            from = from.max(chunk.filled);
             if self.ended {
                 break chunk.filled;
             }
@@ -260,10 +266,8 @@ impl<'f> Mapped<'f> {
         let (map, start) = self.window.as_ref()?;
         let first = usize::try_from(self.at.checked_sub(*start)?).ok()?;
         let rest = map.get(first..)?;
-        // The chunk ends at the first line end from its `bytes`th byte on,
-        // else at the end of the file.
-        let cut = match rest.get(bytes..).and_then(|past| memchr::memchr(b'\n', past)) {
-            Some(i) => bytes + i + 1,
+        let cut = match cut_after(rest, bytes) {
+            Some(cut) => cut,
             None if start + map.len() as u64 == self.len => rest.len(),
             None => return None,
         };
