@@ -523,3 +523,51 @@ fn the_fast_reader_takes_no_line_that_is_not_utf8() {
     assert_eq!(summary.errors.iter().map(|e| e.line).collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
     assert!(summary.errors.iter().all(|e| e.messages == ["不是 UTF-8 编码"]), "{:?}", summary.errors);
 }
+
+/// A condition and a status that count a list outside a definition: a
+/// line is remembered by the count, so enterprises of one 人数 whose
+/// members count differently get lines of their own, each what `eval`
+/// gives, however often they come round.
+#[test]
+fn a_list_counted_outside_a_definition_keys_the_lines() {
+    let vocabulary = "词汇 {\n  人数：数 人\n  成员：列表 人 { 合格：布尔 }\n}\n";
+    let policy = "文件「测试」{\n  原文件「source.txt」\n  施行 自2021年1月1日 至2025年12月31日\n}\n\
+条款 1「补贴」{\n  原文「吸纳2人以上的按每人1000元给予补贴，3人以上的认定为多人」\n  认定 多人 当 (计数 成员 其中 合格) >= 3人\n  \
+给予 补贴 { 条件 (计数 成员 其中 合格) >= 2人  金额 1000元/人 × 人数 }\n}\n";
+    let ws = workspace::load_texts(
+        &[("v.policy", vocabulary), ("p.policy", policy)],
+        &[("source.txt", "1.吸纳2人以上的按每人1000元给予补贴，3人以上的认定为多人。\n")],
+    );
+    assert!(
+        !ws.has_errors(),
+        "{}",
+        policyc::diag::render_human(&ws.diagnostics, &ws.sources, policyc::diag::Style::Plain)
+    );
+    let program = ws.program.unwrap();
+    let members = |flags: &[bool]| flags.iter().map(|f| format!(r#"{{"合格":{f}}}"#)).collect::<Vec<_>>().join(",");
+    let line = |id: usize, flags: &[bool]| {
+        let list = members(flags);
+        format!(r#"{{"编号":"E{id}","日期":"2023-05-10","文件":"测试","主体":{{"人数":4,"成员":[{list}]}}}}"#)
+    };
+    let lists: [&[bool]; 4] = [&[true, false, false], &[true, true, false], &[false, true, true], &[true, true, true]];
+    let lines: Vec<String> = (0..12).map(|i| line(i, lists[i % 4])).collect();
+    let reader = case::Reader::new(&program);
+    let expected: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            serde_json::to_string(&eval::evaluate(&program, &reader.read(l).unwrap(), Options::default()).unwrap())
+                .unwrap()
+        })
+        .collect();
+    // 1 qualifying: refused; 2: granted 4 000元; 3: granted, and 多人.
+    assert!(expected[0].contains(r#""结果":"不予""#), "{}", expected[0]);
+    assert!(expected[1].contains(r#""金额":"4000""#) && !expected[1].contains("多人"), "{}", expected[1]);
+    assert!(expected[3].contains("多人"), "{}", expected[3]);
+    let input = lines.join("\n");
+    for workers in [1, 2] {
+        let mut out = Vec::new();
+        batch::run(&program, input.as_bytes(), Some(&mut out), workers, Options::default(), &|_| {}).unwrap();
+        let got: Vec<&str> = std::str::from_utf8(&out).unwrap().lines().collect();
+        assert_eq!(got, expected, "{workers} workers");
+    }
+}

@@ -12,6 +12,7 @@
 //! with the input.
 
 mod input;
+mod remember;
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -29,6 +30,7 @@ use crate::report;
 
 use input::{Chunk, Sizer, Source};
 pub use input::{Input, Mapped, CHUNK_BYTES};
+use remember::Look;
 
 /// Counts and money for one document, clause, benefit or funding source.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -237,6 +239,7 @@ struct Worker<'p> {
     // Its lists and reasons stop growing.
     verdicts: Option<Verdicts>,
     spare: case::Spare,
+    lines: remember::Remembered,
 }
 
 impl<'p> Worker<'p> {
@@ -247,6 +250,7 @@ impl<'p> Worker<'p> {
             decisions: Vec::new(),
             verdicts: None,
             spare: case::Spare::default(),
+            lines: remember::Remembered::default(),
         }
     }
 
@@ -262,7 +266,7 @@ impl<'p> Worker<'p> {
         writer: Option<&report::Lines>,
         out: &mut Out,
     ) -> (Summary, u64, u64) {
-        let Worker { evaluator, reader, decisions, verdicts, spare } = self;
+        let Worker { evaluator, reader, decisions, verdicts, spare, lines } = self;
         let mut totals = Totals::new(program);
         let text = chunk.text();
         let (mut at, mut number, mut taken) = (0, 0, 0);
@@ -274,15 +278,36 @@ impl<'p> Worker<'p> {
             taken += 1;
             let result = read.and_then(|(case, fast)| {
                 let total = if let Some(writer) = writer {
-                    let verdicts = verdicts.get_or_insert_with(|| Verdicts::empty(case.date));
-                    evaluator.verdicts_into(&case, options, verdicts).map_err(|e| vec![e.to_string()])?;
-                    for r in &verdicts.rulings {
-                        let d = &r.decision;
-                        totals.add(d.rule, d.outcome, d.amount, d.ceiling);
-                    }
-                    writer.write(&mut out.text, verdicts);
+                    // A trace is not part of what the key stands for.
+                    let look = if options.trace { Look::Unkeyed } else { lines.look(evaluator, &case) };
+                    let total = match look {
+                        Look::Found(line) => {
+                            for d in &line.decisions {
+                                totals.add(d.rule, d.outcome, d.amount, d.ceiling);
+                            }
+                            report::Lines::head(&mut out.text, case.id.as_deref(), case.date);
+                            out.text.push_str(&line.text);
+                            line.total
+                        }
+                        look => {
+                            let verdicts = verdicts.get_or_insert_with(|| Verdicts::empty(case.date));
+                            evaluator.verdicts_into(&case, options, verdicts).map_err(|e| vec![e.to_string()])?;
+                            for r in &verdicts.rulings {
+                                let d = &r.decision;
+                                totals.add(d.rule, d.outcome, d.amount, d.ceiling);
+                            }
+                            report::Lines::head(&mut out.text, case.id.as_deref(), case.date);
+                            let body = out.text.len();
+                            writer.body(&mut out.text, verdicts);
+                            if let Look::Missing = look {
+                                let text = out.text.get(body..).unwrap_or_default();
+                                lines.keep(verdicts.rulings.iter().map(|r| r.decision), verdicts.total, text);
+                            }
+                            verdicts.total
+                        }
+                    };
                     out.text.push('\n');
-                    verdicts.total
+                    total
                 } else {
                     decisions.clear();
                     let total = evaluator.decide(&case, decisions).map_err(|e| vec![e.to_string()])?;

@@ -35,22 +35,47 @@ const ENTRY: usize = 64;
 /// What a rule group's verdict (or a clause's findings) depends on,
 /// found once per program.
 #[derive(Debug, Default)]
-pub struct Reads {
+pub struct Reads<'p> {
     /// Subject slots, sorted.
     slots: Vec<u32>,
-    /// Subject slots of lists counted or summed outside a definition:
-    /// remembered only empty.
-    lists: Vec<u32>,
+    /// Lists counted or summed outside a definition: a group or clause is
+    /// remembered only while they are empty, a whole case by their values.
+    counted: Vec<Counted<'p>>,
     /// Definitions that count or sum a list, keyed by their value.
     values: Vec<Valued>,
     /// Whether a rule looks at past claims (享受记录).
     history: bool,
 }
 
+/// A count or sum outside a definition: its clause's index, the
+/// expression, and the subject slot of the list.
+#[derive(Debug, Clone, Copy)]
+struct Counted<'p> {
+    clause: u32,
+    expr: &'p Expr,
+    list: u32,
+}
+
+impl Counted<'_> {
+    /// What it is sorted and told apart by: the expression's place.
+    fn place(&self) -> (u32, *const Expr) {
+        (self.clause, self.expr)
+    }
+}
+
+/// The values a key needs beyond the case's facts, worked out for its
+/// document.
+pub trait Values<'p> {
+    /// Definition `i` of clause `clause`, if it has a value.
+    fn definition(&self, clause: u32, i: u32) -> Option<Value>;
+    /// `expr`, in clause `clause`, if it has a value.
+    fn expr(&self, clause: u32, expr: &'p Expr) -> Option<Value>;
+}
+
 /// A definition keyed by its value: its clause's index, its own, and the
 /// subject slots of the lists it counts or sums. Where these are all empty
 /// its value follows from the slots keyed, and it is not worked out.
-#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Valued {
     clause: u32,
     definition: u32,
@@ -60,10 +85,10 @@ struct Valued {
 /// A rule of a group: its clause (with the clause's index) and benefit.
 type Rule<'p> = (u32, &'p Clause, &'p Benefit);
 
-impl Reads {
+impl<'p> Reads<'p> {
     /// What the rules of a group read; `None` when one reads a member's
     /// facts outside a count or sum.
-    pub fn of<'p>(rules: impl IntoIterator<Item = Rule<'p>>) -> Option<Reads> {
+    pub fn of(rules: impl IntoIterator<Item = Rule<'p>>) -> Option<Reads<'p>> {
         let mut reads = Reads::default();
         for (index, clause, b) in rules {
             let mut walk = Walk::new((index, clause), &mut reads);
@@ -91,7 +116,7 @@ impl Reads {
 
     /// What a clause's statuses and constraints read (the clause with its
     /// index).
-    pub fn of_findings((index, clause): (u32, &Clause)) -> Option<Reads> {
+    pub fn of_findings((index, clause): (u32, &'p Clause)) -> Option<Reads<'p>> {
         let mut reads = Reads::default();
         let mut walk = Walk::new((index, clause), &mut reads);
         let conds = clause.statuses.iter().map(|s| &s.cond).chain(clause.constraints.iter().map(|c| &c.cond));
@@ -101,11 +126,11 @@ impl Reads {
         Some(reads.sorted())
     }
 
-    fn sorted(mut self) -> Reads {
-        for slots in [&mut self.slots, &mut self.lists] {
-            slots.sort_unstable();
-            slots.dedup();
-        }
+    fn sorted(mut self) -> Reads<'p> {
+        self.slots.sort_unstable();
+        self.slots.dedup();
+        self.counted.sort_unstable_by_key(Counted::place);
+        self.counted.dedup_by_key(|c| c.place());
         self.values.sort_unstable();
         self.values.dedup();
         self
@@ -113,42 +138,75 @@ impl Reads {
 
     /// This case's key for the group, written over `key`: its date, the
     /// facts read, each with whether it was defaulted, and the values of
-    /// the definitions keyed by value, which `value` gives (clause,
-    /// definition). `false` when its verdict is not to be remembered: it
-    /// has past claims the group looks at, a fact of a kind not keyed, or
-    /// a definition without a value.
-    pub fn key(
+    /// the definitions keyed by value, which `values` gives. `false` when
+    /// its verdict is not to be remembered: it has past claims the group
+    /// looks at, members in a list counted outside a definition, a fact of
+    /// a kind not keyed, or a definition without a value.
+    pub fn key(&self, case: (&ir::Case, bool), values: &dyn Values<'p>, key: &mut Vec<u8>) -> bool {
+        key.clear();
+        key.extend_from_slice(&case.0.date.to_bytes());
+        let subject = &case.0.subject;
+        self.counted.iter().all(|c| empty(subject, c.list)) && self.append_key(case, values, key)
+    }
+
+    /// The counts and sums outside a definition, which [`Values::expr`]
+    /// is asked for.
+    pub fn counted(&self) -> impl Iterator<Item = &'p Expr> + '_ {
+        self.counted.iter().map(|c| c.expr)
+    }
+
+    /// What all of `reads` read, when each is known.
+    pub fn union<'r>(reads: impl IntoIterator<Item = &'r Option<Reads<'p>>>) -> Option<Reads<'p>>
+    where
+        'p: 'r,
+    {
+        let mut all = Reads::default();
+        for r in reads {
+            let r = r.as_ref()?;
+            all.slots.extend_from_slice(&r.slots);
+            all.counted.extend_from_slice(&r.counted);
+            all.values.extend(r.values.iter().cloned());
+            all.history |= r.history;
+        }
+        Some(all.sorted())
+    }
+
+    /// [`Reads::key`] without the date, appended to `key`; a count or sum
+    /// outside a definition is keyed by its value, which `values` gives.
+    #[inline(always)]
+    pub fn append_key(
         &self,
         (case, has_claims): (&ir::Case, bool),
-        value: &mut dyn FnMut(u32, u32) -> Option<Value>,
+        values: &dyn Values<'p>,
         key: &mut Vec<u8>,
     ) -> bool {
         if self.history && has_claims {
             return false;
         }
-        let empty = |slot: u32| match case.subject.get(slot) {
-            Value::List(members) => members.is_empty(),
-            _ => true,
-        };
-        if !self.lists.iter().all(|&slot| empty(slot)) {
-            return false;
-        }
-        key.clear();
-        key.extend_from_slice(&case.date.to_bytes());
         let subject = &case.subject;
+        let valued = |lists: &[u32], value: &dyn Fn() -> Option<Value>, key: &mut Vec<u8>| {
+            if lists.iter().all(|&slot| empty(subject, slot)) {
+                key.push(EMPTY);
+                return true;
+            }
+            value().is_some_and(|value| fact(&value, false, key))
+        };
         self.slots.iter().all(|&slot| fact(subject.get(slot), subject.is_defaulted(slot), key))
-            && self.values.iter().all(|v| {
-                if v.lists.iter().all(|&slot| empty(slot)) {
-                    key.push(EMPTY);
-                    return true;
-                }
-                value(v.clause, v.definition).is_some_and(|value| fact(&value, false, key))
-            })
+            && self.values.iter().all(|v| valued(&v.lists, &|| values.definition(v.clause, v.definition), key))
+            && self.counted.iter().all(|c| valued(&[c.list], &|| values.expr(c.clause, c.expr), key))
     }
 }
 
-/// A definition's place in a key when the lists it counts or sums are
-/// empty: a tag no fact has.
+/// Whether the list in `slot` has no members.
+fn empty(subject: &ir::Record, slot: u32) -> bool {
+    match subject.get(slot) {
+        Value::List(members) => members.is_empty(),
+        _ => true,
+    }
+}
+
+/// A definition's (or count's) place in a key when the lists it counts or
+/// sums are empty: a tag no fact has.
 const EMPTY: u8 = 0x7f;
 
 /// Appends a fact to a key: a tag byte, its top bit whether the fact was
@@ -190,17 +248,21 @@ struct Walk<'a, 'p> {
     /// The clause's index, and the clause.
     index: u32,
     clause: &'p Clause,
-    reads: &'a mut Reads,
+    reads: &'a mut Reads<'p>,
     /// Definitions already followed.
     seen: Vec<bool>,
+    /// The lists counted or summed inside the definitions being followed.
+    lists: Vec<u32>,
+    /// How many definitions deep the walk is.
+    depth: u32,
 }
 
 impl<'a, 'p> Walk<'a, 'p> {
-    fn new((index, clause): (u32, &'p Clause), reads: &'a mut Reads) -> Self {
-        Walk { index, clause, reads, seen: vec![false; clause.lets.len()] }
+    fn new((index, clause): (u32, &'p Clause), reads: &'a mut Reads<'p>) -> Self {
+        Walk { index, clause, reads, seen: vec![false; clause.lets.len()], lists: Vec::new(), depth: 0 }
     }
 
-    fn cond(&mut self, cond: &Cond) -> Option<()> {
+    fn cond(&mut self, cond: &'p Cond) -> Option<()> {
         for r in &cond.refs {
             match r.access {
                 Access::Slot(s) => self.reads.slots.push(s),
@@ -217,12 +279,14 @@ impl<'a, 'p> Walk<'a, 'p> {
         if std::mem::replace(seen, true) {
             return Some(());
         }
-        let lists = self.reads.lists.len();
+        let lists = self.lists.len();
+        self.depth += 1;
         self.expr(&l.expr)?;
-        if self.reads.lists.len() > lists {
+        self.depth -= 1;
+        if self.lists.len() > lists {
             // Counts or sums a list: keyed by its value instead. The slots
             // it reads stay keyed, as other expressions may read them.
-            let mut lists = self.reads.lists.split_off(lists);
+            let mut lists = self.lists.split_off(lists);
             lists.sort_unstable();
             lists.dedup();
             self.reads.values.push(Valued { clause: self.index, definition: i, lists });
@@ -230,7 +294,7 @@ impl<'a, 'p> Walk<'a, 'p> {
         Some(())
     }
 
-    fn expr(&mut self, e: &Expr) -> Option<()> {
+    fn expr(&mut self, e: &'p Expr) -> Option<()> {
         match &e.kind {
             K::Const(..) | K::CaseDate => Some(()),
             K::Slot(s) => {
@@ -240,7 +304,10 @@ impl<'a, 'p> Walk<'a, 'p> {
             K::Local(i) => self.local(*i),
             // Over an empty list, the filter and body are never evaluated.
             K::Count { list, .. } | K::Sum { list, .. } => {
-                self.reads.lists.push(*list);
+                match self.depth {
+                    0 => self.reads.counted.push(Counted { clause: self.index, expr: e, list: *list }),
+                    _ => self.lists.push(*list),
+                }
                 Some(())
             }
             K::ItemSlot(_) => None,
@@ -316,18 +383,18 @@ impl Memo {
     /// `reads`) for `case`, its reasons added to `reasons`: the one given
     /// to an earlier case with the same facts for the group, else what
     /// `work` gives, kept for later cases while there is room.
-    pub fn verdict(
+    pub fn verdict<'p>(
         &mut self,
         (document, group): (u32, usize),
-        reads: &Reads,
+        reads: &Reads<'p>,
         case: (&ir::Case, bool),
-        value: &mut dyn FnMut(u32, u32) -> Option<Value>,
+        values: &dyn Values<'p>,
         reasons: &mut Reasons,
         work: impl FnOnce(&mut Reasons) -> Result<Option<Decided>, EvalError>,
     ) -> Result<Option<Decided>, EvalError> {
         let Memo { groups, room, key, .. } = self;
         let table = groups.get_mut(document as usize).and_then(|d| d.get_mut(group));
-        let Some(table) = table.filter(|_| reads.key(case, value, key)) else { return work(reasons) };
+        let Some(table) = table.filter(|_| reads.key(case, values, key)) else { return work(reasons) };
         if let Some((decision, range)) = table.recall(key, reasons) {
             return Ok(decision.map(|decision| Decided { decision, reasons: range }));
         }
@@ -342,18 +409,18 @@ impl Memo {
     /// read `reads`), appended to `statuses` and `notices` with their
     /// reasons: those of an earlier case with the same facts, else what
     /// `work` appends, kept while there is room.
-    pub fn findings(
+    pub fn findings<'p>(
         &mut self,
         (document, clause): (u32, u32),
-        reads: &Reads,
-        (case, value): (&ir::Case, &mut dyn FnMut(u32, u32) -> Option<Value>),
+        reads: &Reads<'p>,
+        (case, values): (&ir::Case, &dyn Values<'p>),
         reasons: &mut Reasons,
         (statuses, notices): (&mut Vec<Finding>, &mut Vec<Finding>),
         work: impl FnOnce(&mut Reasons, &mut Vec<Finding>, &mut Vec<Finding>) -> Result<(), EvalError>,
     ) -> Result<(), EvalError> {
         let Memo { clauses, room, key, .. } = self;
         let table = clauses.get_mut(document as usize).and_then(|d| d.get_mut(clause as usize));
-        let Some(table) = table.filter(|_| reads.key((case, false), value, key)) else {
+        let Some(table) = table.filter(|_| reads.key((case, false), values, key)) else {
             return work(reasons, statuses, notices);
         };
         if let Some((found, range)) = table.recall(key, reasons) {
@@ -456,22 +523,41 @@ mod tests {
                         record.defaulted[*slot as usize] = self.next(4) == 0;
                     }
                     FieldKind::Record(inner) => self.fill(inner, record),
-                    FieldKind::List { slot, list } => {
-                        let decl = &self.program.vocabulary.lists[*list as usize];
-                        let n = [0, 0, 0, 1, 3][self.next(5)];
-                        let members = (0..n)
-                            .map(|_| {
-                                let mut m = Record {
-                                    values: vec![Value::Missing; decl.slot_count],
-                                    defaulted: vec![false; decl.slot_count],
-                                };
-                                self.fill(&decl.item, &mut m);
-                                m
-                            })
-                            .collect();
-                        record.values[*slot as usize] = Value::List(members);
-                    }
+                    FieldKind::List { slot, list } => record.values[*slot as usize] = self.members(*list),
                 }
+            }
+        }
+
+        /// A list of list `list`, often empty.
+        fn members(&mut self, list: u32) -> Value {
+            let decl = &self.program.vocabulary.lists[list as usize];
+            let n = [0, 0, 0, 1, 3][self.next(5)];
+            let members = (0..n)
+                .map(|_| {
+                    let mut m = Record {
+                        values: vec![Value::Missing; decl.slot_count],
+                        defaulted: vec![false; decl.slot_count],
+                    };
+                    self.fill(&decl.item, &mut m);
+                    m
+                })
+                .collect();
+            Value::List(members)
+        }
+
+        /// The members of `record`'s lists drawn again, and one of its
+        /// other fields in `scalars` (slot and type).
+        fn redraw(&mut self, schema: &RecordSchema, record: &mut Record, scalars: &[(u32, Ty)]) {
+            for f in &schema.fields {
+                match &f.kind {
+                    FieldKind::List { slot, list } => record.values[*slot as usize] = self.members(*list),
+                    FieldKind::Record(inner) => self.redraw(inner, record, &[]),
+                    FieldKind::Scalar { .. } => {}
+                }
+            }
+            if let Some(&(slot, ty)) = scalars.get(self.next(scalars.len().max(1))) {
+                record.values[slot as usize] = self.value(ty);
+                record.defaulted[slot as usize] = self.next(4) == 0;
             }
         }
 
@@ -557,6 +643,51 @@ mod tests {
         assert!(kept[0] > 0, "an enterprise with hired people is remembered");
         assert_eq!(kept[1], kept[0], "the same counts: recalled");
         assert!(kept[2] > kept[1], "another count: worked out and kept");
+    }
+
+    /// Cases of one key ([`Evaluator::case_key`]) get the same verdicts:
+    /// among cases of a few subjects whose lists' members and one other
+    /// fact are drawn anew each time, many share a key, and each is given
+    /// what the first of its key was given.
+    #[test]
+    fn cases_of_one_key_get_the_same_verdicts() {
+        let program = crate::workspace::load(&[PathBuf::from("policies")]).program.unwrap();
+        let mut cases = Cases { program: &program, state: 11 };
+        let few: Vec<ir::Case> = (0..12).map(|_| cases.case()).collect();
+        fn scalars(schema: &RecordSchema, out: &mut Vec<(u32, Ty)>) {
+            for f in &schema.fields {
+                match &f.kind {
+                    FieldKind::Scalar { slot, ty, .. } => out.push((*slot, *ty)),
+                    FieldKind::Record(inner) => scalars(inner, out),
+                    FieldKind::List { .. } => {}
+                }
+            }
+        }
+        let mut fields = Vec::new();
+        scalars(&program.vocabulary.subject, &mut fields);
+        let mut evaluator = Evaluator::new(&program).remembering(false);
+        let mut first = std::collections::HashMap::new();
+        let (mut key, mut keyed, mut shared) = (Vec::new(), 0, 0);
+        for i in 0..6000 {
+            let mut case = few[cases.next(few.len())].clone();
+            cases.redraw(&program.vocabulary.subject, &mut case.subject, &fields);
+            let Ok(verdicts) = evaluator.verdicts(&case, Options::default()) else { continue };
+            if !evaluator.case_key(&case, &mut key) {
+                continue;
+            }
+            keyed += 1;
+            match first.get(&key) {
+                Some(earlier) => {
+                    shared += 1;
+                    assert_eq!(earlier, &verdicts, "case {i}: {case:?}");
+                }
+                None => {
+                    first.insert(key.clone(), verdicts);
+                }
+            }
+        }
+        assert!(keyed > 1500, "{keyed} cases keyed");
+        assert!(shared > 1000, "{shared} cases share a key with an earlier one");
     }
 
     /// `decide`, the build without words, gives the decisions and the total

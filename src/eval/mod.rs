@@ -385,7 +385,13 @@ struct DocPlan<'p> {
     adopts: Vec<(&'p str, &'p str)>,
     /// For each clause, what its statuses and constraints depend on, where
     /// that is known.
-    finding_reads: Vec<Option<memo::Reads>>,
+    finding_reads: Vec<Option<memo::Reads<'p>>>,
+    /// What all its statuses, constraints and verdicts depend on, where
+    /// that is known for each: [`Evaluator::case_key`].
+    reads: Option<memo::Reads<'p>>,
+    /// The counts in `reads` outside a definition, compiled where they can
+    /// be.
+    counted: Vec<(&'p ir::Expr, Count<'p>)>,
     /// The distinct compiled applicant checks (most rules share one of
     /// two: `类型 为 个人`, `类型 为 单位`), decided once per case.
     audiences: Vec<Conj<'p>>,
@@ -398,7 +404,7 @@ struct GroupPlan<'p> {
     /// it refuses skips the group at once.
     audience: Option<usize>,
     /// What its verdict depends on, where that is known.
-    reads: Option<memo::Reads>,
+    reads: Option<memo::Reads<'p>>,
 }
 
 /// One rule, compiled: its applicant check and its conditions.
@@ -523,13 +529,20 @@ impl<'p> DocPlan<'p> {
                 rules,
             }
         };
-        let groups = doc.groups.iter().map(|g| group(g.iter().filter_map(&mut rule).collect())).collect();
+        let groups: Vec<GroupPlan> =
+            doc.groups.iter().map(|g| group(g.iter().filter_map(&mut rule).collect())).collect();
+        let finding_reads: Vec<_> =
+            doc.clauses.iter().zip(0..).map(|(c, i)| memo::Reads::of_findings((i, c))).collect();
+        let reads = memo::Reads::union(groups.iter().map(|g| &g.reads).chain(&finding_reads));
+        let counts: Vec<_> = doc.clauses.iter().flat_map(|c| &c.lets).map(|l| Count::compile(&l.expr)).collect();
         DocPlan {
+            counts,
+            counted: reads.iter().flat_map(|r| r.counted()).filter_map(|e| Some((e, Count::compile(e)?))).collect(),
+            reads,
             document,
             first_local,
-            counts: doc.clauses.iter().flat_map(|c| &c.lets).map(|l| Count::compile(&l.expr)).collect(),
             adopts: doc.clauses.iter().filter_map(|c| c.adopts.as_ref()).map(|(d, c)| (&**d, &**c)).collect(),
-            finding_reads: doc.clauses.iter().zip(0..).map(|(c, i)| memo::Reads::of_findings((i, c))).collect(),
+            finding_reads,
             groups,
             audiences,
         }
@@ -603,6 +616,33 @@ impl<'p> Evaluator<'p> {
             out.reasons.vouch_plain();
         }
         Ok(())
+    }
+
+    /// A key for what [`Evaluator::verdicts_into`] gives `case` besides
+    /// its 编号, written over `key`: its date, the documents it names, and
+    /// for each what its statuses, constraints and rules read (the facts,
+    /// and the values of definitions that count or sum a list; see
+    /// `eval/memo.rs`). Cases of one key get the same rulings, reasons,
+    /// statuses, notices and total, without a trace. `false` when there is
+    /// none: a document reads a member's facts outside a count or sum, or
+    /// looks at past claims the case has, or at a list it does not count.
+    pub fn case_key(&mut self, case: &ir::Case, key: &mut Vec<u8>) -> bool {
+        key.clear();
+        key.extend_from_slice(&case.date.to_bytes());
+        key.extend_from_slice(&(case.documents.len() as u32).to_le_bytes());
+        for d in &case.documents {
+            key.extend_from_slice(&d.to_le_bytes());
+        }
+        let mut keyed = true;
+        let done = self.each_document::<false>(case, |doc| {
+            keyed = keyed
+                && doc.plan.reads.as_ref().is_some_and(|reads| {
+                    let claims = !doc.history.is_empty();
+                    reads.append_key((doc.case, claims), doc, key)
+                });
+            Ok(())
+        });
+        keyed && done.is_ok()
     }
 
     /// [`Evaluator::verdicts_into`] without vouching for the reasons.
@@ -708,6 +748,19 @@ impl<'e> History<'e> {
     }
 }
 
+impl<'p, const WORDS: bool> memo::Values<'p> for DocEval<'_, 'p, WORDS> {
+    fn definition(&self, clause: u32, i: u32) -> Option<Value> {
+        self.env(clause).local(i)?.as_ref().ok().cloned()
+    }
+
+    fn expr(&self, clause: u32, expr: &'p ir::Expr) -> Option<Value> {
+        match self.plan.counted.iter().find(|(e, _)| std::ptr::eq(*e, expr)) {
+            Some((_, count)) => count.run(&self.case.subject).ok().map(Value::Num),
+            None => self.env(clause).eval(expr).ok(),
+        }
+    }
+}
+
 /// One document over one case.
 struct DocEval<'e, 'p, const WORDS: bool> {
     program: &'p Program,
@@ -777,7 +830,7 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
                     let at = (self.plan.document, g);
                     let claims = !self.history.is_empty();
                     let work = |reasons: &mut Reasons| self.group(group, reasons);
-                    memo.verdict(at, reads, (self.case, claims), &mut |c, i| self.value(c, i), reasons, work)?
+                    memo.verdict(at, reads, (self.case, claims), self, reasons, work)?
                 }
                 _ => self.group(group, reasons)?,
             };
@@ -786,11 +839,6 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
             }
         }
         Ok(())
-    }
-
-    /// The value of definition `i` of clause `clause`, if it has one.
-    fn value(&self, clause: u32, i: u32) -> Option<Value> {
-        self.env(clause).local(i)?.as_ref().ok().cloned()
     }
 
     /// The environment of a clause: its definitions, computed when first read.
@@ -940,7 +988,7 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
                 let work = |reasons: &mut Reasons, statuses: &mut Vec<Finding>, notices: &mut Vec<Finding>| {
                     self.find(ci, clause, reasons, statuses, notices)
                 };
-                memo.findings(at, reads, (self.case, &mut |c, i| self.value(c, i)), reasons, found, work)
+                memo.findings(at, reads, (self.case, self), reasons, found, work)
             }
             _ => self.find(ci, clause, reasons, found.0, found.1),
         }

@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
 
+use crate::date::Date;
 use crate::eval::{needs_escape, write_decimal, Finding, Outcome, Reasons, RuleId, Verdict, Verdicts};
 use crate::ir::{Benefit, Clause, Document, Program};
 
@@ -131,15 +132,26 @@ impl Lines {
 
     /// Appends the line of `v` (no line ending) to `out`.
     pub fn write(&self, out: &mut String, v: &Verdicts) {
+        Lines::head(out, v.id.as_deref(), v.date);
+        self.body(out, v);
+    }
+
+    /// The start of a case's line: `{"编号":"…","日期":"…",`.
+    pub fn head(out: &mut String, id: Option<&str>, date: Date) {
         out.push('{');
-        if let Some(id) = &v.id {
+        if let Some(id) = id {
             field(out, "编号", id);
         }
         key(out, "日期");
         out.push('"');
-        out.push_str(v.date.iso().as_str());
+        out.push_str(date.iso().as_str());
         out.push('"');
         out.push(',');
+    }
+
+    /// The rest of the line of `v` after [`Lines::head`]: its rulings,
+    /// statuses, notices and total.
+    pub fn body(&self, out: &mut String, v: &Verdicts) {
         key(out, "裁定");
         let reasons = Written {
             reasons: &v.reasons,

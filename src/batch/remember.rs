@@ -1,0 +1,161 @@
+//! Whole ruling lines remembered from case to case. Everything a case's
+//! line says after its 编号 and date is a function of its key
+//! ([`Evaluator::case_key`]): across a population most cases share a key
+//! with an earlier one (the same facts, the same counts of hired people),
+//! and such a case is given that case's decisions and text again, without
+//! being evaluated or written.
+//!
+//! Where few cases are found, keys stop being made for a while: a
+//! population of all-different cases costs a key per case only in the
+//! stretches that look. What is kept takes at most [`ROOM`] bytes, so
+//! memory stays bounded whatever the population.
+
+use rust_decimal::Decimal;
+
+use crate::eval::{Decision, Evaluator};
+use crate::hash::FxMap;
+use crate::ir;
+
+/// Bytes of keys, decisions and text kept, at most, for one worker.
+pub const ROOM: usize = 8 << 20;
+
+/// Cases looked for in a stretch, and found at least, for the next to be
+/// looked for too.
+const PROBE: u32 = 256;
+const FOUND_LEAST: u32 = PROBE / 8;
+
+/// Cases not looked for after a stretch in which too few were found.
+const REST: u32 = 4096;
+
+/// What a key was given: the decisions (for the totals), the total, and
+/// the line's text after its head.
+pub struct Line {
+    pub decisions: Box<[Decision]>,
+    pub total: Decimal,
+    pub text: Box<str>,
+}
+
+/// The lines kept, by key, and how well looking for them has gone.
+pub struct Remembered {
+    kept: FxMap<Box<[u8]>, Line>,
+    room: usize,
+    /// The key of the case last looked for.
+    key: Vec<u8>,
+    /// In the current stretch: cases looked for, and found.
+    looked: u32,
+    found: u32,
+    /// Cases still not to be looked for.
+    resting: u32,
+}
+
+/// What became of looking a case up.
+pub enum Look<'a> {
+    Found(&'a Line),
+    /// Not kept: [`Remembered::keep`] may keep what it is given.
+    Missing,
+    /// No key, or not looked for.
+    Unkeyed,
+}
+
+impl Default for Remembered {
+    fn default() -> Self {
+        Remembered { kept: FxMap::default(), room: ROOM, key: Vec::new(), looked: 0, found: 0, resting: 0 }
+    }
+}
+
+impl Remembered {
+    /// The line kept for the key of `case`, if there is one.
+    pub fn look(&mut self, evaluator: &mut Evaluator, case: &ir::Case) -> Look<'_> {
+        if self.resting > 0 {
+            self.resting -= 1;
+            return Look::Unkeyed;
+        }
+        if !evaluator.case_key(case, &mut self.key) {
+            return Look::Unkeyed;
+        }
+        let found = self.kept.get(self.key.as_slice());
+        self.looked += 1;
+        self.found += u32::from(found.is_some());
+        if self.looked == PROBE {
+            if self.found < FOUND_LEAST {
+                self.resting = REST;
+            }
+            (self.looked, self.found) = (0, 0);
+        }
+        match found {
+            Some(line) => Look::Found(line),
+            None => Look::Missing,
+        }
+    }
+
+    /// Keeps a line under the key of the case last looked for, which was
+    /// [`Look::Missing`], while there is room: its decisions, total, and
+    /// text after the head.
+    pub fn keep(&mut self, decisions: impl ExactSizeIterator<Item = Decision>, total: Decimal, text: &str) {
+        let size = self.key.len() + decisions.len() * std::mem::size_of::<Decision>() + text.len() + ENTRY;
+        if let Some(left) = self.room.checked_sub(size) {
+            self.room = left;
+            let line = Line { decisions: decisions.collect(), total, text: text.into() };
+            self.kept.insert(self.key.as_slice().into(), line);
+        }
+    }
+}
+
+/// What a line kept costs beyond its key, decisions and text, about.
+const ENTRY: usize = 64;
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::path::PathBuf;
+
+    use rust_decimal::Decimal;
+
+    use super::{Look, Remembered, PROBE, REST};
+    use crate::case::Reader;
+    use crate::eval::Evaluator;
+
+    /// Persons of `days` days of training: cases of keys of their own.
+    fn person(reader: &Reader, days: u32) -> crate::ir::Case {
+        let line = format!(
+            r#"{{"日期":"2023-05-10","文件":["攀人社发〔2022〕143号"],"主体":{{"类型":"个人","参加培训天数":{days}}}}}"#
+        );
+        reader.read(&line).unwrap()
+    }
+
+    /// A stretch of cases none of which is found: the next are not looked
+    /// for, until the rest is over; then a case kept before is found.
+    #[test]
+    fn looking_rests_after_a_stretch_of_few_found() {
+        let program = crate::workspace::load(&[PathBuf::from("policies")]).program.unwrap();
+        let (mut evaluator, reader) = (Evaluator::new(&program), Reader::new(&program));
+        let mut lines = Remembered::default();
+        for days in 0..PROBE {
+            assert!(matches!(lines.look(&mut evaluator, &person(&reader, days)), Look::Missing), "{days}");
+            lines.keep(std::iter::empty(), Decimal::from(days), "");
+        }
+        let kept = person(&reader, 3);
+        for _ in 0..REST {
+            assert!(matches!(lines.look(&mut evaluator, &kept), Look::Unkeyed));
+        }
+        match lines.look(&mut evaluator, &kept) {
+            Look::Found(line) => assert_eq!(line.total, Decimal::from(3)),
+            _ => panic!("the case kept is found after the rest"),
+        }
+    }
+
+    /// Lines are kept while there is room, and no more.
+    #[test]
+    fn lines_are_kept_while_there_is_room() {
+        let program = crate::workspace::load(&[PathBuf::from("policies")]).program.unwrap();
+        let (mut evaluator, reader) = (Evaluator::new(&program), Reader::new(&program));
+        let mut lines = Remembered { room: 1000, ..Remembered::default() };
+        for days in 0..20 {
+            assert!(matches!(lines.look(&mut evaluator, &person(&reader, days)), Look::Missing));
+            lines.keep(std::iter::empty(), Decimal::ZERO, &"理由".repeat(50));
+        }
+        assert!((1..5).contains(&lines.kept.len()), "{} kept", lines.kept.len());
+        assert!(lines.room < 1000);
+    }
+}
