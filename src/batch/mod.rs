@@ -16,7 +16,7 @@ mod remember;
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, IoSlice, Read, Write};
 use std::sync::{mpsc, Arc, Mutex};
 
 use rust_decimal::Decimal;
@@ -286,7 +286,7 @@ impl<'p> Worker<'p> {
                                 totals.add(d.rule, d.outcome, d.amount, d.ceiling);
                             }
                             report::Lines::head(&mut out.text, case.id.as_deref(), case.date);
-                            out.text.push_str(&line.text);
+                            out.inserts.push((out.text.len(), Insert::Kept(Arc::clone(&line.text))));
                             line.total
                         }
                         look => {
@@ -330,7 +330,7 @@ impl<'p> Worker<'p> {
                 }
                 Err(messages) => {
                     if writer.is_some() {
-                        out.errors_at.push(out.text.len());
+                        out.inserts.push((out.text.len(), Insert::Error));
                     }
                     totals.errors.push(LineError { line: number, messages });
                 }
@@ -342,34 +342,69 @@ impl<'p> Worker<'p> {
 
 /// The ruling lines of a chunk, without its error lines: where each goes
 /// is kept instead, as the lines are numbered in the input only when the
-/// chunks before are counted.
+/// chunks before are counted. The text of a remembered line is not copied
+/// in either: it is written from where it is kept.
 #[derive(Default)]
 struct Out {
     text: String,
-    /// For each error of the chunk's summary, in order: where in `text`
-    /// its line goes.
-    errors_at: Vec<usize>,
+    /// What goes between the pieces of `text`, in order, each with where
+    /// in `text` it goes.
+    inserts: Vec<(usize, Insert)>,
+}
+
+enum Insert {
+    /// The line of the chunk summary's next error.
+    Error,
+    /// A remembered line's text after its head.
+    Kept(Arc<str>),
 }
 
 impl Out {
     fn clear(&mut self) {
         self.text.clear();
-        self.errors_at.clear();
+        self.inserts.clear();
     }
 
     /// Writes the lines to `to`, each error line, numbered as in
-    /// `errors`, in its place.
+    /// `errors`, and each remembered text in its place.
     fn write(&self, to: &mut dyn Write, errors: &[LineError]) -> io::Result<()> {
+        let lines: Vec<String> = errors
+            .iter()
+            .map(|e| {
+                let mut line = serde_json::to_string(e).unwrap_or_default();
+                line.push('\n');
+                line
+            })
+            .collect();
+        let mut lines = lines.iter();
+        let mut pieces = Vec::with_capacity(2 * self.inserts.len() + 1);
         let mut from = 0;
-        for (&at, err) in self.errors_at.iter().zip(errors) {
-            to.write_all(self.text.get(from..at).unwrap_or_default().as_bytes())?;
-            let mut line = serde_json::to_string(err).unwrap_or_default();
-            line.push('\n');
-            to.write_all(line.as_bytes())?;
-            from = at;
+        for (at, insert) in &self.inserts {
+            pieces.push(self.text.get(from..*at).unwrap_or_default());
+            match insert {
+                Insert::Error => pieces.extend(lines.next().map(String::as_str)),
+                Insert::Kept(text) => pieces.push(text),
+            }
+            from = *at;
         }
-        to.write_all(self.text.get(from..).unwrap_or_default().as_bytes())
+        pieces.push(self.text.get(from..).unwrap_or_default());
+        let mut slices: Vec<IoSlice> =
+            pieces.iter().filter(|p| !p.is_empty()).map(|p| IoSlice::new(p.as_bytes())).collect();
+        write_all_vectored(to, &mut slices)
     }
+}
+
+/// Writes every byte of `slices` to `to`, as few calls as it takes.
+fn write_all_vectored(to: &mut dyn Write, mut slices: &mut [IoSlice]) -> io::Result<()> {
+    while !slices.is_empty() {
+        match to.write_vectored(slices) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut slices, n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// Numbers the errors of a chunk of `count` lines in the input (they
@@ -685,7 +720,7 @@ fn lost(lines: &[u64], write: bool, out: &mut Out) -> Summary {
         lines.iter().map(|&line| LineError { line, messages: vec!["内部错误：本行未能裁定".into()] }).collect();
     out.clear();
     if write {
-        out.errors_at.resize(errors.len(), 0);
+        out.inserts.extend(errors.iter().map(|_| (0, Insert::Error)));
     }
     Summary { errors, ..Summary::default() }
 }
@@ -734,7 +769,7 @@ pub fn summary_table(s: &Summary) -> String {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
-    use super::{lost, number_errors, Out};
+    use super::{lost, number_errors, Insert, Out};
 
     /// The lines of a worker that failed become error lines in place of
     /// whatever it had written, and errors in the summary, numbered in the
@@ -742,7 +777,7 @@ mod tests {
     #[test]
     fn a_failed_workers_lines_are_reported_not_dropped() {
         let lines = [7, 9];
-        let mut out = Out { text: "{\"编号\":\"half a line".into(), errors_at: vec![0] };
+        let mut out = Out { text: "{\"编号\":\"half a line".into(), inserts: vec![(0, Insert::Error)] };
         let mut summary = lost(&lines, true, &mut out);
         let mut before = 10;
         number_errors(&mut summary, &mut before, 2);
@@ -754,19 +789,50 @@ mod tests {
             "{\"行\":17,\"错误\":[\"内部错误：本行未能裁定\"]}\n{\"行\":19,\"错误\":[\"内部错误：本行未能裁定\"]}\n"
         );
         assert_eq!(summary.errors.iter().map(|e| e.line).collect::<Vec<_>>(), [17, 19]);
-        let mut out = Out { text: "partial".into(), errors_at: Vec::new() };
+        let mut out = Out { text: "partial".into(), inserts: vec![(1, Insert::Kept("kept".into()))] };
         assert_eq!(lost(&lines, false, &mut out).errors.len(), 2);
-        assert!(out.text.is_empty() && out.errors_at.is_empty());
+        assert!(out.text.is_empty() && out.inserts.is_empty());
     }
 
-    /// Error lines go between the rulings where the worker left them.
+    /// Error lines and remembered texts go between the rulings where the
+    /// worker left them.
     #[test]
-    fn error_lines_go_where_they_were_left() {
-        let out = Out { text: "甲\n乙\n".into(), errors_at: vec![0, "甲\n".len(), "甲\n乙\n".len()] };
+    fn error_lines_and_kept_texts_go_where_they_were_left() {
+        let (first, second) = ("甲：".len(), "甲：\n乙".len());
+        let inserts = vec![
+            (0, Insert::Error),
+            (first, Insert::Kept("一".into())),
+            (first, Insert::Error),
+            (second, Insert::Kept("二\n".into())),
+            (second, Insert::Error),
+        ];
+        let out = Out { text: "甲：\n乙".into(), inserts };
         let error = |line| super::LineError { line, messages: vec!["坏".into()] };
         let mut written = Vec::new();
         out.write(&mut written, &[error(1), error(3), error(5)]).unwrap();
         let e = |n| format!("{{\"行\":{n},\"错误\":[\"坏\"]}}\n");
-        assert_eq!(String::from_utf8(written).unwrap(), format!("{}甲\n{}乙\n{}", e(1), e(3), e(5)));
+        assert_eq!(String::from_utf8(written).unwrap(), format!("{}甲：一{}\n乙二\n{}", e(1), e(3), e(5)));
+    }
+
+    /// A writer that takes a few bytes at a time is given them all, in
+    /// order.
+    #[test]
+    fn pieces_are_written_whole_however_few_bytes_a_write_takes() {
+        struct Sparing(Vec<u8>);
+        impl std::io::Write for Sparing {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                let n = buf.len().min(3);
+                self.0.extend_from_slice(&buf[..n]);
+                Ok(n)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let head = "{\"编号\":1,";
+        let out = Out { text: format!("{head}\n"), inserts: vec![(head.len(), Insert::Kept("\"裁定\":[]}".into()))] };
+        let mut to = Sparing(Vec::new());
+        out.write(&mut to, &[]).unwrap();
+        assert_eq!(String::from_utf8(to.0).unwrap(), "{\"编号\":1,\"裁定\":[]}\n");
     }
 }

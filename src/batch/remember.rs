@@ -10,6 +10,8 @@
 //! stretches that look. What is kept takes at most [`ROOM`] bytes, so
 //! memory stays bounded whatever the population.
 
+use std::sync::Arc;
+
 use rust_decimal::Decimal;
 
 use crate::eval::{Decision, Evaluator};
@@ -32,7 +34,7 @@ const REST: u32 = 4096;
 pub struct Line {
     pub decisions: Box<[Decision]>,
     pub total: Decimal,
-    pub text: Box<str>,
+    pub text: Arc<str>,
 }
 
 /// The lines kept, by key, and how well looking for them has gone.

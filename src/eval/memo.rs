@@ -184,17 +184,36 @@ impl<'p> Reads<'p> {
             return false;
         }
         let subject = &case.subject;
-        let valued = |lists: &[u32], value: &dyn Fn() -> Option<Value>, key: &mut Vec<u8>| {
-            if lists.iter().all(|&slot| empty(subject, slot)) {
-                key.push(EMPTY);
-                return true;
+        // Loops, not `all`: the hottest lines of a key, kept inline.
+        for &slot in &self.slots {
+            if !fact(subject.get(slot), subject.is_defaulted(slot), key) {
+                return false;
             }
-            value().is_some_and(|value| fact(&value, false, key))
-        };
-        self.slots.iter().all(|&slot| fact(subject.get(slot), subject.is_defaulted(slot), key))
-            && self.values.iter().all(|v| valued(&v.lists, &|| values.definition(v.clause, v.definition), key))
-            && self.counted.iter().all(|c| valued(&[c.list], &|| values.expr(c.clause, c.expr), key))
+        }
+        for v in &self.values {
+            let none = v.lists.iter().all(|&slot| empty(subject, slot));
+            if !valued(none, || values.definition(v.clause, v.definition), key) {
+                return false;
+            }
+        }
+        for c in &self.counted {
+            if !valued(empty(subject, c.list), || values.expr(c.clause, c.expr), key) {
+                return false;
+            }
+        }
+        true
     }
+}
+
+/// Appends a value worked out from lists to a key: [`EMPTY`] when they
+/// are, else the value `value` gives; `false` when it gives none.
+#[inline(always)]
+fn valued(empty: bool, value: impl FnOnce() -> Option<Value>, key: &mut Vec<u8>) -> bool {
+    if empty {
+        key.push(EMPTY);
+        return true;
+    }
+    value().is_some_and(|value| fact(&value, false, key))
 }
 
 /// Whether the list in `slot` has no members.
