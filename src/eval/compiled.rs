@@ -331,7 +331,18 @@ impl<'p> Count<'p> {
         let (mut n, mut from) = (0u64, 0);
         let facts = members.facts();
         while let (Some(records), Some(rest)) = (members.get(from..), facts.get(from..)) {
-            let (counted, stop) = numbers((records, rest), self.flags, slot, (accept, constant));
+            let part = (records, rest);
+            // One loop for each comparison, its test folded in.
+            let (counted, stop) = match accept {
+                0b110 => numbers::<0b110>(part, self.flags, slot, constant),
+                0b011 => numbers::<0b011>(part, self.flags, slot, constant),
+                0b100 => numbers::<0b100>(part, self.flags, slot, constant),
+                0b001 => numbers::<0b001>(part, self.flags, slot, constant),
+                0b010 => numbers::<0b010>(part, self.flags, slot, constant),
+                0b101 => numbers::<0b101>(part, self.flags, slot, constant),
+                // None other is made (`accepts`); the filter would decide.
+                _ => (0, 0),
+            };
             n += counted;
             // A member the loop does not decide, by the whole filter.
             let i = from + stop;
@@ -369,7 +380,7 @@ impl<'p> Count<'p> {
 }
 
 /// Counts the members whose true/false facts (`flags`) hold and whose
-/// number at `slot` compares with the constant as `accept` says, up to
+/// number at `slot` compares with the constant as `ACCEPT` says, up to
 /// the first member these do not decide (a fact or the number missing, a
 /// number of another scale or sign than the constant's, any number when
 /// the constant is negative): the count, and where it stopped (the
@@ -377,11 +388,11 @@ impl<'p> Count<'p> {
 /// [`Count::with_number`], so that its loop keeps the constant in
 /// registers.
 #[inline(never)]
-fn numbers(
+fn numbers<const ACCEPT: u8>(
     (members, facts): (&[Record], &[Facts]),
     flags: u64,
     slot: u32,
-    (accept, constant): (u8, &Constant),
+    constant: &Constant,
 ) -> (u64, usize) {
     let mut n = 0u64;
     for (i, (member, facts)) in members.iter().zip(facts).enumerate() {
@@ -392,7 +403,7 @@ fn numbers(
         match member.values.get(slot as usize) {
             Some(Value::Num(v)) if given == flags => {
                 let Some(ord) = constant.order_by_magnitude(v) else { return (n, i) };
-                n += u64::from(accept & bit(ord) != 0);
+                n += u64::from(ACCEPT & bit(ord) != 0);
             }
             _ => return (n, i),
         }
