@@ -682,7 +682,7 @@ mod tests {
         let field = |slot, ty| Box::new(Expr { kind: ExprKind::ItemSlot(slot), ty });
         let mut tried = 0;
         for c in constants {
-            for op in [CmpOp::Ge, CmpOp::Lt, CmpOp::Eq, CmpOp::Ne] {
+            for op in [CmpOp::Ge, CmpOp::Le, CmpOp::Gt, CmpOp::Lt, CmpOp::Eq, CmpOp::Ne] {
                 let compare = ExprKind::Compare(
                     op,
                     field(0, Ty::Num(Unit::MONTH)),
@@ -714,7 +714,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(tried, 6 * 4 * 50);
+        assert_eq!(tried, 6 * 6 * 50);
     }
 
     /// Conditions that read counts and plain fields cannot overflow; one
