@@ -278,25 +278,22 @@ impl<'p> Worker<'p> {
             taken += 1;
             let result = read.and_then(|(case, fast)| {
                 let total = if let Some(writer) = writer {
-                    // A trace is not part of what the key stands for.
-                    let look = if options.trace { Look::Unkeyed } else { lines.look(evaluator, &case) };
+                    let verdicts = verdicts.get_or_insert_with(|| Verdicts::empty(case.date));
+                    let look = lines.verdicts(evaluator, &case, options, verdicts).map_err(|e| vec![e.to_string()])?;
+                    report::Lines::head(&mut out.text, case.id.as_deref(), case.date);
                     let total = match look {
                         Look::Found(line) => {
                             for d in &line.decisions {
                                 totals.add(d.rule, d.outcome, d.amount, d.ceiling);
                             }
-                            report::Lines::head(&mut out.text, case.id.as_deref(), case.date);
                             out.inserts.push((out.text.len(), Insert::Kept(Arc::clone(&line.text))));
                             line.total
                         }
                         look => {
-                            let verdicts = verdicts.get_or_insert_with(|| Verdicts::empty(case.date));
-                            evaluator.verdicts_into(&case, options, verdicts).map_err(|e| vec![e.to_string()])?;
                             for r in &verdicts.rulings {
                                 let d = &r.decision;
                                 totals.add(d.rule, d.outcome, d.amount, d.ceiling);
                             }
-                            report::Lines::head(&mut out.text, case.id.as_deref(), case.date);
                             let body = out.text.len();
                             writer.body(&mut out.text, verdicts);
                             if let Look::Missing = look {

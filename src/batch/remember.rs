@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
-use crate::eval::{Decision, Evaluator};
+use crate::eval::{Decision, EvalError, Evaluator, Keyed, Options, Verdicts};
 use crate::hash::FxMap;
 use crate::ir;
 
@@ -43,51 +43,81 @@ pub struct Remembered {
     room: usize,
     /// The key of the case last looked for.
     key: Vec<u8>,
-    /// In the current stretch: cases looked for, and found.
+    stretch: Stretch,
+}
+
+/// How many cases of the current stretch were looked for, and found; how
+/// many are still not to be looked for.
+#[derive(Default)]
+struct Stretch {
     looked: u32,
     found: u32,
-    /// Cases still not to be looked for.
     resting: u32,
 }
 
-/// What became of looking a case up.
-pub enum Look<'a> {
-    Found(&'a Line),
-    /// Not kept: [`Remembered::keep`] may keep what it is given.
-    Missing,
-    /// No key, or not looked for.
-    Unkeyed,
-}
-
-impl Default for Remembered {
-    fn default() -> Self {
-        Remembered { kept: FxMap::default(), room: ROOM, key: Vec::new(), looked: 0, found: 0, resting: 0 }
+impl Stretch {
+    /// Whether the next case is to be looked for.
+    fn looks(&mut self) -> bool {
+        let resting = self.resting > 0;
+        self.resting = self.resting.saturating_sub(1);
+        !resting
     }
-}
 
-impl Remembered {
-    /// The line kept for the key of `case`, if there is one.
-    pub fn look(&mut self, evaluator: &mut Evaluator, case: &ir::Case) -> Look<'_> {
-        if self.resting > 0 {
-            self.resting -= 1;
-            return Look::Unkeyed;
-        }
-        if !evaluator.case_key(case, &mut self.key) {
-            return Look::Unkeyed;
-        }
-        let found = self.kept.get(self.key.as_slice());
+    fn counts(&mut self, found: bool) {
         self.looked += 1;
-        self.found += u32::from(found.is_some());
+        self.found += u32::from(found);
         if self.looked == PROBE {
             if self.found < FOUND_LEAST {
                 self.resting = REST;
             }
             (self.looked, self.found) = (0, 0);
         }
-        match found {
-            Some(line) => Look::Found(line),
-            None => Look::Missing,
+    }
+}
+
+/// What became of a case.
+pub enum Look<'a> {
+    /// Its key's line.
+    Found(&'a Line),
+    /// Worked out; [`Remembered::keep`] may keep its line.
+    Missing,
+    /// Worked out, without a key or without being looked for.
+    Unkeyed,
+}
+
+impl Default for Remembered {
+    fn default() -> Self {
+        Remembered { kept: FxMap::default(), room: ROOM, key: Vec::new(), stretch: Stretch::default() }
+    }
+}
+
+impl Remembered {
+    /// The line kept for the key of `case`, if there is one; else its
+    /// verdicts, worked out into `out` ([`Evaluator::verdicts_keyed`]).
+    pub fn verdicts(
+        &mut self,
+        evaluator: &mut Evaluator,
+        case: &ir::Case,
+        options: Options,
+        out: &mut Verdicts,
+    ) -> Result<Look<'_>, EvalError> {
+        let Remembered { kept, key, stretch, .. } = self;
+        if !stretch.looks() {
+            evaluator.verdicts_into(case, options, out)?;
+            return Ok(Look::Unkeyed);
         }
+        let keyed = evaluator.verdicts_keyed(case, options, key, |key| kept.get(key), out)?;
+        Ok(match keyed {
+            Keyed::Known(line) => {
+                stretch.counts(true);
+                Look::Found(line)
+            }
+            Keyed::Evaluated => {
+                stretch.counts(false);
+                Look::Missing
+            }
+            Keyed::Unkeyed => Look::Unkeyed,
+        })
     }
 
     /// Keeps a line under the key of the case last looked for, which was
@@ -116,7 +146,7 @@ mod tests {
 
     use super::{Look, Remembered, PROBE, REST};
     use crate::case::Reader;
-    use crate::eval::Evaluator;
+    use crate::eval::{Evaluator, Options, Verdicts};
 
     /// Persons of `days` days of training: cases of keys of their own.
     fn person(reader: &Reader, days: u32) -> crate::ir::Case {
@@ -124,6 +154,16 @@ mod tests {
             r#"{{"日期":"2023-05-10","文件":["攀人社发〔2022〕143号"],"主体":{{"类型":"个人","参加培训天数":{days}}}}}"#
         );
         reader.read(&line).unwrap()
+    }
+
+    /// What became of a case: found (with its total), missing, unkeyed.
+    fn look(lines: &mut Remembered, evaluator: &mut Evaluator, case: &crate::ir::Case) -> Result<Decimal, bool> {
+        let mut out = Verdicts::empty(case.date);
+        match lines.verdicts(evaluator, case, Options::default(), &mut out).unwrap() {
+            Look::Found(line) => Ok(line.total),
+            Look::Missing => Err(true),
+            Look::Unkeyed => Err(false),
+        }
     }
 
     /// A stretch of cases none of which is found: the next are not looked
@@ -134,17 +174,14 @@ mod tests {
         let (mut evaluator, reader) = (Evaluator::new(&program), Reader::new(&program));
         let mut lines = Remembered::default();
         for days in 0..PROBE {
-            assert!(matches!(lines.look(&mut evaluator, &person(&reader, days)), Look::Missing), "{days}");
+            assert_eq!(look(&mut lines, &mut evaluator, &person(&reader, days)), Err(true), "{days}");
             lines.keep(std::iter::empty(), Decimal::from(days), "");
         }
         let kept = person(&reader, 3);
         for _ in 0..REST {
-            assert!(matches!(lines.look(&mut evaluator, &kept), Look::Unkeyed));
+            assert_eq!(look(&mut lines, &mut evaluator, &kept), Err(false));
         }
-        match lines.look(&mut evaluator, &kept) {
-            Look::Found(line) => assert_eq!(line.total, Decimal::from(3)),
-            _ => panic!("the case kept is found after the rest"),
-        }
+        assert_eq!(look(&mut lines, &mut evaluator, &kept), Ok(Decimal::from(3)), "found after the rest");
     }
 
     /// Lines are kept while there is room, and no more.
@@ -154,7 +191,7 @@ mod tests {
         let (mut evaluator, reader) = (Evaluator::new(&program), Reader::new(&program));
         let mut lines = Remembered { room: 1000, ..Remembered::default() };
         for days in 0..20 {
-            assert!(matches!(lines.look(&mut evaluator, &person(&reader, days)), Look::Missing));
+            assert_eq!(look(&mut lines, &mut evaluator, &person(&reader, days)), Err(true));
             lines.keep(std::iter::empty(), Decimal::ZERO, &"理由".repeat(50));
         }
         assert!((1..5).contains(&lines.kept.len()), "{} kept", lines.kept.len());

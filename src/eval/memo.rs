@@ -467,6 +467,7 @@ impl Memo {
 impl<T: Clone> Remembered<T> {
     /// The result kept under `key`, its reasons added to `reasons` (the
     /// range of their indices returned with it).
+    #[inline]
     fn recall(&self, key: &[u8], reasons: &mut Reasons) -> Option<(T, Range<usize>)> {
         let k = self.kept.get(key)?;
         let start = reasons.len();
@@ -496,7 +497,7 @@ mod tests {
     use rust_decimal::Decimal;
 
     use crate::date::Date;
-    use crate::eval::{Evaluator, Options};
+    use crate::eval::{Evaluator, Keyed, Options, Verdicts};
     use crate::ir::{self, FieldKind, Program, Record, RecordSchema, Ty, Value};
 
     /// Cases of few distinct facts, so that many give a group the same
@@ -590,6 +591,40 @@ mod tests {
         }
     }
 
+    /// Cases of a few subjects, each with its lists' members and one other
+    /// fact drawn anew: many share what a document reads.
+    struct Variants<'p> {
+        cases: Cases<'p>,
+        few: Vec<ir::Case>,
+        /// The subject's scalar fields: slot and type.
+        fields: Vec<(u32, Ty)>,
+    }
+
+    impl<'p> Variants<'p> {
+        fn new(program: &'p Program, seed: u64) -> Self {
+            fn scalars(schema: &RecordSchema, out: &mut Vec<(u32, Ty)>) {
+                for f in &schema.fields {
+                    match &f.kind {
+                        FieldKind::Scalar { slot, ty, .. } => out.push((*slot, *ty)),
+                        FieldKind::Record(inner) => scalars(inner, out),
+                        FieldKind::List { .. } => {}
+                    }
+                }
+            }
+            let mut cases = Cases { program, state: seed };
+            let few = (0..12).map(|_| cases.case()).collect();
+            let mut fields = Vec::new();
+            scalars(&program.vocabulary.subject, &mut fields);
+            Variants { cases, few, fields }
+        }
+
+        fn next(&mut self) -> ir::Case {
+            let mut case = self.few[self.cases.next(self.few.len())].clone();
+            self.cases.redraw(&self.cases.program.vocabulary.subject, &mut case.subject, &self.fields);
+            case
+        }
+    }
+
     /// Remembering gives what working every ruling out gives, case after
     /// case, on cases that share a group's facts and differ in others; and
     /// it does remember.
@@ -671,25 +706,12 @@ mod tests {
     #[test]
     fn cases_of_one_key_get_the_same_verdicts() {
         let program = crate::workspace::load(&[PathBuf::from("policies")]).program.unwrap();
-        let mut cases = Cases { program: &program, state: 11 };
-        let few: Vec<ir::Case> = (0..12).map(|_| cases.case()).collect();
-        fn scalars(schema: &RecordSchema, out: &mut Vec<(u32, Ty)>) {
-            for f in &schema.fields {
-                match &f.kind {
-                    FieldKind::Scalar { slot, ty, .. } => out.push((*slot, *ty)),
-                    FieldKind::Record(inner) => scalars(inner, out),
-                    FieldKind::List { .. } => {}
-                }
-            }
-        }
-        let mut fields = Vec::new();
-        scalars(&program.vocabulary.subject, &mut fields);
+        let mut variants = Variants::new(&program, 11);
         let mut evaluator = Evaluator::new(&program).remembering(false);
         let mut first = std::collections::HashMap::new();
         let (mut key, mut keyed, mut shared) = (Vec::new(), 0, 0);
         for i in 0..6000 {
-            let mut case = few[cases.next(few.len())].clone();
-            cases.redraw(&program.vocabulary.subject, &mut case.subject, &fields);
+            let case = variants.next();
             let Ok(verdicts) = evaluator.verdicts(&case, Options::default()) else { continue };
             if !evaluator.case_key(&case, &mut key) {
                 continue;
@@ -707,6 +729,48 @@ mod tests {
         }
         assert!(keyed > 1500, "{keyed} cases keyed");
         assert!(shared > 1000, "{shared} cases share a key with an earlier one");
+    }
+
+    /// `verdicts_keyed` gives what the first case of a key was given, or
+    /// works the case out as `verdicts` does, under the key `case_key`
+    /// makes: for cases of one document, whose definitions worked out for
+    /// the key are kept for the verdicts, and of several.
+    #[test]
+    fn keyed_verdicts_are_those_worked_out() {
+        let program = crate::workspace::load(&[PathBuf::from("policies")]).program.unwrap();
+        let mut variants = Variants::new(&program, 13);
+        let mut keying = Evaluator::new(&program);
+        let mut working_out = Evaluator::new(&program).remembering(false);
+        let mut first = std::collections::HashMap::new();
+        let (mut key, mut case_key, mut tally) = (Vec::new(), Vec::new(), [0; 3]);
+        for i in 0..6000 {
+            let mut case = variants.next();
+            if i % 2 == 0 {
+                case.documents.truncate(1);
+            }
+            let worked_out = working_out.verdicts(&case, Options::default());
+            let mut out = Verdicts::empty(case.date);
+            let keyed = keying.verdicts_keyed(&case, Options::default(), &mut key, |k| first.get(k).cloned(), &mut out);
+            let (Ok(worked_out), Ok(keyed)) = (worked_out, keyed) else { continue };
+            match keyed {
+                Keyed::Known(earlier) => {
+                    tally[0] += 1;
+                    assert_eq!(earlier, worked_out, "case {i}: {case:?}");
+                }
+                Keyed::Evaluated => {
+                    tally[1] += 1;
+                    assert_eq!(out, worked_out, "case {i}: {case:?}");
+                    assert!(working_out.case_key(&case, &mut case_key) && case_key == key, "case {i}");
+                    first.insert(key.clone(), out);
+                }
+                Keyed::Unkeyed => {
+                    tally[2] += 1;
+                    assert_eq!(out, worked_out, "case {i}: {case:?}");
+                    assert!(!working_out.case_key(&case, &mut case_key), "case {i}");
+                }
+            }
+        }
+        assert!(tally.iter().all(|&n| n > 300), "known, worked out, unkeyed: {tally:?}");
     }
 
     /// `decide`, the build without words, gives the decisions and the total

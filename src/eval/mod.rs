@@ -611,11 +611,17 @@ impl<'p> Evaluator<'p> {
     /// they have grown. After an error `out` holds part of the case.
     pub fn verdicts_into(&mut self, case: &ir::Case, options: Options, out: &mut Verdicts) -> Result<(), EvalError> {
         self.rulings_into(case, options, out)?;
+        self.vouch(case, out);
+        Ok(())
+    }
+
+    /// Vouches for the reasons of `case` in `out` needing no JSON escapes,
+    /// where they do not.
+    fn vouch(&self, case: &ir::Case, out: &mut Verdicts) {
         let plain = self.plain.get_or_init(|| plain::Plain::new(self.program));
         if plain.case(&case.subject) {
             out.reasons.vouch_plain();
         }
-        Ok(())
     }
 
     /// A key for what [`Evaluator::verdicts_into`] gives `case` besides
@@ -627,26 +633,68 @@ impl<'p> Evaluator<'p> {
     /// none: a document reads a member's facts outside a count or sum, or
     /// looks at past claims the case has, or at a list it does not count.
     pub fn case_key(&mut self, case: &ir::Case, key: &mut Vec<u8>) -> bool {
-        key.clear();
-        key.extend_from_slice(&case.date.to_bytes());
-        key.extend_from_slice(&(case.documents.len() as u32).to_le_bytes());
-        for d in &case.documents {
-            key.extend_from_slice(&d.to_le_bytes());
-        }
+        key_head(case, key);
         let mut keyed = true;
         let done = self.each_document::<false>(case, |doc| {
-            keyed = keyed
-                && doc.plan.reads.as_ref().is_some_and(|reads| {
-                    let claims = !doc.history.is_empty();
-                    reads.append_key((doc.case, claims), doc, key)
-                });
+            keyed = keyed && doc.append_key(key);
             Ok(())
         });
         keyed && done.is_ok()
     }
 
+    /// [`Evaluator::verdicts_into`], unless `known` knows the case by its
+    /// key ([`Evaluator::case_key`], written to `key`): then what `known`
+    /// gives, and `out` is left empty. Making the key works out what the
+    /// rules read; for a case of one document, the verdicts then use it.
+    /// A case wanted with a trace is not keyed.
+    pub fn verdicts_keyed<T>(
+        &mut self,
+        case: &ir::Case,
+        options: Options,
+        key: &mut Vec<u8>,
+        known: impl FnOnce(&[u8]) -> Option<T>,
+        out: &mut Verdicts,
+    ) -> Result<Keyed<T>, EvalError> {
+        if options.trace {
+            self.verdicts_into(case, options, out)?;
+            return Ok(Keyed::Unkeyed);
+        }
+        if case.documents.len() != 1 {
+            let keyed = self.case_key(case, key);
+            if let Some(t) = if keyed { known(key) } else { None } {
+                return Ok(Keyed::Known(t));
+            }
+            self.verdicts_into(case, options, out)?;
+            return Ok(if keyed { Keyed::Evaluated } else { Keyed::Unkeyed });
+        }
+        let (mut known, mut found, mut keyed) = (Some(known), None, false);
+        self.rulings_with(case, options, out, |doc| {
+            key_head(case, key);
+            keyed = doc.append_key(key);
+            found = known.take().filter(|_| keyed).and_then(|known| known(key));
+            found.is_none()
+        })?;
+        if let Some(t) = found {
+            return Ok(Keyed::Known(t));
+        }
+        self.vouch(case, out);
+        Ok(if keyed { Keyed::Evaluated } else { Keyed::Unkeyed })
+    }
+
     /// [`Evaluator::verdicts_into`] without vouching for the reasons.
     fn rulings_into(&mut self, case: &ir::Case, options: Options, out: &mut Verdicts) -> Result<(), EvalError> {
+        self.rulings_with(case, options, out, |_| true)
+    }
+
+    /// [`Evaluator::rulings_into`], asking `first` at each document
+    /// whether to go on with it.
+    fn rulings_with(
+        &mut self,
+        case: &ir::Case,
+        options: Options,
+        out: &mut Verdicts,
+        mut first: impl FnMut(&DocEval<'_, 'p, true>) -> bool,
+    ) -> Result<(), EvalError> {
         let program = self.program;
         out.id.clone_from(&case.id);
         out.date = case.date;
@@ -662,6 +710,9 @@ impl<'p> Evaluator<'p> {
         let mut kept = std::mem::take(&mut self.memo);
         let mut memo = self.remembering.then_some(&mut kept);
         let done = self.each_document::<true>(case, |doc| {
+            if !first(doc) {
+                return Ok(());
+            }
             for (ci, clause) in doc.doc.clauses.iter().enumerate() {
                 doc.statuses_and_notices(ci, clause, reasons, (statuses, notices), memo.as_deref_mut())?;
             }
@@ -721,6 +772,27 @@ impl<'p> Evaluator<'p> {
     }
 }
 
+/// What [`Evaluator::verdicts_keyed`] did with a case.
+pub enum Keyed<T> {
+    /// What `known` gave for the case's key; nothing was worked out.
+    Known(T),
+    /// Worked out; `known` did not know its key.
+    Evaluated,
+    /// Worked out; it has no key.
+    Unkeyed,
+}
+
+/// The start of a case's key, written over `key`: its date and the
+/// documents it names.
+fn key_head(case: &ir::Case, key: &mut Vec<u8>) {
+    key.clear();
+    key.extend_from_slice(&case.date.to_bytes());
+    key.extend_from_slice(&(case.documents.len() as u32).to_le_bytes());
+    for d in &case.documents {
+        key.extend_from_slice(&d.to_le_bytes());
+    }
+}
+
 /// 享受记录, folded for matching: (benefit key, date).
 struct History<'e>(Vec<(&'e str, Date)>);
 
@@ -745,6 +817,16 @@ impl<'e> History<'e> {
 
     fn dates<'a>(&'a self, key: &'a str) -> impl Iterator<Item = Date> + 'a {
         self.0.iter().filter(move |(k, _)| *k == key).map(|(_, d)| *d)
+    }
+}
+
+impl<const WORDS: bool> DocEval<'_, '_, WORDS> {
+    /// What the document's statuses, constraints and rules read, appended
+    /// to a case's key ([`Evaluator::case_key`]); `false` when there is
+    /// none.
+    fn append_key(&self, key: &mut Vec<u8>) -> bool {
+        let claims = !self.history.is_empty();
+        self.plan.reads.as_ref().is_some_and(|reads| reads.append_key((self.case, claims), self, key))
     }
 }
 
@@ -970,6 +1052,7 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
     /// The statuses of a clause that hold and its constraints broken,
     /// appended to `found` (statuses, notices); with `memo`, recalled where
     /// they can be.
+    #[inline(always)]
     fn statuses_and_notices(
         &self,
         ci: usize,
