@@ -288,12 +288,18 @@ impl<'p> Count<'p> {
         let Value::List(members) = subject.get(self.list) else { return Ok(Decimal::ZERO) };
         let flags = self.flags;
         if self.rest.tests.is_empty() {
-            // A true slot is a given one, so `truth` alone tells who passes.
-            let (n, undecided) = members.facts().iter().fold((0u64, false), |(n, undecided), f| {
-                let lacking = f.given & flags != flags && f.given & !f.truth & flags == 0;
-                (n + u64::from(f.truth & flags == flags), undecided | lacking)
-            });
-            if !undecided {
+            // A true slot is a given one, so `truth` alone tells who passes;
+            // which facts some member lacks is gathered on the way.
+            let (n, lacked) = members
+                .facts()
+                .iter()
+                .fold((0u64, 0u64), |(n, lacked), f| (n + u64::from(f.truth & flags == flags), lacked | !f.given));
+            // A member lacking a fact is still decided by one given false.
+            let undecided = || {
+                let refused = |f: &Facts| f.given & !f.truth & flags != 0;
+                members.facts().iter().any(|f| f.given & flags != flags && !refused(f))
+            };
+            if lacked & flags == 0 || !undecided() {
                 return Ok(Decimal::from(n));
             }
         }
