@@ -37,9 +37,11 @@ fn batch_output_equals_eval_output_case_by_case() {
 }
 
 /// Every shipped case three times over, in turn: the second and third
-/// time its rule groups' verdicts are remembered, yet every line is what
-/// `eval` gives for the case — with and without traces (which show the
-/// case's own values, not the remembered ones), on one worker and on two.
+/// time its rule groups' verdicts (and its whole line, without a trace)
+/// are remembered, yet every line is what `eval` gives for the case —
+/// with and without traces (which show the case's own values, not the
+/// remembered ones), on one worker and on two — and the totals are those
+/// of `--summary-only`.
 #[test]
 fn remembered_rulings_are_written_as_the_first_time() {
     let program = workspace::load(&[PathBuf::from("policies")]).program.unwrap();
@@ -53,11 +55,13 @@ fn remembered_rulings_are_written_as_the_first_time() {
             .flat_map(|_| &cases)
             .map(|(c, _)| serde_json::to_string(&eval::evaluate(&program, c, options).unwrap()).unwrap())
             .collect();
+        let quick = batch::run(&program, input.as_bytes(), None, 2, options, &|_| {}).unwrap();
         for workers in [1, 2] {
             let mut out = Vec::new();
-            batch::run(&program, input.as_bytes(), Some(&mut out), workers, options, &|_| {}).unwrap();
+            let summary = batch::run(&program, input.as_bytes(), Some(&mut out), workers, options, &|_| {}).unwrap();
             let lines: Vec<&str> = std::str::from_utf8(&out).unwrap().lines().collect();
             assert_eq!(lines, expected, "trace {trace}, {workers} workers");
+            assert_eq!(summary, quick, "the totals of lines remembered, trace {trace}, {workers} workers");
         }
     }
 }

@@ -62,6 +62,23 @@ impl Tally {
             }
         }
     }
+    /// [`Tally::add`] `times` times over.
+    fn add_times(&mut self, d: &Decision, times: u64) {
+        let times_over = |n: Option<Decimal>| n.unwrap_or_default().checked_mul(Decimal::from(times));
+        match d.outcome {
+            Outcome::Granted => {
+                self.granted += times;
+                self.amount = self.amount.saturating_add(times_over(d.amount).unwrap_or(Decimal::MAX));
+            }
+            Outcome::Refused => self.refused += times,
+            Outcome::Pending => {
+                self.pending += times;
+                self.pending_ceiling =
+                    self.pending_ceiling.saturating_add(times_over(d.ceiling).unwrap_or(Decimal::MAX));
+            }
+        }
+    }
+
     fn merge(&mut self, other: &Tally) {
         self.granted += other.granted;
         self.refused += other.refused;
@@ -160,14 +177,23 @@ impl<'p> Totals<'p> {
     }
 
     fn add(&mut self, rule: RuleId, outcome: Outcome, amount: Option<Decimal>, ceiling: Option<Decimal>) {
-        let tally = self
-            .rules
-            .get_mut(rule.document as usize)
-            .and_then(|d| d.get_mut(rule.clause as usize))
-            .and_then(|c| c.get_mut(rule.benefit as usize));
-        if let Some(t) = tally {
+        if let Some(t) = self.tally(rule) {
             t.add(outcome, amount, ceiling);
         }
+    }
+
+    /// [`Totals::add`] of a decision `times` times over.
+    fn add_times(&mut self, d: &Decision, times: u64) {
+        if let Some(t) = self.tally(d.rule) {
+            t.add_times(d, times);
+        }
+    }
+
+    fn tally(&mut self, rule: RuleId) -> Option<&mut Tally> {
+        self.rules
+            .get_mut(rule.document as usize)
+            .and_then(|d| d.get_mut(rule.clause as usize))
+            .and_then(|c| c.get_mut(rule.benefit as usize))
     }
 
     /// The totals by name.
@@ -282,10 +308,8 @@ impl<'p> Worker<'p> {
                     let look = lines.verdicts(evaluator, &case, options, verdicts).map_err(|e| vec![e.to_string()])?;
                     report::Lines::head(&mut out.text, case.id.as_deref(), case.date);
                     let total = match look {
+                        // Its decisions are counted with the chunk's others.
                         Look::Found(line) => {
-                            for d in &line.decisions {
-                                totals.add(d.rule, d.outcome, d.amount, d.ceiling);
-                            }
                             out.inserts.push((out.text.len(), Insert::Kept(Arc::clone(&line.text))));
                             line.total
                         }
@@ -333,6 +357,11 @@ impl<'p> Worker<'p> {
                 }
             }
         }
+        lines.given(|line, times| {
+            for d in &line.decisions {
+                totals.add_times(d, times);
+            }
+        });
         (totals.summary(), number, taken)
     }
 }
@@ -789,6 +818,31 @@ mod tests {
         let mut out = Out { text: "partial".into(), inserts: vec![(1, Insert::Kept("kept".into()))] };
         assert_eq!(lost(&lines, false, &mut out).errors.len(), 2);
         assert!(out.text.is_empty() && out.inserts.is_empty());
+    }
+
+    /// A decision counted many times over at once is counted as often one
+    /// by one; an amount past the largest saturates.
+    #[test]
+    fn a_decision_times_over_is_counted_as_often() {
+        use super::{Decimal, Decision, Outcome, RuleId, Tally};
+        let rule = RuleId { document: 0, clause: 0, benefit: 0 };
+        let d = |outcome, amount: i64| Decision {
+            rule,
+            outcome,
+            amount: Some(Decimal::from(amount)),
+            ceiling: Some(Decimal::new(amount, 1)),
+        };
+        for decision in [d(Outcome::Granted, 1000), d(Outcome::Refused, 5), d(Outcome::Pending, 37)] {
+            let (mut once, mut over) = (Tally::default(), Tally::default());
+            for _ in 0..7 {
+                once.add(decision.outcome, decision.amount, decision.ceiling);
+            }
+            over.add_times(&decision, 7);
+            assert_eq!(once, over, "{decision:?}");
+        }
+        let mut big = Tally::default();
+        big.add_times(&Decision { amount: Some(Decimal::MAX), ..d(Outcome::Granted, 0) }, 3);
+        assert_eq!((big.granted, big.amount), (3, Decimal::MAX));
     }
 
     /// Error lines and remembered texts go between the rulings where the

@@ -39,7 +39,13 @@ pub struct Line {
 
 /// The lines kept, by key, and how well looking for them has gone.
 pub struct Remembered {
-    kept: FxMap<Box<[u8]>, Line>,
+    /// Each key's place in `lines`.
+    kept: FxMap<Box<[u8]>, usize>,
+    lines: Vec<Line>,
+    /// How many times each line was given since [`Remembered::given`]
+    /// last told, and which were.
+    times: Vec<u64>,
+    given: Vec<usize>,
     room: usize,
     /// The key of the case last looked for.
     key: Vec<u8>,
@@ -87,13 +93,22 @@ pub enum Look<'a> {
 
 impl Default for Remembered {
     fn default() -> Self {
-        Remembered { kept: FxMap::default(), room: ROOM, key: Vec::new(), stretch: Stretch::default() }
+        Remembered {
+            kept: FxMap::default(),
+            lines: Vec::new(),
+            times: Vec::new(),
+            given: Vec::new(),
+            room: ROOM,
+            key: Vec::new(),
+            stretch: Stretch::default(),
+        }
     }
 }
 
 impl Remembered {
-    /// The line kept for the key of `case`, if there is one; else its
-    /// verdicts, worked out into `out` ([`Evaluator::verdicts_keyed`]).
+    /// The line kept for the key of `case`, if there is one (counted as
+    /// given, for [`Remembered::given`]); else its verdicts, worked out
+    /// into `out` ([`Evaluator::verdicts_keyed`]).
     pub fn verdicts(
         &mut self,
         evaluator: &mut Evaluator,
@@ -101,15 +116,22 @@ impl Remembered {
         options: Options,
         out: &mut Verdicts,
     ) -> Result<Look<'_>, EvalError> {
-        let Remembered { kept, key, stretch, .. } = self;
+        let Remembered { kept, lines, times, given, key, stretch, .. } = self;
         if !stretch.looks() {
             evaluator.verdicts_into(case, options, out)?;
             return Ok(Look::Unkeyed);
         }
-        let keyed = evaluator.verdicts_keyed(case, options, key, |key| kept.get(key), out)?;
+        let known = |key: &[u8]| kept.get(key).and_then(|&i| Some((i, lines.get(i)?)));
+        let keyed = evaluator.verdicts_keyed(case, options, key, known, out)?;
         Ok(match keyed {
-            Keyed::Known(line) => {
+            Keyed::Known((i, line)) => {
                 stretch.counts(true);
+                if let Some(n) = times.get_mut(i) {
+                    if *n == 0 {
+                        given.push(i);
+                    }
+                    *n += 1;
+                }
                 Look::Found(line)
             }
             Keyed::Evaluated => {
@@ -127,8 +149,21 @@ impl Remembered {
         let size = self.key.len() + decisions.len() * std::mem::size_of::<Decision>() + text.len() + ENTRY;
         if let Some(left) = self.room.checked_sub(size) {
             self.room = left;
-            let line = Line { decisions: decisions.collect(), total, text: text.into() };
-            self.kept.insert(self.key.as_slice().into(), line);
+            self.kept.insert(self.key.as_slice().into(), self.lines.len());
+            self.lines.push(Line { decisions: decisions.collect(), total, text: text.into() });
+            self.times.push(0);
+        }
+    }
+
+    /// Each line given since the last call, with how many times it was
+    /// given (its decisions count that many times in the totals); then
+    /// counts from naught again.
+    pub fn given(&mut self, mut each: impl FnMut(&Line, u64)) {
+        let Remembered { lines, times, given, .. } = self;
+        for i in given.drain(..) {
+            if let (Some(line), Some(n)) = (lines.get(i), times.get_mut(i)) {
+                each(line, std::mem::take(n));
+            }
         }
     }
 }
