@@ -305,12 +305,14 @@ impl<'p> Worker<'p> {
             let result = read.and_then(|(case, fast)| {
                 let total = if let Some(writer) = writer {
                     let verdicts = verdicts.get_or_insert_with(|| Verdicts::empty(case.date));
-                    let look = lines.verdicts(evaluator, &case, options, verdicts).map_err(|e| vec![e.to_string()])?;
+                    let look = lines
+                        .verdicts(evaluator, &case, options, (verdicts, &mut out.held))
+                        .map_err(|e| vec![e.to_string()])?;
                     report::Lines::head(&mut out.text, case.id.as_deref(), case.date);
                     let total = match look {
                         // Its decisions are counted with the chunk's others.
-                        Look::Found(line) => {
-                            out.inserts.push((out.text.len(), Insert::Kept(Arc::clone(&line.text))));
+                        Look::Found(line, held) => {
+                            out.inserts.push((out.text.len(), Insert::Kept(held)));
                             line.total
                         }
                         look => {
@@ -376,19 +378,22 @@ struct Out {
     /// What goes between the pieces of `text`, in order, each with where
     /// in `text` it goes.
     inserts: Vec<(usize, Insert)>,
+    /// The remembered texts the chunk's lines use, each once.
+    held: Vec<Arc<str>>,
 }
 
 enum Insert {
     /// The line of the chunk summary's next error.
     Error,
-    /// A remembered line's text after its head.
-    Kept(Arc<str>),
+    /// A remembered line's text after its head: its place in `held`.
+    Kept(usize),
 }
 
 impl Out {
     fn clear(&mut self) {
         self.text.clear();
         self.inserts.clear();
+        self.held.clear();
     }
 
     /// Writes the lines to `to`, each error line, numbered as in
@@ -409,7 +414,7 @@ impl Out {
             pieces.push(self.text.get(from..*at).unwrap_or_default());
             match insert {
                 Insert::Error => pieces.extend(lines.next().map(String::as_str)),
-                Insert::Kept(text) => pieces.push(text),
+                Insert::Kept(i) => pieces.extend(self.held.get(*i).map(|t| &**t)),
             }
             from = *at;
         }
@@ -803,7 +808,8 @@ mod tests {
     #[test]
     fn a_failed_workers_lines_are_reported_not_dropped() {
         let lines = [7, 9];
-        let mut out = Out { text: "{\"编号\":\"half a line".into(), inserts: vec![(0, Insert::Error)] };
+        let mut out =
+            Out { text: "{\"编号\":\"half a line".into(), inserts: vec![(0, Insert::Error)], held: Vec::new() };
         let mut summary = lost(&lines, true, &mut out);
         let mut before = 10;
         number_errors(&mut summary, &mut before, 2);
@@ -815,9 +821,9 @@ mod tests {
             "{\"行\":17,\"错误\":[\"内部错误：本行未能裁定\"]}\n{\"行\":19,\"错误\":[\"内部错误：本行未能裁定\"]}\n"
         );
         assert_eq!(summary.errors.iter().map(|e| e.line).collect::<Vec<_>>(), [17, 19]);
-        let mut out = Out { text: "partial".into(), inserts: vec![(1, Insert::Kept("kept".into()))] };
+        let mut out = Out { text: "partial".into(), inserts: vec![(1, Insert::Kept(0))], held: vec!["kept".into()] };
         assert_eq!(lost(&lines, false, &mut out).errors.len(), 2);
-        assert!(out.text.is_empty() && out.inserts.is_empty());
+        assert!(out.text.is_empty() && out.inserts.is_empty() && out.held.is_empty());
     }
 
     /// A decision counted many times over at once is counted as often one
@@ -852,12 +858,12 @@ mod tests {
         let (first, second) = ("甲：".len(), "甲：\n乙".len());
         let inserts = vec![
             (0, Insert::Error),
-            (first, Insert::Kept("一".into())),
+            (first, Insert::Kept(1)),
             (first, Insert::Error),
-            (second, Insert::Kept("二\n".into())),
+            (second, Insert::Kept(0)),
             (second, Insert::Error),
         ];
-        let out = Out { text: "甲：\n乙".into(), inserts };
+        let out = Out { text: "甲：\n乙".into(), inserts, held: vec!["二\n".into(), "一".into()] };
         let error = |line| super::LineError { line, messages: vec!["坏".into()] };
         let mut written = Vec::new();
         out.write(&mut written, &[error(1), error(3), error(5)]).unwrap();
@@ -881,7 +887,8 @@ mod tests {
             }
         }
         let head = "{\"编号\":1,";
-        let out = Out { text: format!("{head}\n"), inserts: vec![(head.len(), Insert::Kept("\"裁定\":[]}".into()))] };
+        let held = vec!["\"裁定\":[]}".into()];
+        let out = Out { text: format!("{head}\n"), inserts: vec![(head.len(), Insert::Kept(0))], held };
         let mut to = Sparing(Vec::new());
         out.write(&mut to, &[]).unwrap();
         assert_eq!(String::from_utf8(to.0).unwrap(), "{\"编号\":1,\"裁定\":[]}\n");

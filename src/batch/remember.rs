@@ -41,10 +41,8 @@ pub struct Line {
 pub struct Remembered {
     /// Each key's place in `lines`.
     kept: FxMap<Box<[u8]>, usize>,
-    lines: Vec<Line>,
-    /// How many times each line was given since [`Remembered::given`]
-    /// last told, and which were.
-    times: Vec<u64>,
+    lines: Vec<Given>,
+    /// The lines given since [`Remembered::given`] last told.
     given: Vec<usize>,
     room: usize,
     /// The key of the case last looked for.
@@ -81,10 +79,19 @@ impl Stretch {
     }
 }
 
+/// A line kept, and how it has been given in the chunk being worked on.
+struct Given {
+    line: Line,
+    /// How many times since [`Remembered::given`] last told.
+    times: u64,
+    /// Where its text is among those the chunk holds, once given in it.
+    held: usize,
+}
+
 /// What became of a case.
 pub enum Look<'a> {
-    /// Its key's line.
-    Found(&'a Line),
+    /// Its key's line, and where its text is among those the chunk holds.
+    Found(&'a Line, usize),
     /// Worked out; [`Remembered::keep`] may keep its line.
     Missing,
     /// Worked out, without a key or without being looked for.
@@ -96,7 +103,6 @@ impl Default for Remembered {
         Remembered {
             kept: FxMap::default(),
             lines: Vec::new(),
-            times: Vec::new(),
             given: Vec::new(),
             room: ROOM,
             key: Vec::new(),
@@ -107,32 +113,38 @@ impl Default for Remembered {
 
 impl Remembered {
     /// The line kept for the key of `case`, if there is one (counted as
-    /// given, for [`Remembered::given`]); else its verdicts, worked out
-    /// into `out` ([`Evaluator::verdicts_keyed`]).
+    /// given, for [`Remembered::given`]; its text added to those `held` by
+    /// the chunk the first time); else its verdicts, worked out into
+    /// `out` ([`Evaluator::verdicts_keyed`]).
     pub fn verdicts(
         &mut self,
         evaluator: &mut Evaluator,
         case: &ir::Case,
         options: Options,
-        out: &mut Verdicts,
+        (out, held): (&mut Verdicts, &mut Vec<Arc<str>>),
     ) -> Result<Look<'_>, EvalError> {
-        let Remembered { kept, lines, times, given, key, stretch, .. } = self;
+        let Remembered { kept, lines, given, key, stretch, .. } = self;
         if !stretch.looks() {
             evaluator.verdicts_into(case, options, out)?;
             return Ok(Look::Unkeyed);
         }
-        let known = |key: &[u8]| kept.get(key).and_then(|&i| Some((i, lines.get(i)?)));
+        let known = |key: &[u8]| kept.get(key).copied().filter(|&i| i < lines.len());
         let keyed = evaluator.verdicts_keyed(case, options, key, known, out)?;
         Ok(match keyed {
-            Keyed::Known((i, line)) => {
+            Keyed::Known(i) => {
                 stretch.counts(true);
-                if let Some(n) = times.get_mut(i) {
-                    if *n == 0 {
-                        given.push(i);
-                    }
-                    *n += 1;
+                let Some(g) = lines.get_mut(i) else {
+                    // Not so: `known` gives only places in `lines`.
+                    evaluator.verdicts_into(case, options, out)?;
+                    return Ok(Look::Unkeyed);
+                };
+                if g.times == 0 {
+                    given.push(i);
+                    g.held = held.len();
+                    held.push(Arc::clone(&g.line.text));
                 }
-                Look::Found(line)
+                g.times += 1;
+                Look::Found(&g.line, g.held)
             }
             Keyed::Evaluated => {
                 stretch.counts(false);
@@ -150,8 +162,8 @@ impl Remembered {
         if let Some(left) = self.room.checked_sub(size) {
             self.room = left;
             self.kept.insert(self.key.as_slice().into(), self.lines.len());
-            self.lines.push(Line { decisions: decisions.collect(), total, text: text.into() });
-            self.times.push(0);
+            let line = Line { decisions: decisions.collect(), total, text: text.into() };
+            self.lines.push(Given { line, times: 0, held: 0 });
         }
     }
 
@@ -159,10 +171,10 @@ impl Remembered {
     /// given (its decisions count that many times in the totals); then
     /// counts from naught again.
     pub fn given(&mut self, mut each: impl FnMut(&Line, u64)) {
-        let Remembered { lines, times, given, .. } = self;
+        let Remembered { lines, given, .. } = self;
         for i in given.drain(..) {
-            if let (Some(line), Some(n)) = (lines.get(i), times.get_mut(i)) {
-                each(line, std::mem::take(n));
+            if let Some(g) = lines.get_mut(i) {
+                each(&g.line, std::mem::take(&mut g.times));
             }
         }
     }
@@ -194,8 +206,8 @@ mod tests {
     /// What became of a case: found (with its total), missing, unkeyed.
     fn look(lines: &mut Remembered, evaluator: &mut Evaluator, case: &crate::ir::Case) -> Result<Decimal, bool> {
         let mut out = Verdicts::empty(case.date);
-        match lines.verdicts(evaluator, case, Options::default(), &mut out).unwrap() {
-            Look::Found(line) => Ok(line.total),
+        match lines.verdicts(evaluator, case, Options::default(), (&mut out, &mut Vec::new())).unwrap() {
+            Look::Found(line, _) => Ok(line.total),
             Look::Missing => Err(true),
             Look::Unkeyed => Err(false),
         }
