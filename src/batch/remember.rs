@@ -5,9 +5,9 @@
 //! and such a case is given that case's decisions and text again, without
 //! being evaluated or written.
 //!
-//! Where few cases are found, keys stop being made for a while: a
-//! population of all-different cases costs a key per case only in the
-//! stretches that look. What is kept takes at most [`ROOM`] bytes, so
+//! Where few cases are found, keys stop being made for a while, twice as
+//! long after each such stretch in a row: a population of all-different
+//! cases costs a key per case only in the stretches that look. What is kept takes at most [`ROOM`] bytes, so
 //! memory stays bounded whatever the population.
 
 use std::sync::Arc;
@@ -26,8 +26,10 @@ pub const ROOM: usize = 8 << 20;
 const PROBE: u32 = 256;
 const FOUND_LEAST: u32 = PROBE / 8;
 
-/// Cases not looked for after a stretch in which too few were found.
+/// Cases not looked for after a stretch in which too few were found; after
+/// each such stretch in a row, twice as many, up to [`REST_MOST`].
 const REST: u32 = 4096;
+const REST_MOST: u32 = 64 * REST;
 
 /// What a key was given: the decisions (for the totals), the total, and
 /// the line's text after its head.
@@ -50,13 +52,20 @@ pub struct Remembered {
     stretch: Stretch,
 }
 
-/// How many cases of the current stretch were looked for, and found; how
-/// many are still not to be looked for.
-#[derive(Default)]
+/// How many cases of the current stretch were looked for, found, and kept;
+/// how many are still not to be looked for, and how many the next rest is.
 struct Stretch {
     looked: u32,
     found: u32,
+    kept: u32,
     resting: u32,
+    rest: u32,
+}
+
+impl Default for Stretch {
+    fn default() -> Self {
+        Stretch { looked: 0, found: 0, kept: 0, resting: 0, rest: REST }
+    }
 }
 
 impl Stretch {
@@ -72,10 +81,22 @@ impl Stretch {
         self.found += u32::from(found);
         if self.looked == PROBE {
             if self.found < FOUND_LEAST {
-                self.resting = REST;
+                self.resting = self.rest;
+                self.rest = (2 * self.rest).min(REST_MOST);
+            } else {
+                self.rest = REST;
             }
-            (self.looked, self.found) = (0, 0);
+            (self.looked, self.found, self.kept) = (0, 0, 0);
         }
+    }
+
+    /// Whether a line missing is to be kept: always, unless the stretch
+    /// before found too few; then only a few, to tell whether cases repeat
+    /// now, without filling memory with lines no case is given again.
+    fn keeps(&mut self) -> bool {
+        let keeps = self.rest == REST || self.kept < FOUND_LEAST;
+        self.kept += u32::from(keeps);
+        keeps
     }
 }
 
@@ -155,9 +176,13 @@ impl Remembered {
     }
 
     /// Keeps a line under the key of the case last looked for, which was
-    /// [`Look::Missing`], while there is room: its decisions, total, and
-    /// text after the head.
+    /// [`Look::Missing`], while there is room (and, after a stretch of few
+    /// found, only a few a stretch): its decisions, total, and text after
+    /// the head.
     pub fn keep(&mut self, decisions: impl ExactSizeIterator<Item = Decision>, total: Decimal, text: &str) {
+        if !self.stretch.keeps() {
+            return;
+        }
         let size = self.key.len() + decisions.len() * std::mem::size_of::<Decision>() + text.len() + ENTRY;
         if let Some(left) = self.room.checked_sub(size) {
             self.room = left;
@@ -191,7 +216,7 @@ mod tests {
 
     use rust_decimal::Decimal;
 
-    use super::{Look, Remembered, PROBE, REST};
+    use super::{Look, Remembered, FOUND_LEAST, PROBE, REST};
     use crate::case::Reader;
     use crate::eval::{Evaluator, Options, Verdicts};
 
@@ -214,7 +239,9 @@ mod tests {
     }
 
     /// A stretch of cases none of which is found: the next are not looked
-    /// for, until the rest is over; then a case kept before is found.
+    /// for, until the rest is over; then a case kept before is found. The
+    /// rest after a second such stretch is twice as long, and of its lines
+    /// only a few are kept.
     #[test]
     fn looking_rests_after_a_stretch_of_few_found() {
         let program = crate::workspace::load(&[PathBuf::from("policies")]).program.unwrap();
@@ -229,6 +256,17 @@ mod tests {
             assert_eq!(look(&mut lines, &mut evaluator, &kept), Err(false));
         }
         assert_eq!(look(&mut lines, &mut evaluator, &kept), Ok(Decimal::from(3)), "found after the rest");
+        // Another stretch of none found (but that one): twice the rest,
+        // and only a few of its lines kept.
+        for days in PROBE..2 * PROBE - 1 {
+            assert_eq!(look(&mut lines, &mut evaluator, &person(&reader, days)), Err(true), "{days}");
+            lines.keep(std::iter::empty(), Decimal::from(days), "");
+        }
+        assert_eq!(lines.lines.len(), (PROBE + FOUND_LEAST) as usize);
+        for _ in 0..2 * REST {
+            assert_eq!(look(&mut lines, &mut evaluator, &kept), Err(false));
+        }
+        assert_eq!(look(&mut lines, &mut evaluator, &kept), Ok(Decimal::from(3)), "found after the longer rest");
     }
 
     /// Lines are kept while there is room, and no more.

@@ -428,6 +428,7 @@ impl Memo {
     /// read `reads`), appended to `statuses` and `notices` with their
     /// reasons: those of an earlier case with the same facts, else what
     /// `work` appends, kept while there is room.
+    #[inline(always)]
     pub fn findings<'p>(
         &mut self,
         (document, clause): (u32, u32),
@@ -467,7 +468,7 @@ impl Memo {
 impl<T: Clone> Remembered<T> {
     /// The result kept under `key`, its reasons added to `reasons` (the
     /// range of their indices returned with it).
-    #[inline]
+    #[inline(always)]
     fn recall(&self, key: &[u8], reasons: &mut Reasons) -> Option<(T, Range<usize>)> {
         let k = self.kept.get(key)?;
         let start = reasons.len();
