@@ -85,6 +85,18 @@ fn verdicts_reused_from_case_to_case_hold_only_the_case() {
     }
 }
 
+/// The program of a vocabulary and a policy whose 原文件 is `source.txt`,
+/// which must check without errors.
+fn program_of(vocabulary: &str, policy: &str, source: &str) -> policyc::ir::Program {
+    let ws = workspace::load_texts(&[("v.policy", vocabulary), ("p.policy", policy)], &[("source.txt", source)]);
+    assert!(
+        !ws.has_errors(),
+        "{}",
+        policyc::diag::render_human(&ws.diagnostics, &ws.sources, policyc::diag::Style::Plain)
+    );
+    ws.program.unwrap()
+}
+
 fn node_json(n: &case::Node) -> String {
     use case::Node::*;
     match n {
@@ -465,16 +477,7 @@ fn a_reused_record_of_many_slots_keeps_nothing_of_the_line_before() {
     let fields: String = (0..70).map(|i| format!("  字段{i}：布尔\n")).collect();
     let vocabulary = format!("词汇 {{\n  类型：枚举 {{ 个人、单位 }}\n  天数：数 天\n{fields}}}\n");
     let policy = "文件「测试」{\n  原文件「source.txt」\n  施行 自2021年1月1日 至2025年12月31日\n}\n条款 1「补贴」{\n  原文「每人每天50元」\n  给予 补贴 { 条件 字段69  金额 50元/天 × 天数 }\n}\n";
-    let ws = workspace::load_texts(
-        &[("v.policy", &vocabulary), ("p.policy", policy)],
-        &[("source.txt", "1.每人每天50元。\n")],
-    );
-    assert!(
-        !ws.has_errors(),
-        "{}",
-        policyc::diag::render_human(&ws.diagnostics, &ws.sources, policyc::diag::Style::Plain)
-    );
-    let program = ws.program.unwrap();
+    let program = program_of(&vocabulary, policy, "1.每人每天50元。\n");
     assert!(program.vocabulary.slot_count > 64);
     let reader = case::Reader::new(&program);
     let line = |subject: &str| format!(r#"{{"日期":"2023-05-10","文件":"测试","主体":{subject}}}"#);
@@ -538,16 +541,7 @@ fn a_list_counted_outside_a_definition_keys_the_lines() {
     let policy = "文件「测试」{\n  原文件「source.txt」\n  施行 自2021年1月1日 至2025年12月31日\n}\n\
 条款 1「补贴」{\n  原文「吸纳2人以上的按每人1000元给予补贴，3人以上的认定为多人」\n  认定 多人 当 (计数 成员 其中 合格) >= 3人\n  \
 给予 补贴 { 条件 (计数 成员 其中 合格) >= 2人  金额 1000元/人 × 人数 }\n}\n";
-    let ws = workspace::load_texts(
-        &[("v.policy", vocabulary), ("p.policy", policy)],
-        &[("source.txt", "1.吸纳2人以上的按每人1000元给予补贴，3人以上的认定为多人。\n")],
-    );
-    assert!(
-        !ws.has_errors(),
-        "{}",
-        policyc::diag::render_human(&ws.diagnostics, &ws.sources, policyc::diag::Style::Plain)
-    );
-    let program = ws.program.unwrap();
+    let program = program_of(vocabulary, policy, "1.吸纳2人以上的按每人1000元给予补贴，3人以上的认定为多人。\n");
     let members = |flags: &[bool]| flags.iter().map(|f| format!(r#"{{"合格":{f}}}"#)).collect::<Vec<_>>().join(",");
     let line = |id: usize, flags: &[bool]| {
         let list = members(flags);
