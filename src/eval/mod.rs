@@ -631,7 +631,8 @@ impl<'p> Evaluator<'p> {
     /// `eval/memo.rs`). Cases of one key get the same rulings, reasons,
     /// statuses, notices and total, without a trace. `false` when there is
     /// none: a document reads a member's facts outside a count or sum, or
-    /// looks at past claims the case has, or at a list it does not count.
+    /// looks at past claims the case has, or a value it is keyed by has
+    /// none (a count one of whose members lacks a fact it tests).
     pub fn case_key(&mut self, case: &ir::Case, key: &mut Vec<u8>) -> bool {
         key_head(case, key);
         let mut keyed = true;
