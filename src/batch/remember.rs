@@ -7,8 +7,9 @@
 //!
 //! Where few cases are found, keys stop being made for a while, twice as
 //! long after each such stretch in a row: a population of all-different
-//! cases costs a key per case only in the stretches that look. What is kept takes at most [`ROOM`] bytes, so
-//! memory stays bounded whatever the population.
+//! cases costs a key per case only in the stretches that look. What is
+//! kept takes at most [`ROOM`] bytes, so memory stays bounded whatever the
+//! population.
 
 use std::sync::Arc;
 
