@@ -62,6 +62,7 @@ impl Tally {
             }
         }
     }
+
     /// [`Tally::add`] `times` times over.
     fn add_times(&mut self, d: &Decision, times: u64) {
         let times_over = |n: Option<Decimal>| n.unwrap_or_default().checked_mul(Decimal::from(times));
@@ -176,9 +177,9 @@ impl<'p> Totals<'p> {
         Totals { program, rules, cases: 0, total: Decimal::ZERO, errors: Vec::new() }
     }
 
-    fn add(&mut self, rule: RuleId, outcome: Outcome, amount: Option<Decimal>, ceiling: Option<Decimal>) {
-        if let Some(t) = self.tally(rule) {
-            t.add(outcome, amount, ceiling);
+    fn add(&mut self, d: &Decision) {
+        if let Some(t) = self.tally(d.rule) {
+            t.add(d.outcome, d.amount, d.ceiling);
         }
     }
 
@@ -317,8 +318,7 @@ impl<'p> Worker<'p> {
                         }
                         look => {
                             for r in &verdicts.rulings {
-                                let d = &r.decision;
-                                totals.add(d.rule, d.outcome, d.amount, d.ceiling);
+                                totals.add(&r.decision);
                             }
                             let body = out.text.len();
                             writer.body(&mut out.text, verdicts);
@@ -335,7 +335,7 @@ impl<'p> Worker<'p> {
                     decisions.clear();
                     let total = evaluator.decide(&case, decisions).map_err(|e| vec![e.to_string()])?;
                     for d in decisions.iter() {
-                        totals.add(d.rule, d.outcome, d.amount, d.ceiling);
+                        totals.add(d);
                     }
                     total
                 };

@@ -150,13 +150,13 @@ impl Remembered {
             evaluator.verdicts_into(case, options, out)?;
             return Ok(Look::Unkeyed);
         }
-        let known = |key: &[u8]| kept.get(key).copied().filter(|&i| i < lines.len());
+        let known = |key: &[u8]| kept.get(key).copied();
         let keyed = evaluator.verdicts_keyed(case, options, key, known, out)?;
         Ok(match keyed {
             Keyed::Known(i) => {
                 stretch.counts(true);
                 let Some(g) = lines.get_mut(i) else {
-                    // Not so: `known` gives only places in `lines`.
+                    // Not so: `kept` holds only places in `lines`.
                     evaluator.verdicts_into(case, options, out)?;
                     return Ok(Look::Unkeyed);
                 };
