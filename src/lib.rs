@@ -23,6 +23,7 @@ mod hash;
 pub mod ir;
 mod parallel;
 pub mod report;
+mod stretch;
 pub mod syntax;
 pub mod testing;
 pub mod workspace;

@@ -18,19 +18,19 @@ use rust_decimal::Decimal;
 use crate::eval::{Decision, EvalError, Evaluator, Keyed, Options, Verdicts};
 use crate::hash::FxMap;
 use crate::ir;
+use crate::stretch::{Stretch, PROBE};
 
 /// Bytes of keys, decisions and text kept, at most, for one worker.
 pub const ROOM: usize = 8 << 20;
 
-/// Cases looked for in a stretch, and found at least, for the next to be
-/// looked for too.
-const PROBE: u32 = 256;
+/// Cases found, at least, of a stretch of [`PROBE`] looked for, for the
+/// next to be looked for too; and, after a stretch of fewer, the most
+/// lines kept in a stretch.
 const FOUND_LEAST: u32 = PROBE / 8;
 
 /// Cases not looked for after a stretch in which too few were found; after
-/// each such stretch in a row, twice as many, up to [`REST_MOST`].
+/// each such stretch in a row, twice as many, up to 64 times.
 const REST: u32 = 4096;
-const REST_MOST: u32 = 64 * REST;
 
 /// What a key was given: the decisions (for the totals), the total, and
 /// the line's text after its head.
@@ -51,54 +51,8 @@ pub struct Remembered {
     /// The key of the case last looked for.
     key: Vec<u8>,
     stretch: Stretch,
-}
-
-/// How many cases of the current stretch were looked for, found, and kept;
-/// how many are still not to be looked for, and how many the next rest is.
-struct Stretch {
-    looked: u32,
-    found: u32,
-    kept: u32,
-    resting: u32,
-    rest: u32,
-}
-
-impl Default for Stretch {
-    fn default() -> Self {
-        Stretch { looked: 0, found: 0, kept: 0, resting: 0, rest: REST }
-    }
-}
-
-impl Stretch {
-    /// Whether the next case is to be looked for.
-    fn looks(&mut self) -> bool {
-        let resting = self.resting > 0;
-        self.resting = self.resting.saturating_sub(1);
-        !resting
-    }
-
-    fn counts(&mut self, found: bool) {
-        self.looked += 1;
-        self.found += u32::from(found);
-        if self.looked == PROBE {
-            if self.found < FOUND_LEAST {
-                self.resting = self.rest;
-                self.rest = (2 * self.rest).min(REST_MOST);
-            } else {
-                self.rest = REST;
-            }
-            (self.looked, self.found, self.kept) = (0, 0, 0);
-        }
-    }
-
-    /// Whether a line missing is to be kept: always, unless the stretch
-    /// before found too few; then only a few, to tell whether cases repeat
-    /// now, without filling memory with lines no case is given again.
-    fn keeps(&mut self) -> bool {
-        let keeps = self.rest == REST || self.kept < FOUND_LEAST;
-        self.kept += u32::from(keeps);
-        keeps
-    }
+    /// Lines kept in the current stretch.
+    kept_now: u32,
 }
 
 /// A line kept, and how it has been given in the chunk being worked on.
@@ -128,7 +82,8 @@ impl Default for Remembered {
             given: Vec::new(),
             room: ROOM,
             key: Vec::new(),
-            stretch: Stretch::default(),
+            stretch: Stretch::new(FOUND_LEAST, (REST, 64 * REST)),
+            kept_now: 0,
         }
     }
 }
@@ -145,35 +100,34 @@ impl Remembered {
         options: Options,
         (out, held): (&mut Verdicts, &mut Vec<Arc<str>>),
     ) -> Result<Look<'_>, EvalError> {
-        let Remembered { kept, lines, given, key, stretch, .. } = self;
+        let Remembered { kept, lines, given, key, stretch, kept_now, .. } = self;
         if !stretch.looks() {
             evaluator.verdicts_into(case, options, out)?;
             return Ok(Look::Unkeyed);
         }
         let known = |key: &[u8]| kept.get(key).copied();
         let keyed = evaluator.verdicts_keyed(case, options, key, known, out)?;
-        Ok(match keyed {
-            Keyed::Known(i) => {
-                stretch.counts(true);
-                let Some(g) = lines.get_mut(i) else {
-                    // Not so: `kept` holds only places in `lines`.
-                    evaluator.verdicts_into(case, options, out)?;
-                    return Ok(Look::Unkeyed);
-                };
-                if g.times == 0 {
-                    given.push(i);
-                    g.held = held.len();
-                    held.push(Arc::clone(&g.line.text));
-                }
-                g.times += 1;
-                Look::Found(&g.line, g.held)
-            }
-            Keyed::Evaluated => {
-                stretch.counts(false);
-                Look::Missing
-            }
-            Keyed::Unkeyed => Look::Unkeyed,
-        })
+        let found = match keyed {
+            Keyed::Known(_) => true,
+            Keyed::Evaluated => false,
+            Keyed::Unkeyed => return Ok(Look::Unkeyed),
+        };
+        if stretch.counts(found) {
+            *kept_now = 0;
+        }
+        let Keyed::Known(i) = keyed else { return Ok(Look::Missing) };
+        let Some(g) = lines.get_mut(i) else {
+            // Not so: `kept` holds only places in `lines`.
+            evaluator.verdicts_into(case, options, out)?;
+            return Ok(Look::Unkeyed);
+        };
+        if g.times == 0 {
+            given.push(i);
+            g.held = held.len();
+            held.push(Arc::clone(&g.line.text));
+        }
+        g.times += 1;
+        Ok(Look::Found(&g.line, g.held))
     }
 
     /// Keeps a line under the key of the case last looked for, which was
@@ -181,9 +135,13 @@ impl Remembered {
     /// found, only a few a stretch): its decisions, total, and text after
     /// the head.
     pub fn keep(&mut self, decisions: impl ExactSizeIterator<Item = Decision>, total: Decimal, text: &str) {
-        if !self.stretch.keeps() {
+        // After a stretch of few found, only a few, to tell whether cases
+        // repeat now, without filling memory with lines no case is given
+        // again.
+        if self.stretch.after_few() && self.kept_now >= FOUND_LEAST {
             return;
         }
+        self.kept_now += 1;
         let size = self.key.len() + decisions.len() * std::mem::size_of::<Decision>() + text.len() + ENTRY;
         if let Some(left) = self.room.checked_sub(size) {
             self.room = left;

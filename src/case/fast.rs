@@ -22,6 +22,7 @@ use crate::check::text::fold;
 use crate::date::Date;
 use crate::hash::FxBuild;
 use crate::ir::{self, Facts, FieldKind, Members, Program, Record, RecordSchema, Ty, Value};
+use crate::stretch::{Stretch, PROBE};
 
 /// Lines nesting deeper are left to the ordinary reader, which refuses them.
 const MAX_DEPTH: usize = super::node::MAX_DEPTH;
@@ -205,24 +206,22 @@ struct Shape {
 /// a member not found is read as it would have been. Where members differ
 /// too much (most not found in a stretch of [`PROBE`]), they are not looked
 /// for during the next [`REST`].
-#[derive(Default)]
 struct Seen {
     /// [`SEEN`] places once a member is kept.
     places: Vec<Known>,
-    /// Members looked for, and found, in this stretch.
-    tries: u32,
-    found: u32,
-    /// Members not to look for before looking again.
-    resting: u32,
+    stretch: Stretch,
+}
+
+impl Default for Seen {
+    fn default() -> Self {
+        // Looking pays when half the members are found: one found saves
+        // some 300 instructions, one not found costs some 150.
+        Seen { places: Vec::new(), stretch: Stretch::new(PROBE / 2, (REST, REST)) }
+    }
 }
 
 /// Places in a [`Seen`].
 const SEEN: usize = 256;
-
-/// Members looked for before deciding whether looking pays: it does when
-/// half of them are found (a member found saves some 300 instructions, one
-/// not found costs some 150).
-const PROBE: u32 = 256;
 
 /// Members not looked for after a stretch where looking did not pay.
 const REST: u32 = 4096;
@@ -251,24 +250,13 @@ impl Seen {
 
     /// Whether to look for the next member: not while resting.
     fn looking(&mut self) -> bool {
-        if self.resting == 0 {
-            return true;
-        }
-        self.resting -= 1;
-        false
+        self.stretch.looks()
     }
 
     /// The member `text`, of hash `hash`, read by the shape of `generation`.
     fn get(&mut self, (text, hash): (&[u8], u64), generation: u64) -> Option<&Known> {
         let known = self.places.get(hash as usize % SEEN).filter(|k| k.generation == generation && k.text == text);
-        self.tries += 1;
-        self.found += u32::from(known.is_some());
-        if self.tries == PROBE {
-            if self.found * 2 < self.tries {
-                self.resting = REST;
-            }
-            (self.tries, self.found) = (0, 0);
-        }
+        self.stretch.counts(known.is_some());
         known
     }
 
