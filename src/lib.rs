@@ -18,6 +18,7 @@ pub mod date;
 pub mod diag;
 pub mod eval;
 pub mod explain;
+pub mod files;
 pub mod format;
 mod hash;
 pub mod ir;

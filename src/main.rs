@@ -8,7 +8,54 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use policyc::diag::{self, Diagnostic, SourceMap};
-use policyc::{case, eval, report, testing, workspace};
+use policyc::{case, eval, files, report, testing, workspace};
+
+/// Writes a line to standard output ([`out::stdout`]).
+macro_rules! say {
+    ($($t:tt)*) => { $crate::out::stdout(&format!("{}\n", format_args!($($t)*))) };
+}
+/// Writes to standard output as it is, without a line end.
+macro_rules! put {
+    ($($t:tt)*) => { $crate::out::stdout(&format!($($t)*)) };
+}
+/// Writes a line to standard error ([`out::stderr`]).
+macro_rules! tell {
+    ($($t:tt)*) => { $crate::out::stderr(&format!("{}\n", format_args!($($t)*))) };
+}
+
+/// The one place the commands write through.
+mod out {
+    use std::io::Write;
+
+    /// Writes to standard output. When the reader has gone (a closed pipe:
+    /// `policyc eval … | head -1`) the process ends quietly with status 0,
+    /// as there is no one left to tell; any other failure (a full disk)
+    /// ends it with status 5 and a message.
+    pub fn stdout(text: &str) {
+        let mut out = std::io::stdout().lock();
+        if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+            stopped_writing(&e);
+        }
+    }
+
+    /// Ends the process after rulings or messages could not be written
+    /// to standard output.
+    pub fn stopped_writing(e: &std::io::Error) -> ! {
+        policyc::files::remove_unfinished();
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(i32::from(super::exit::OK));
+        }
+        stderr(&format!("无法写出结果：{}\n", policyc::files::io_message(e)));
+        std::process::exit(i32::from(super::exit::IO));
+    }
+
+    /// Writes to standard error. A failure is passed over: the exit
+    /// status still says what happened.
+    pub fn stderr(text: &str) {
+        let mut err = std::io::stderr().lock();
+        let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
+    }
+}
 
 /// Exit statuses (also listed in README.md).
 mod exit {
@@ -192,7 +239,7 @@ fn print_diagnostics(diags: &[Diagnostic], sources: &SourceMap, format: ErrorFor
             diag::render_human(diags, sources, style)
         }
     };
-    eprintln!("{text}");
+    tell!("{text}");
 }
 
 /// The checked program of a policies directory, or the exit after printing
@@ -204,10 +251,69 @@ fn load_program(policies: PathBuf, format: ErrorFormat) -> Result<(policyc::ir::
         None => {
             print_diagnostics(&ws.diagnostics, &ws.sources, format);
             let unreadable = ws.diagnostics.iter().any(|d| d.code == "P0005");
-            eprintln!("规则有错误，无法裁定");
+            tell!("规则有错误，无法裁定");
             Err(ExitCode::from(if unreadable { exit::IO } else { exit::POLICY }))
         }
     }
+}
+
+/// `batch --jobs` is bounded to this many threads per core.
+const MAX_JOBS_PER_CORE: usize = 4;
+
+/// A batch's input file: mapped when it is a regular file, else read as
+/// a stream (a pipe such as `<(…)`, a device).
+enum Input {
+    Mapped(std::fs::File),
+    Stream(std::fs::File),
+}
+
+/// Opens a batch's input, refusing a directory, and refusing to run when
+/// the output would overwrite it.
+fn open_input(input: &std::path::Path, output: Option<&std::path::Path>) -> Result<Input, (String, u8)> {
+    let unreadable = |e: std::io::Error| (format!("无法读取 {}：{}", input.display(), files::io_message(&e)), exit::IO);
+    let meta = std::fs::metadata(input).map_err(unreadable)?;
+    if meta.is_dir() {
+        return Err((format!("{} 是目录；输入应为 JSON Lines 文件，或 - 表示标准输入", input.display()), exit::IO));
+    }
+    if let Some(out) = output.filter(|out| meta.is_file() && files::same_file(input, out)) {
+        let message =
+            format!("输出 {} 与输入 {} 是同一个文件：写出会毁掉输入；请换一个输出文件", out.display(), input.display());
+        return Err((message, exit::USAGE));
+    }
+    let file = std::fs::File::open(input).map_err(unreadable)?;
+    Ok(if meta.is_file() { Input::Mapped(file) } else { Input::Stream(file) })
+}
+
+/// Marks a failure to write the rulings, so that it is told apart from a
+/// failure to read the input.
+#[derive(Debug)]
+struct WriteFailed;
+
+impl std::fmt::Display for WriteFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("无法写出裁定")
+    }
+}
+
+impl std::error::Error for WriteFailed {}
+
+/// A writer whose errors are marked [`WriteFailed`].
+struct Written<W>(W);
+
+impl<W: std::io::Write> std::io::Write for Written<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf).map_err(write_failed)
+    }
+    fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
+        self.0.write_vectored(bufs).map_err(write_failed)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush().map_err(write_failed)
+    }
+}
+
+fn write_failed(e: std::io::Error) -> std::io::Error {
+    std::io::Error::new(e.kind(), WriteFailed)
 }
 
 fn default_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
@@ -222,6 +328,7 @@ fn default_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
 /// helper threads do, so that the stack does not depend on what the
 /// platform gives the main thread (1 MiB on Windows).
 fn main() -> ExitCode {
+    signals::install();
     match std::thread::Builder::new().name("policyc".into()).stack_size(policyc::THREAD_STACK).spawn(run) {
         Ok(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
         Err(_) => run(),
@@ -239,11 +346,11 @@ fn run() -> ExitCode {
             print_diagnostics(&ws.diagnostics, &ws.sources, error_format);
             if ws.has_errors() {
                 let n = ws.diagnostics.iter().filter(|d| d.is_error()).count();
-                eprintln!("检查未通过：{n} 个错误");
+                tell!("检查未通过：{n} 个错误");
                 exit::POLICY
             } else {
                 let docs = ws.program.as_ref().map_or(0, |p| p.documents.len());
-                println!("检查通过：{docs} 份文件");
+                say!("检查通过：{docs} 份文件");
                 exit::OK
             }
         }
@@ -256,7 +363,7 @@ fn run() -> ExitCode {
             let files = match testing::case_files(&paths) {
                 Ok(f) => f,
                 Err(e) => {
-                    eprintln!("无法读取案例：{e}");
+                    tell!("无法读取案例：{e}");
                     return ExitCode::from(exit::IO);
                 }
             };
@@ -267,28 +374,28 @@ fn run() -> ExitCode {
                 .filter(|r| matches!(r.outcome, testing::CaseOutcome::Failed(_) | testing::CaseOutcome::Error(_)))
                 .count();
             match format {
-                TestFormat::Junit => print!("{}", testing::junit(&results)),
+                TestFormat::Junit => put!("{}", testing::junit(&results)),
                 TestFormat::Human => {
                     for r in &results {
                         let name = r.id.as_ref().map_or(r.file.clone(), |id| format!("{id}（{}）", r.file));
                         match &r.outcome {
-                            testing::CaseOutcome::Passed => println!("通过  {name}"),
-                            testing::CaseOutcome::NoExpectations => println!("通过  {name}（无期望，仅求值）"),
+                            testing::CaseOutcome::Passed => say!("通过  {name}"),
+                            testing::CaseOutcome::NoExpectations => say!("通过  {name}（无期望，仅求值）"),
                             testing::CaseOutcome::Failed(diffs) => {
-                                println!("失败  {name}");
+                                say!("失败  {name}");
                                 for d in diffs {
-                                    println!("      - {d}");
+                                    say!("      - {d}");
                                 }
                             }
                             testing::CaseOutcome::Error(e) => {
-                                println!("错误  {name}");
+                                say!("错误  {name}");
                                 for line in e.lines() {
-                                    println!("      {line}");
+                                    say!("      {line}");
                                 }
                             }
                         }
                     }
-                    println!("{} passed, {failed} failed", results.len() - failed);
+                    say!("{} passed, {failed} failed", results.len() - failed);
                 }
             }
             if failed > 0 {
@@ -329,12 +436,12 @@ fn run() -> ExitCode {
                 }
                 unformatted += 1;
                 if check {
-                    println!("需要整理：{}", path.display());
-                } else if let Err(e) = std::fs::write(&path, formatted) {
-                    eprintln!("无法写入 {}：{e}", path.display());
+                    say!("需要整理：{}", path.display());
+                } else if let Err(e) = files::write_whole(&path, formatted.as_bytes()) {
+                    tell!("无法写入 {}：{}", path.display(), files::io_message(&e));
                     return ExitCode::from(exit::IO);
                 } else {
-                    println!("已整理：{}", path.display());
+                    say!("已整理：{}", path.display());
                 }
             }
             if check && unformatted > 0 {
@@ -348,32 +455,44 @@ fn run() -> ExitCode {
                 Ok(x) => x,
                 Err(code) => return code,
             };
-            // A file is mapped into memory; standard input is read
-            // straight into the batch's chunks, unbuffered.
+            // A regular file is mapped into memory; standard input, a pipe
+            // or a device is read straight into the batch's chunks.
             let file = if input.as_os_str() == "-" {
                 None
             } else {
-                match std::fs::File::open(&input) {
+                match open_input(&input, output.as_deref()) {
                     Ok(f) => Some(f),
-                    Err(e) => {
-                        eprintln!("无法读取 {}：{e}", input.display());
-                        return ExitCode::from(exit::IO);
+                    Err((message, code)) => {
+                        tell!("{message}");
+                        return ExitCode::from(code);
                     }
                 }
             };
             let to_file = output.is_some() || summary_only;
-            // Written by the batch's workers, in turn.
-            let mut writer: Box<dyn std::io::Write + Send> = match &output {
-                Some(path) => match std::fs::File::create(path) {
-                    Ok(f) => Box::new(std::io::BufWriter::with_capacity(1 << 20, f)),
-                    Err(e) => {
-                        eprintln!("无法写入 {}：{e}", path.display());
-                        return ExitCode::from(exit::IO);
-                    }
-                },
-                None => Box::new(std::io::BufWriter::with_capacity(1 << 20, std::io::stdout())),
+            // Written whole or not at all: renamed into place once complete.
+            let mut pending = match output.as_deref().map(files::Pending::create).transpose() {
+                Ok(p) => p,
+                Err(e) => {
+                    let path = output.as_deref().unwrap_or(std::path::Path::new("-"));
+                    tell!("无法写入 {}：{}", path.display(), files::io_message(&e));
+                    return ExitCode::from(exit::IO);
+                }
             };
-            let workers = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            // Written by the batch's workers, in turn.
+            let mut writer: Box<dyn std::io::Write + Send + '_> = match pending.as_mut() {
+                Some(p) => Box::new(Written(std::io::BufWriter::with_capacity(1 << 20, p.file()))),
+                None => Box::new(Written(std::io::BufWriter::with_capacity(1 << 20, std::io::stdout()))),
+            };
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let most = MAX_JOBS_PER_CORE * cores;
+            let workers = match jobs {
+                Some(n) if n > most => {
+                    tell!("--jobs {n} 超过上限（核心数 {cores} 的 {MAX_JOBS_PER_CORE} 倍），按 {most} 个线程运行");
+                    most
+                }
+                Some(n) => n,
+                None => cores,
+            };
             let bar = std::io::stderr().is_terminal().then(|| {
                 let bar = indicatif::ProgressBar::new_spinner();
                 bar.set_message("已裁定");
@@ -388,16 +507,31 @@ fn run() -> ExitCode {
             let options = eval::Options::default();
             let rulings: Option<&mut (dyn std::io::Write + Send)> = if summary_only { None } else { Some(&mut writer) };
             let ran = match &file {
-                Some(f) => policyc::batch::run_file(&program, f, rulings, workers, options, &progress),
+                Some(Input::Mapped(f)) => policyc::batch::run_file(&program, f, rulings, workers, options, &progress),
+                Some(Input::Stream(f)) => policyc::batch::run(&program, f, rulings, workers, options, &progress),
                 None => policyc::batch::run(&program, std::io::stdin().lock(), rulings, workers, options, &progress),
             };
+            drop(writer);
             let summary = match ran {
                 Ok(s) => s,
                 Err(e) => {
-                    eprintln!("读写失败：{e}");
+                    drop(pending);
+                    if e.get_ref().is_some_and(|inner| inner.is::<WriteFailed>()) {
+                        match &output {
+                            None => out::stopped_writing(&e),
+                            Some(path) => tell!("无法写入 {}：{}", path.display(), files::io_message(&e)),
+                        }
+                    } else {
+                        tell!("批量裁定中止：{}", files::io_message(&e));
+                    }
                     return ExitCode::from(exit::IO);
                 }
             };
+            if let Some(Err(e)) = pending.map(files::Pending::commit) {
+                let path = output.as_deref().unwrap_or(std::path::Path::new("-"));
+                tell!("无法写入 {}：{}", path.display(), files::io_message(&e));
+                return ExitCode::from(exit::IO);
+            }
             if let Some(b) = bar {
                 b.finish_and_clear();
             }
@@ -406,9 +540,9 @@ fn run() -> ExitCode {
                 OutputFormat::Json => serde_json::to_string_pretty(&summary).unwrap_or_default(),
             };
             if to_file {
-                println!("{text}");
+                say!("{text}");
             } else {
-                eprintln!("{text}");
+                tell!("{text}");
             }
             if summary.errors.is_empty() {
                 exit::OK
@@ -418,17 +552,17 @@ fn run() -> ExitCode {
         }
         Command::Explain { code: None } => {
             for e in policyc::explain::ALL {
-                println!("{}  {}", e.code, e.title);
+                say!("{}  {}", e.code, e.title);
             }
             exit::OK
         }
         Command::Explain { code: Some(code) } => match policyc::explain::find(&code) {
             Some(e) => {
-                print!("{}", policyc::explain::render(e));
+                put!("{}", policyc::explain::render(e));
                 exit::OK
             }
             None => {
-                eprintln!("没有诊断代码「{code}」；policyc explain 列出全部代码");
+                tell!("没有诊断代码「{code}」；policyc explain 列出全部代码");
                 exit::USAGE
             }
         },
@@ -436,8 +570,8 @@ fn run() -> ExitCode {
             let ws = workspace::load(&default_paths(paths));
             print_diagnostics(&ws.diagnostics, &ws.sources, ErrorFormat::Human);
             match format {
-                OutputFormat::Table => print!("{}", report::coverage_table(&ws.coverage)),
-                OutputFormat::Json => println!("{}", report::coverage_json(&ws.coverage)),
+                OutputFormat::Table => put!("{}", report::coverage_table(&ws.coverage)),
+                OutputFormat::Json => say!("{}", report::coverage_json(&ws.coverage)),
             }
             let missing = ws
                 .coverage
@@ -465,8 +599,8 @@ fn run() -> ExitCode {
             match eval::evaluate(&program, &case, eval::Options { trace }) {
                 Ok(e) => {
                     match format {
-                        OutputFormat::Table => print!("{}", report::table(&e)),
-                        OutputFormat::Json => println!("{}", report::json(&e)),
+                        OutputFormat::Table => put!("{}", report::table(&e)),
+                        OutputFormat::Json => say!("{}", report::json(&e)),
                     }
                     exit::OK
                 }
@@ -478,6 +612,43 @@ fn run() -> ExitCode {
             }
         }
     })
+}
+
+/// What a signal that ends policyc does first: removes the files still
+/// being written ([`files::remove_unfinished`]) and says why it stopped.
+#[cfg(unix)]
+mod signals {
+    use signal_hook::consts::{SIGBUS, SIGHUP, SIGINT, SIGTERM};
+
+    const INTERRUPTED: &str = "\npolicyc 被中断：未写完的输出文件已删除\n";
+    /// A mapped input cut short while it was read.
+    const INPUT_CUT: &str = "policyc：输入文件在读取期间被截断或改写，裁定已中止，未写完的输出文件已删除；\
+                             仍在写入的输入请经标准输入（-）传入\n";
+
+    pub fn install() {
+        for (signal, message, status) in [
+            (SIGINT, INTERRUPTED, 128 + SIGINT),
+            (SIGTERM, INTERRUPTED, 128 + SIGTERM),
+            (SIGHUP, INTERRUPTED, 128 + SIGHUP),
+            (SIGBUS, INPUT_CUT, i32::from(super::exit::IO)),
+        ] {
+            let stop = move || {
+                policyc::files::remove_unfinished();
+                // SAFETY: write(2) on a static buffer is async-signal-safe.
+                unsafe { libc::write(2, message.as_ptr().cast(), message.len()) };
+                signal_hook::low_level::exit(status);
+            };
+            // SAFETY: `stop` makes only async-signal-safe calls (unlink,
+            // write, _exit) and takes no lock; it never returns, so a
+            // SIGBUS does not run the faulting access again.
+            let _ = unsafe { signal_hook::low_level::register(signal, stop) };
+        }
+    }
+}
+
+#[cfg(not(unix))]
+mod signals {
+    pub fn install() {}
 }
 
 /// The command line in Chinese: clap's own words (possible values, defaults,
@@ -540,11 +711,11 @@ mod usage {
             let _ = e.print();
             return ExitCode::from(status);
         }
-        eprintln!("错误：{}", message(e));
+        tell!("错误：{}", message(e));
         if let Some(usage) = e.get(ContextKind::Usage) {
-            eprintln!("\n用法：{}", chinese_usage(&usage.to_string()));
+            tell!("\n用法：{}", chinese_usage(&usage.to_string()));
         }
-        eprintln!("\n运行 policyc --help 或 policyc <命令> --help 查看帮助。");
+        tell!("\n运行 policyc --help 或 policyc <命令> --help 查看帮助。");
         ExitCode::from(status)
     }
 

@@ -228,27 +228,10 @@ pub enum CaseOutcome {
     Error(String),
 }
 
-/// Case files (`.yaml`, `.yml`, `.json`) under the given paths, sorted.
-pub fn case_files(paths: &[std::path::PathBuf]) -> std::io::Result<Vec<std::path::PathBuf>> {
-    fn walk(p: &std::path::Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
-        if p.is_dir() {
-            for entry in std::fs::read_dir(p)? {
-                walk(&entry?.path(), out)?;
-            }
-        } else if p.extension().is_some_and(|e| e == "yaml" || e == "yml" || e == "json") {
-            out.push(p.to_path_buf());
-        }
-        Ok(())
-    }
-    let mut out = Vec::new();
-    for p in paths {
-        if !p.exists() {
-            return Err(std::io::Error::new(std::io::ErrorKind::NotFound, format!("找不到 {}", p.display())));
-        }
-        walk(p, &mut out)?;
-    }
-    out.sort();
-    Ok(out)
+/// Case files (`.yaml`, `.yml`, `.json`) under the given paths, sorted
+/// (see [`crate::files::walk`]).
+pub fn case_files(paths: &[std::path::PathBuf]) -> Result<Vec<std::path::PathBuf>, crate::files::Refusal> {
+    crate::files::walk(paths, |p| p.extension().is_some_and(|e| e == "yaml" || e == "yml" || e == "json"))
 }
 
 /// Loads, evaluates and compares one case file.

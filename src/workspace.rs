@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::check::{self, DocumentCoverage, PolicyFile};
 use crate::diag::{self, Diagnostic, FileId, SourceMap};
+use crate::files;
 use crate::ir::Program;
 use crate::syntax::{self, ast};
 
@@ -25,19 +26,10 @@ impl Workspace {
 }
 
 /// Rule files under the given paths (files, or directories searched
-/// recursively), in a stable order.
+/// recursively, each directory once), in a stable order.
 pub fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Diagnostic> {
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            collect(p, &mut out).map_err(|e| io_error(p, &e))?;
-        } else if p.exists() {
-            out.push(p.clone());
-        } else {
-            return Err(Diagnostic::error("P0005", format!("找不到 {}", p.display()))
-                .help("检查路径；规则文件的扩展名是 .policy"));
-        }
-    }
+    let mut out = files::walk(paths, |p| p.extension().is_some_and(|e| e == EXTENSION))
+        .map_err(|r| Diagnostic::error("P0005", r.0).help("检查路径；规则文件的扩展名是 .policy"))?;
     // Single files are checked with the vocabulary beside them.
     let vocabulary: Vec<PathBuf> =
         out.iter().filter_map(|f| f.parent().map(|d| d.join(VOCABULARY_FILE))).filter(|v| v.exists()).collect();
@@ -52,25 +44,11 @@ pub fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Diagnostic> {
 /// The file that declares the case vocabulary, by convention.
 pub const VOCABULARY_FILE: &str = "词汇.policy";
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            collect(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == EXTENSION) {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
-
-fn io_error(path: &Path, e: &std::io::Error) -> Diagnostic {
-    Diagnostic::error("P0005", format!("无法读取 {}：{e}", path.display())).help("检查文件是否存在、是否有读取权限")
-}
-
-/// Reads a text file as UTF-8 (a BOM is dropped).
+/// Reads a text file as UTF-8 (a BOM is dropped): a regular file of at
+/// most [`files::MAX_FILE_BYTES`].
 pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
-    let bytes = std::fs::read(path).map_err(|e| io_error(path, &e))?;
+    let bytes = files::read(path)
+        .map_err(|r| Diagnostic::error("P0005", r.0).help("检查文件是否存在、是否是有读取权限的普通文件"))?;
     crate::case::decode(&path.display().to_string(), &bytes)
 }
 

@@ -528,10 +528,11 @@ pub fn run_chunked(
             let turns = &turns;
             // Dropped on any return, which ends the workers started so far.
             let jobs = jobs;
+            let mut started = 0;
             for _ in 0..workers {
                 let (waiting, finished) = (Arc::clone(&waiting), finished.clone());
                 // Deeply nested rules recurse: workers get a known stack.
-                std::thread::Builder::new().stack_size(crate::THREAD_STACK).spawn_scoped(s, move || {
+                let spawned = std::thread::Builder::new().stack_size(crate::THREAD_STACK).spawn_scoped(s, move || {
                     let mut state = None;
                     loop {
                         // The lock is let go as soon as a job comes. None when
@@ -544,7 +545,19 @@ pub fn run_chunked(
                             break;
                         }
                     }
-                })?;
+                });
+                // The system gives no more threads: the run goes on with
+                // those it gave, if any.
+                match spawned {
+                    Ok(_) => started += 1,
+                    Err(e) if started == 0 => {
+                        return Err(io::Error::new(
+                            e.kind(),
+                            format!("无法启动工作线程：{}", crate::files::io_message(&e)),
+                        ))
+                    }
+                    Err(_) => break,
+                }
             }
             drop((waiting, finished));
             let read = pipeline(input, (&jobs, &results), workers * IN_FLIGHT, &mut done, turns);

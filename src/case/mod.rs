@@ -67,8 +67,8 @@ pub fn load_file(
     path: &std::path::Path,
 ) -> Result<(ir::Case, Node<'static>), LoadError> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| LoadError {
-        diagnostics: vec![Diagnostic::error("P0005", format!("无法读取 {name}：{e}")).help("检查案例文件的路径")],
+    let bytes = crate::files::read(path).map_err(|r| LoadError {
+        diagnostics: vec![Diagnostic::error("P0005", r.0).help("检查案例文件的路径；案例须是普通文件")],
         unreadable: true,
     })?;
     let text = decode(&name, &bytes).map_err(|d| LoadError { diagnostics: vec![d], unreadable: false })?;
