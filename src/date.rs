@@ -56,7 +56,12 @@ impl Date {
     /// `YYYY-MM-DD`, the only form case files use.
     pub fn parse_iso(text: &str) -> Option<Date> {
         let bytes = text.as_bytes();
-        if bytes.len() != 10 || bytes.get(4) != Some(&b'-') || bytes.get(7) != Some(&b'-') {
+        let digits = |r: std::ops::Range<usize>| bytes.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+        if bytes.len() != 10
+            || bytes.get(4) != Some(&b'-')
+            || bytes.get(7) != Some(&b'-')
+            || !(digits(0..4) && digits(5..7) && digits(8..10))
+        {
             return None;
         }
         let y = text.get(0..4)?.parse().ok()?;
@@ -196,6 +201,10 @@ mod tests {
         assert!(Date::parse_iso("2024-02-29").is_some());
         assert!(Date::parse_iso("2023-13-01").is_none());
         assert!(Date::parse_iso("2023-1-01").is_none());
+        // Signs are not digits, though Rust's integer parsing takes them.
+        for signed in ["2023-+1-+5", "+123-01-01", "2023-01-+1", "2023-+1-05"] {
+            assert!(Date::parse_iso(signed).is_none(), "{signed}");
+        }
     }
 
     #[test]

@@ -250,9 +250,8 @@ fn load_program(policies: PathBuf, format: ErrorFormat) -> Result<(policyc::ir::
         Some(program) => Ok((program, ws.sources)),
         None => {
             print_diagnostics(&ws.diagnostics, &ws.sources, format);
-            let unreadable = ws.diagnostics.iter().any(|d| d.code == "P0005");
             tell!("规则有错误，无法裁定");
-            Err(ExitCode::from(if unreadable { exit::IO } else { exit::POLICY }))
+            Err(ExitCode::from(failed_status(&ws.diagnostics)))
         }
     }
 }
@@ -316,6 +315,16 @@ fn write_failed(e: std::io::Error) -> std::io::Error {
     std::io::Error::new(e.kind(), WriteFailed)
 }
 
+/// The exit status of rules that did not check: 5 when a file could not
+/// be read, else 1.
+fn failed_status(diagnostics: &[Diagnostic]) -> u8 {
+    if diagnostics.iter().any(|d| d.code == "P0005") {
+        exit::IO
+    } else {
+        exit::POLICY
+    }
+}
+
 fn default_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
     if paths.is_empty() {
         vec![PathBuf::from("policies")]
@@ -347,7 +356,7 @@ fn run() -> ExitCode {
             if ws.has_errors() {
                 let n = ws.diagnostics.iter().filter(|d| d.is_error()).count();
                 tell!("检查未通过：{n} 个错误");
-                exit::POLICY
+                failed_status(&ws.diagnostics)
             } else {
                 let docs = ws.program.as_ref().map_or(0, |p| p.documents.len());
                 say!("检查通过：{docs} 份文件");

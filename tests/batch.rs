@@ -481,7 +481,11 @@ fn a_reused_record_of_many_slots_keeps_nothing_of_the_line_before() {
     assert!(program.vocabulary.slot_count > 64);
     let reader = case::Reader::new(&program);
     let line = |subject: &str| format!(r#"{{"日期":"2023-05-10","文件":"测试","主体":{subject}}}"#);
-    let lines = [line(r#"{"字段69":true,"天数":3,"字段1":true}"#), line(r#"{"天数":2}"#), line(r#"{"字段69":false}"#)];
+    let lines = [
+        line(r#"{"类型":"个人","字段69":true,"天数":3,"字段1":true}"#),
+        line(r#"{"类型":"个人","天数":2}"#),
+        line(r#"{"类型":"个人","字段69":false}"#),
+    ];
     let mut spare = case::Spare::default();
     for l in lines.iter().chain(lines.iter().rev()) {
         let reused = reader.read_reusing(l.as_bytes(), &mut spare);

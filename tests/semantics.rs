@@ -48,7 +48,12 @@ fn load(body: &str, case_yaml: &str) -> (Program, Case) {
     );
     let program = ws.program.expect("program");
     let mut sources = SourceMap::default();
-    let full = format!("文件: 测试\n{case_yaml}");
+    // Every case says what its subject is; these are all persons.
+    let full = format!("文件: 测试\n{case_yaml}").replacen("主体: {", "主体: {类型: 个人, ", 1).replacen(
+        "主体:\n",
+        "主体:\n  类型: 个人\n",
+        1,
+    );
     let file = sources.add("case.yaml", full);
     let (case, _) = case::load(&program, &sources, file, Format::Yaml).expect("valid case");
     (program, case)

@@ -40,6 +40,8 @@ pub struct Reader<'p> {
     lists: Vec<usize>,
     /// The subject's slots that hold lists, with the list of each.
     list_slots: Vec<(u32, u32)>,
+    /// The slot of the subject's kind, which a case must give.
+    kind: Option<usize>,
 }
 
 /// Member records kept for reuse per list, at most, and the most room a
@@ -557,7 +559,8 @@ impl<'p> Reader<'p> {
         let members = v.lists.iter().map(|l| Target::new(&l.item, l.slot_count, l.name == "享受记录")).collect();
         let mut list_slots = Vec::new();
         lists_of(&v.subject, &mut list_slots);
-        Reader { program, subject, members, tables, lists, list_slots }
+        let kind = v.kind_slot().map(|s| s as usize);
+        Reader { program, subject, members, tables, lists, list_slots, kind }
     }
 
     /// The case on this line, or `None` when the line is not of the plain
@@ -687,7 +690,9 @@ impl<'p> Reader<'p> {
             Some(())
         })?;
         let documents = documents.filter(|d: &Vec<u32>| !d.is_empty())?;
-        given.then_some((id, date?, documents))
+        // A case without its kind is the ordinary reader's to report.
+        let kind_given = self.kind.is_none_or(|slot| !matches!(subject.values.get(slot), Some(Value::Missing)));
+        (given && kind_given).then_some((id, date?, documents))
     }
 
     /// The documents named, as indices, written over `out`.

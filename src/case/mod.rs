@@ -207,6 +207,24 @@ impl Validator<'_> {
                 }
             }
         }
+        if let (Some(subject), Some(slot)) = (&subject, self.program.vocabulary.kind_slot()) {
+            if matches!(subject.values.get(slot as usize), Some(Value::Missing))
+                && !self.diags.iter().any(|d| d.message.starts_with("主体.类型"))
+            {
+                let kinds = match self.program.vocabulary.subject.field(ir::KIND_FIELD).map(|f| &f.kind) {
+                    Some(FieldKind::Scalar { ty: Ty::Enum(e), .. }) => {
+                        self.program.vocabulary.enums.get(*e as usize).map(|e| e.values.join(" 或 "))
+                    }
+                    _ => None,
+                };
+                self.error(
+                    "P0508",
+                    "主体",
+                    format!("缺少必填字段「{}」", ir::KIND_FIELD),
+                    format!("主体须写明类型（{}）：规则按类型决定对谁作出裁定", kinds.unwrap_or_default()),
+                );
+            }
+        }
         for (name, missing) in [("日期", date.is_none()), ("文件", documents.is_empty()), ("主体", subject.is_none())]
         {
             if missing && !self.diags.iter().any(|d| d.message.starts_with(name)) {

@@ -749,7 +749,7 @@ impl<'a> DocLowerer<'a> {
     /// `对象 单位` is `类型 为 单位`.
     fn audience(&mut self, value: &ast::Name) -> Option<ir::Expr> {
         let field = ast::Expr {
-            kind: ast::ExprKind::Path(ast::Spanned { node: "类型", span: value.span }),
+            kind: ast::ExprKind::Path(ast::Spanned { node: ir::KIND_FIELD, span: value.span }),
             span: value.span,
         };
         let is = ast::Expr { kind: ast::ExprKind::Is(Box::new(field), value.clone()), span: value.span };

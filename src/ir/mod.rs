@@ -43,6 +43,20 @@ pub struct Vocabulary {
     pub history: Option<HistorySlots>,
 }
 
+/// The subject's field that says whether it is a person or an
+/// organization (`对象 单位` tests it); every case must give it.
+pub const KIND_FIELD: &str = "类型";
+
+impl Vocabulary {
+    /// The slot of [`KIND_FIELD`], when the vocabulary declares it.
+    pub fn kind_slot(&self) -> Option<u32> {
+        match self.subject.field(KIND_FIELD)?.kind {
+            FieldKind::Scalar { slot, .. } => Some(slot),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecordSchema {
