@@ -104,3 +104,59 @@ fn a_gap_between_versions_is_a_warning() {
     assert_eq!(codes, [("P0404", false)]);
     assert!(ws.program.is_some(), "a warning does not stop the program");
 }
+
+/// Rule files of documents 文0 … 文{n-1}, each naming the one given by
+/// `parent` as its 上级, each with one guidance clause.
+fn documents(n: usize, parent: impl Fn(usize) -> Option<usize>) -> Workspace {
+    let vocab = read("policies/词汇.policy");
+    let files: Vec<(String, String)> = (0..n)
+        .map(|i| {
+            let up = parent(i).map(|p| format!("  上级「文{p}」\n")).unwrap_or_default();
+            let text = format!(
+                "文件「文{i}」{{\n{up}  原文件「t.txt」\n  施行 自2023年1月1日 至2025年12月31日\n}}\n指导 一「宣传」\n"
+            );
+            (format!("p{i}.policy"), text)
+        })
+        .collect();
+    let mut all: Vec<(&str, &str)> = files.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+    all.push(("词汇.policy", &vocab));
+    workspace::load_texts(&all, &[("t.txt", "一、宣传。做好宣传。\n")])
+}
+
+#[test]
+fn a_document_that_is_its_own_parent_or_in_a_cycle_is_an_error_showing_the_chain() {
+    let ws = documents(1, |_| Some(0));
+    let shown = render_human(&ws.diagnostics, &ws.sources, Style::Plain);
+    assert!(ws.has_errors(), "{shown}");
+    assert!(shown.contains("[P0307]") || shown.contains("P0307"), "{shown}");
+    assert!(shown.contains("上级文件形成循环：文0 → 文0"), "{shown}");
+    assert!(shown.contains("文件不能是自己的上级"), "{shown}");
+
+    // 文0 ← 文1 ← 文2 ← 文3 ← 文1: the cycle is 文1 → 文3 → 文2 → 文1.
+    let ws = documents(4, |i| match i {
+        0 => None,
+        1 => Some(3),
+        n => Some(n - 1),
+    });
+    let shown = render_human(&ws.diagnostics, &ws.sources, Style::Plain);
+    let cycles: Vec<_> = ws.diagnostics.iter().filter(|d| d.code == "P0307").collect();
+    assert_eq!(cycles.len(), 1, "{shown}");
+    assert_eq!(cycles[0].message, "上级文件形成循环：文1 → 文3 → 文2 → 文1", "{shown}");
+    assert_eq!(cycles[0].secondary.len(), 2, "{shown}");
+    assert!(ws.program.is_none());
+}
+
+/// A chain of 5000 documents, each the parent of the next, checks in one
+/// pass up each chain (it took minutes when each document's depth was
+/// searched afresh): bounded here by a watchdog, not timed.
+#[test]
+fn a_long_chain_of_parents_checks_without_searching_it_again_for_each_document() {
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let ws = documents(5000, |i| i.checked_sub(1));
+        let _ = done.send((ws.has_errors(), ws.program.map(|p| p.documents.len())));
+    });
+    let (errors, count) = finished.recv_timeout(std::time::Duration::from_secs(120)).expect("checked in time");
+    assert!(!errors);
+    assert_eq!(count, Some(5000));
+}

@@ -143,37 +143,28 @@ pub fn check(files: &[PolicyFile], sources: &SourceMap) -> Checked {
         pending.push((f, doc));
     }
     // Parents are checked before the documents that adopt their clauses.
-    let depth = |doc: &ast::Document| {
-        let mut d = 0;
-        let mut parent = doc.parent.as_ref().map(|p| p.node);
-        while let Some(p) = parent.take() {
-            let Some((_, pd)) = pending.iter().find(|(_, x)| x.id.node == p) else { break };
-            d += 1;
-            if d > pending.len() {
-                break;
-            }
-            parent = pd.parent.as_ref().map(|x| x.node);
-        }
-        d
-    };
+    let depths = parent_depths(&pending, &mut diags);
     let mut ordered: Vec<(usize, &PolicyFile, &ast::Document)> =
-        pending.iter().map(|(f, d)| (depth(d), *f, *d)).collect();
+        pending.iter().zip(&depths).map(|((f, d), depth)| (*depth, *f, *d)).collect();
     ordered.sort_by_key(|(d, _, _)| *d);
     let mut lowered: Vec<Lowered> = Vec::new();
     let mut coverage = Vec::new();
     if let Some(scope) = scope.as_ref() {
+        let mut lowered_at: FxMap<&str, usize> = FxMap::default();
         for (_, f, doc) in ordered {
-            let parent = doc.parent.as_ref().and_then(|p| lowered.iter().find(|l| *l.doc.id == *p.node));
+            let parent = doc.parent.as_ref().and_then(|p| lowered.get(*lowered_at.get(p.node)?));
             let normalized = f.source.map(|id| Normalized::new(sources.text(id)));
             let mut lowerer = DocLowerer::new(f, doc, sources, scope, parent, normalized.as_ref(), &mut diags);
             let (document, cov) = lowerer.run();
             let spans = std::mem::take(&mut lowerer.spans);
+            lowered_at.insert(doc.id.node, lowered.len());
             lowered.push(Lowered { doc: document, file: f.file, spans });
             coverage.push(cov);
         }
     }
     // Report documents in the order their files were given.
-    let position = |id: &str| pending.iter().position(|(_, d)| d.id.node == id).unwrap_or(usize::MAX);
+    let given: FxMap<&str, usize> = pending.iter().enumerate().map(|(i, (_, d))| (d.id.node, i)).collect();
+    let position = |id: &str| given.get(id).copied().unwrap_or(usize::MAX);
     lowered.sort_by_key(|l| position(&l.doc.id));
     coverage.sort_by_key(|c| position(&c.document));
     let documents: Vec<ir::Document> = lowered.into_iter().map(|l| l.doc).collect();
@@ -183,6 +174,83 @@ pub fn check(files: &[PolicyFile], sources: &SourceMap) -> Checked {
         _ => None,
     };
     Checked { program, diagnostics: diags, coverage }
+}
+
+/// How many parents above each document are among `docs` (in their
+/// order), each chain followed once: linear in the number of documents.
+/// A chain that comes back to a document it passed is an error showing
+/// the chain; the documents on it count as having no parent.
+fn parent_depths(docs: &[(&PolicyFile, &ast::Document)], diags: &mut Vec<Diagnostic>) -> Vec<usize> {
+    let index: FxMap<&str, usize> = docs.iter().enumerate().map(|(i, (_, d))| (d.id.node, i)).collect();
+    let parent_of = |i: usize| -> Option<usize> { index.get(docs.get(i)?.1.parent.as_ref()?.node).copied() };
+    // None: not reached yet; Some(None): on the chain being followed.
+    let mut depth: Vec<Option<Option<usize>>> = vec![None; docs.len()];
+    for start in 0..docs.len() {
+        let mut chain = Vec::new();
+        let mut at = Some(start);
+        // Up the chain until a document whose depth is known, or none.
+        let mut above = loop {
+            match at {
+                None => break 0,
+                Some(i) => match depth.get(i).copied().flatten() {
+                    Some(Some(d)) => break d + 1,
+                    Some(None) => {
+                        // Back to a document on this chain: a cycle.
+                        let from = chain.iter().position(|&c| c == i).unwrap_or(0);
+                        report_cycle(docs, chain.get(from..).unwrap_or_default(), diags);
+                        for &c in chain.get(from..).unwrap_or_default() {
+                            if let Some(d) = depth.get_mut(c) {
+                                *d = Some(Some(0));
+                            }
+                        }
+                        chain.truncate(from);
+                        break 1;
+                    }
+                    None => {
+                        if let Some(d) = depth.get_mut(i) {
+                            *d = Some(None);
+                        }
+                        chain.push(i);
+                        at = parent_of(i);
+                    }
+                },
+            }
+        };
+        // The chain's last document has no parent among `docs`, or sits
+        // on a known one.
+        for &c in chain.iter().rev() {
+            let d = if parent_of(c).is_none() { 0 } else { above };
+            if let Some(slot) = depth.get_mut(c) {
+                *slot = Some(Some(d));
+            }
+            above = d + 1;
+        }
+    }
+    depth.into_iter().map(|d| d.flatten().unwrap_or(0)).collect()
+}
+
+/// A cycle of 上级: every document on it names the next.
+fn report_cycle(docs: &[(&PolicyFile, &ast::Document)], cycle: &[usize], diags: &mut Vec<Diagnostic>) {
+    let on: Vec<(&PolicyFile, &ast::Document)> = cycle.iter().filter_map(|&i| docs.get(i).copied()).collect();
+    let Some(((first_file, first), rest)) = on.split_first() else { return };
+    let Some(parent) = first.parent.as_ref() else { return };
+    let names: Vec<&str> = on.iter().map(|(_, d)| d.id.node).chain([first.id.node]).collect();
+    let mut d = Diagnostic::error("P0307", format!("上级文件形成循环：{}", names.join(" → "))).at(
+        first_file.file,
+        parent.span,
+        "此处的上级文件",
+    );
+    for (f, doc) in rest {
+        if let Some(p) = &doc.parent {
+            d = d.also(f.file, p.span, "循环中的上级文件");
+        }
+    }
+    let help = if rest.is_empty() {
+        "文件不能是自己的上级：删去「上级」或改为真正的上级文件"
+    } else {
+        "上级文件的关系须自上而下：检查循环中各文件的「上级」，去掉其中错误的一个"
+    };
+    diags.push(d.help(help));
 }
 
 fn date_of(file: FileId, lit: &ast::Spanned<ast::DateLit>, diags: &mut Vec<Diagnostic>) -> Option<Date> {
