@@ -614,7 +614,7 @@ fn run() -> ExitCode {
                     exit::OK
                 }
                 Err(err) => {
-                    let d = Diagnostic::error("P0601", err.to_string()).help("检查案例中的数值是否过大");
+                    let d = Diagnostic::error(err.code(), err.to_string()).help(err.help());
                     print_diagnostics(&[d], &sources, error_format);
                     exit::CASE
                 }

@@ -241,10 +241,57 @@ fn money_is_exact_and_rounded_to_the_fen() {
 ";
     let e = eval_case(body, "日期: 2023-05-10\n主体: {人数: 3}\n");
     assert_eq!(ruling(&e, "补贴").amount, dec("3333.33"));
-    let e = eval_case(body, "日期: 2023-05-10\n主体: {人数: 0}\n");
-    let r = ruling(&e, "补贴");
-    assert_eq!(r.outcome, Outcome::Refused, "division by zero is a refusal with a reason, not a panic");
-    assert!(r.reasons.iter().any(|x| x.contains("除数为零")), "{:?}", r.reasons);
+    // Dividing by a case's 0 stops the evaluation, as an overflow does.
+    let (program, case) = load(body, "日期: 2023-05-10\n主体: {人数: 0}\n");
+    let err = eval::evaluate(&program, &case, eval::Options::default()).expect_err("division by zero");
+    assert_eq!(err.code(), "P0603");
+    assert_eq!(err.to_string(), "除数为零：测试 条款 1 的「1万元 ÷ 人数」除以 0");
+}
+
+/// An amount, cap or ceiling that comes out negative is an error naming
+/// the expression, never a negative ruling; check warns of it.
+#[test]
+fn negative_amounts_caps_and_ceilings_are_errors() {
+    for (rule, expr, value) in [
+        ("金额 1000元/人 × 人数 最高 (人数 - 10人) × 1000元/人", "(人数 - 10人) × 1000元/人", "-7000"),
+        ("金额 (人数 - 10人) × 1000元/人", "(人数 - 10人) × 1000元/人", "-7000"),
+        ("不超过 (人数 - 10人) × 1000元/人", "(人数 - 10人) × 1000元/人", "-7000"),
+    ] {
+        let body = format!(
+            "条款 1「补贴」{{\n  原文「按每人1000元给予补贴，10人以上的再按每10人1万元给予奖补，最高不超过20万元」\n  给予 补贴 {{ {rule} }}\n}}\n"
+        );
+        let text = policy(&body);
+        let ws = workspace::load_texts(&[("v.policy", VOCAB), ("p.policy", &text)], &[("source.txt", SOURCE)]);
+        let warnings: Vec<_> = ws.diagnostics.iter().filter(|d| d.code == "P0206").collect();
+        assert_eq!(warnings.len(), 1, "{rule}: {:?}", ws.diagnostics);
+        let (program, case) = load(&body, "日期: 2023-05-10\n主体: {人数: 3}\n");
+        let err = eval::evaluate(&program, &case, eval::Options::default()).expect_err(rule);
+        assert_eq!(err.code(), "P0604", "{rule}");
+        assert_eq!(
+            err.to_string(),
+            format!("金额为负：测试 条款 1 的「{expr}」得出 {value}元；金额、最高限额与上限不能为负")
+        );
+        // Decisions without words stop as evaluations with words do.
+        let mut evaluator = eval::Evaluator::new(&program);
+        assert_eq!(evaluator.decide(&case, &mut Vec::new()).expect_err(rule), err);
+        // With 12 persons it is granted, as a positive amount.
+        let (program, case) = load(&body, "日期: 2023-05-10\n主体: {人数: 12}\n");
+        assert!(eval::evaluate(&program, &case, eval::Options::default()).is_ok(), "{rule}");
+    }
+    // A subtraction kept from below 0 is not warned of.
+    let body = "条款 1「补贴」{\n  原文「按每人1000元给予补贴，10人以上的再按每10人1万元给予奖补」\n  给予 补贴 { 金额 最大(人数 - 10人, 0人) × 1000元/人 }\n}\n";
+    let ws = workspace::load_texts(&[("v.policy", VOCAB), ("p.policy", &policy(body))], &[("source.txt", SOURCE)]);
+    assert!(ws.diagnostics.is_empty(), "{:?}", ws.diagnostics);
+}
+
+#[test]
+fn a_literal_division_by_zero_does_not_check() {
+    let body =
+        "条款 1「补贴」{\n  原文「按每人1000元给予补贴」\n  给予 补贴 { 金额 1000元/人 × 人数 ÷ 0人 × 1人 }\n}\n";
+    let ws = workspace::load_texts(&[("v.policy", VOCAB), ("p.policy", &policy(body))], &[("source.txt", SOURCE)]);
+    let shown = policyc::diag::render_human(&ws.diagnostics, &ws.sources, policyc::diag::Style::Plain);
+    assert!(ws.program.is_none());
+    assert!(ws.diagnostics.iter().any(|d| d.code == "P0205" && d.message == "除数为零"), "{shown}");
 }
 
 #[test]
@@ -408,4 +455,23 @@ fn a_deciding_part_wins_over_a_missing_fact_and_the_first_missing_is_named() {
             assert_eq!(got, want, "{subject} {benefit}: {:?}", r.reasons);
         }
     }
+}
+
+/// A reason shows an amount's expression as written, brackets whole, and
+/// messages bracket a sum inside a product.
+#[test]
+fn a_bracketed_operand_keeps_its_brackets_in_reasons_and_messages() {
+    let body = "条款 1「补贴」{\n  原文「按每人1000元给予补贴」\n  给予 补贴 { 条件 人数 >= 1人  金额 (人数 - 1人) × 1000元/人 }\n}\n";
+    let e = eval_case(body, "日期: 2023-05-10\n主体: {人数: 3}\n");
+    let r = ruling(&e, "补贴");
+    // (3 - 1) × 1000 = 2000, by hand.
+    assert_eq!(r.amount, dec("2000"));
+    assert!(
+        r.reasons.iter().any(|x| x == "金额：(人数 - 1人) × 1000元/人 = (3人 - 1人) × 1000元/人 = 2000元"),
+        "{:?}",
+        r.reasons
+    );
+    let (program, case) = load(body, "日期: 2023-05-10\n主体: {人数: 0}\n");
+    let err = eval::evaluate(&program, &case, eval::Options::default()).expect_err("negative");
+    assert!(err.to_string().contains("「(人数 - 1人) × 1000元/人」得出 -1000元"), "{err}");
 }

@@ -308,7 +308,7 @@ impl<'p> Worker<'p> {
                     let verdicts = verdicts.get_or_insert_with(|| Verdicts::empty(case.date));
                     let look = lines
                         .verdicts(evaluator, &case, options, (verdicts, &mut out.held))
-                        .map_err(|e| vec![e.to_string()])?;
+                        .map_err(|e| vec![format!("[{}] {e}", e.code())])?;
                     report::Lines::head(&mut out.text, case.id.as_deref(), case.date);
                     let total = match look {
                         // Its decisions are counted with the chunk's others.
@@ -333,7 +333,7 @@ impl<'p> Worker<'p> {
                     total
                 } else {
                     decisions.clear();
-                    let total = evaluator.decide(&case, decisions).map_err(|e| vec![e.to_string()])?;
+                    let total = evaluator.decide(&case, decisions).map_err(|e| vec![format!("[{}] {e}", e.code())])?;
                     for d in decisions.iter() {
                         totals.add(d);
                     }

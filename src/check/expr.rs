@@ -360,7 +360,19 @@ impl<'a> Lower<'a> {
                 (if op == ast::BinOp::Add { ArithOp::Add } else { ArithOp::Sub }, ua)
             }
             ast::BinOp::Mul => (ArithOp::Mul, ua.times(ub)?),
-            ast::BinOp::Div => (ArithOp::Div, ua.per(ub)?),
+            ast::BinOp::Div => {
+                if matches!(y.kind, K::Const(Value::Num(n), _) if n.is_zero()) {
+                    self.error(
+                        "P0205",
+                        b.span,
+                        "除数为零".into(),
+                        "除以 0 没有意义".into(),
+                        "核对原文中的数：除数应是不为 0 的人数、月数等",
+                    );
+                    return None;
+                }
+                (ArithOp::Div, ua.per(ub)?)
+            }
         };
         Some(ex(K::Arith(op, Box::new(x), Box::new(y)), Ty::Num(unit)))
     }
@@ -520,4 +532,24 @@ fn show(u: Unit) -> String {
 fn sorted(mut v: Vec<&str>) -> Vec<&str> {
     v.sort_unstable();
     v
+}
+
+/// Whether `e` may have a negative value: it subtracts, counts months back
+/// (`月数差`), or reads a definition that may (`signed_lets`, by index).
+/// Facts of a case are never negative.
+pub fn may_be_negative(e: &ir::Expr, signed_lets: &[bool]) -> bool {
+    let any = |xs: &[ir::Expr]| xs.iter().any(|x| may_be_negative(x, signed_lets));
+    match &e.kind {
+        K::Const(Value::Num(n), _) => n.is_sign_negative() && !n.is_zero(),
+        K::Local(i) => signed_lets.get(*i as usize).copied().unwrap_or(false),
+        K::Arith(ArithOp::Sub, _, b) => !matches!(b.kind, K::Const(Value::Num(n), _) if n.is_zero()),
+        K::Arith(_, a, b) => may_be_negative(a, signed_lets) || may_be_negative(b, signed_lets),
+        K::MonthsBetween(..) => true,
+        K::Floor(x) => may_be_negative(x, signed_lets),
+        K::Min(xs) => any(xs),
+        K::Max(xs) => xs.iter().all(|x| may_be_negative(x, signed_lets)),
+        K::Sum { body, .. } => may_be_negative(body, signed_lets),
+        K::Tier { arms, .. } => arms.iter().any(|(_, x)| may_be_negative(x, signed_lets)),
+        _ => false,
+    }
 }

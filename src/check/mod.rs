@@ -320,6 +320,9 @@ struct DocLowerer<'a> {
     spans: Vec<Vec<BenefitSpans>>,
     /// Definitions of the current clause that failed to check.
     failed_lets: Vec<String>,
+    /// For each definition of the current clause, whether its value may
+    /// be negative ([`expr::may_be_negative`]).
+    signed_lets: Vec<bool>,
 }
 
 impl<'a> DocLowerer<'a> {
@@ -345,6 +348,7 @@ impl<'a> DocLowerer<'a> {
             src: sources.text(f.file),
             spans: Vec::new(),
             failed_lets: Vec::new(),
+            signed_lets: Vec::new(),
         }
     }
 
@@ -363,6 +367,7 @@ impl<'a> DocLowerer<'a> {
             src: self.src,
             spans: Vec::new(),
             failed_lets: Vec::new(),
+            signed_lets: Vec::new(),
         }
     }
 
@@ -658,6 +663,11 @@ impl<'a> DocLowerer<'a> {
         let inherited = adopted.map(|(_, clause)| clause).unwrap_or_default();
         let mut locals: Vec<(String, ir::Ty)> = inherited.lets.iter().map(|l| (l.name.clone(), l.expr.ty)).collect();
         let mut lets = inherited.lets;
+        self.signed_lets.clear();
+        for l in &lets {
+            let signed = expr::may_be_negative(&l.expr, &self.signed_lets);
+            self.signed_lets.push(signed);
+        }
         let mut applies = inherited.applies;
         let adopted_span = c.adopts.as_ref().map_or(c.id.span, |a| a.span);
         let mut spans: Vec<BenefitSpans> =
@@ -686,6 +696,7 @@ impl<'a> DocLowerer<'a> {
                     match self.lower(&locals, e) {
                         Some(expr) => {
                             locals.push((name.node.to_string(), expr.ty));
+                            self.signed_lets.push(expr::may_be_negative(&expr, &self.signed_lets));
                             lets.push(ir::Let { name: name.node.to_string(), expr });
                         }
                         None => self.failed_lets.push(name.node.to_string()),
@@ -888,6 +899,13 @@ impl<'a> DocLowerer<'a> {
                     .help("按标准乘以人数、月数或天数，例如 500元/人/月 × 人数 × 月数"),
             );
             return None;
+        }
+        if expr::may_be_negative(&expr, &self.signed_lets) {
+            self.diags.push(
+                Diagnostic::warning("P0206", format!("{what}可能为负"))
+                    .at(self.file, e.span, "有减法（或月数差），结果可能小于 0")
+                    .help("求值时金额、上限为负是错误（退出码 3）：用「条件」保证被减数更大，或写成 最大(…, 0元)"),
+            );
         }
         Some((expr, self.snippet(e.span)))
     }

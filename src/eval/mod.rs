@@ -166,31 +166,86 @@ mod opt_decimal {
     }
 }
 
-/// An evaluation that cannot produce rulings at all.
+/// An evaluation that cannot produce rulings at all: a computation of a
+/// rule gave no usable number for this case. Boxed: errors are rare, and
+/// a small error keeps every evaluation step's result small.
 #[derive(Debug, Clone, PartialEq)]
-pub enum EvalError {
-    /// A computation overflowed (boxed: errors are rare, and a small error
-    /// keeps every evaluation step's result small).
-    Overflow(Box<Overflow>),
-}
+pub struct EvalError(Box<Failure>);
 
-/// Where a computation overflowed: the document, clause and expression.
+/// What went wrong, and where: the document, clause and expression (empty
+/// for the case's 合计, which belongs to no clause).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Overflow {
+pub struct Failure {
+    pub kind: FailureKind,
     pub document: String,
     pub clause: String,
     pub expr: String,
 }
 
-impl std::fmt::Display for EvalError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            EvalError::Overflow(o) => {
-                write!(f, "计算溢出：{} 条款 {} 的「{}」超出可表示的范围", o.document, o.clause, o.expr)
+#[derive(Debug, Clone, PartialEq)]
+pub enum FailureKind {
+    /// A number past what a decimal holds (28 digits).
+    Overflow,
+    /// A date shifted out of the years 1 to 9999.
+    DateOutOfRange,
+    /// Division by a value of 0.
+    DivideByZero,
+    /// An amount, cap or ceiling below 0 (its value).
+    Negative(Decimal),
+    /// The case's 合计 past what a decimal holds.
+    TotalOverflow,
+}
+
+impl EvalError {
+    pub fn new(kind: FailureKind, document: &str, clause: &str, expr: String) -> EvalError {
+        EvalError(Box::new(Failure { kind, document: document.to_string(), clause: clause.to_string(), expr }))
+    }
+
+    pub fn failure(&self) -> &Failure {
+        &self.0
+    }
+
+    /// The diagnostic code `policyc explain` explains.
+    pub fn code(&self) -> &'static str {
+        match self.0.kind {
+            FailureKind::Overflow | FailureKind::TotalOverflow => "P0601",
+            FailureKind::DateOutOfRange => "P0602",
+            FailureKind::DivideByZero => "P0603",
+            FailureKind::Negative(_) => "P0604",
+        }
+    }
+
+    /// What the case's author can do about it.
+    pub fn help(&self) -> &'static str {
+        match self.0.kind {
+            FailureKind::Overflow | FailureKind::TotalOverflow => "检查案例中的数值是否过大",
+            FailureKind::DateOutOfRange => "检查案例中的日期与月数、天数是否过大",
+            FailureKind::DivideByZero => "案例中作除数的值为 0；规则应以「条件」排除这种案例",
+            FailureKind::Negative(_) => {
+                "规则的算式对这个案例得出负数；规则应以「条件」排除这种案例，或写成 最大(…, 0元)"
             }
         }
     }
 }
+
+impl std::fmt::Display for EvalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Failure { kind, document, clause, expr } = &*self.0;
+        match kind {
+            FailureKind::Overflow => write!(f, "计算溢出：{document} 条款 {clause} 的「{expr}」超出可表示的范围"),
+            FailureKind::DateOutOfRange => {
+                write!(f, "日期超出范围：{document} 条款 {clause} 的「{expr}」得出的日期不在 1 年至 9999 年之间")
+            }
+            FailureKind::DivideByZero => write!(f, "除数为零：{document} 条款 {clause} 的「{expr}」除以 0"),
+            FailureKind::Negative(v) => {
+                write!(f, "金额为负：{document} 条款 {clause} 的「{expr}」得出 {v}元；金额、最高限额与上限不能为负")
+            }
+            FailureKind::TotalOverflow => f.write_str("计算溢出：案例的合计（给予金额之和）超出可表示的范围"),
+        }
+    }
+}
+
+impl std::error::Error for EvalError {}
 
 /// Adds a granted amount to the case's 合计.
 #[inline]
@@ -208,7 +263,7 @@ fn add_amount(total: &mut Decimal, amount: Decimal) -> Result<(), EvalError> {
 
 #[cold]
 fn total_overflow() -> EvalError {
-    EvalError::Overflow(Box::new(Overflow { document: String::new(), clause: String::new(), expr: "合计".into() }))
+    EvalError::new(FailureKind::TotalOverflow, "", "", "合计".into())
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -952,14 +1007,26 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
         }
     }
 
+    /// The error a failure is, when it is one: a number or date out of
+    /// range, or a division by zero, stops the evaluation; a missing fact
+    /// or tier refuses the rule.
     fn overflow(&self, clause: &Clause, env: &Env, f: &Fail) -> Option<EvalError> {
-        (f.kind == FailKind::Overflow).then(|| {
-            EvalError::Overflow(Box::new(Overflow {
-                document: self.doc.id.to_string(),
-                clause: clause.id.to_string(),
-                expr: env.describe(f.expr, f.item),
-            }))
-        })
+        let kind = match f.kind {
+            FailKind::Overflow => FailureKind::Overflow,
+            FailKind::DateOutOfRange => FailureKind::DateOutOfRange,
+            FailKind::DivideByZero => FailureKind::DivideByZero,
+            FailKind::Missing | FailKind::NoTier(_) => return None,
+        };
+        Some(EvalError::new(kind, &self.doc.id, &clause.id, env.describe(f.expr, f.item)))
+    }
+
+    /// `value` of the amount expression `e`, unless it is negative.
+    fn not_negative(&self, clause: &Clause, env: &Env, e: &ir::Expr, value: Decimal) -> Result<Decimal, EvalError> {
+        if value.is_sign_negative() && !value.is_zero() {
+            let kind = FailureKind::Negative(value);
+            return Err(EvalError::new(kind, &self.doc.id, &clause.id, env.describe(e, None)));
+        }
+        Ok(value)
     }
 
     /// A condition in words: how it is cited (`lead`: 符合：, 不符合：, …),
@@ -1337,7 +1404,7 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
             }
             Amount::Ceiling { expr, text } => {
                 let ceiling = match env.number(expr) {
-                    Ok(v) => round_money(v),
+                    Ok(v) => round_money(self.not_negative(clause, env, expr, v)?),
                     Err(f) => return cannot(f, reasons),
                 };
                 self.note(reasons, |out| {
@@ -1349,14 +1416,14 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
             }
             Amount::Fixed { expr, text, cap } => {
                 let raw = match env.number(expr) {
-                    Ok(v) => v,
+                    Ok(v) => self.not_negative(clause, env, expr, v)?,
                     Err(f) => return cannot(f, reasons),
                 };
-                let mut amount = round_money(raw.max(Decimal::ZERO));
+                let mut amount = round_money(raw);
                 self.note(reasons, |out| worked_out(out, ("金额：", "元"), text, env, expr, amount));
                 if let Some((cap_expr, cap_text)) = cap {
                     let cap_value = match env.number(cap_expr) {
-                        Ok(v) => round_money(v),
+                        Ok(v) => round_money(self.not_negative(clause, env, cap_expr, v)?),
                         Err(f) => return cannot(f, reasons),
                     };
                     if amount > cap_value {

@@ -28,8 +28,10 @@ pub enum FailKind {
     /// A tier key whose value (the enum index) has no tier (研究生 where
     /// only 本科/大专/中专 are set).
     NoTier(u32),
-    /// Decimal overflow or an impossible date.
+    /// Decimal overflow.
     Overflow,
+    /// A date shifted out of the years 1 to 9999.
+    DateOutOfRange,
     /// Division by zero.
     DivideByZero,
 }
@@ -170,6 +172,7 @@ impl<'e, 'p> Env<'e, 'p> {
                 format!("{}为「{name}」，本条未规定该档标准", self.describe(f.expr, f.item))
             }
             FailKind::Overflow => format!("「{}」计算溢出", self.describe(f.expr, f.item)),
+            FailKind::DateOutOfRange => format!("「{}」得出的日期超出范围", self.describe(f.expr, f.item)),
             FailKind::DivideByZero => format!("「{}」除数为零", self.describe(f.expr, f.item)),
         }
     }
@@ -202,7 +205,7 @@ impl<'e, 'p> Env<'e, 'p> {
                     (Some(n), false) => d.add_days(n),
                     (None, _) => None,
                 };
-                Value::Date(r.ok_or_else(|| self.fail(FailKind::Overflow, e))?)
+                Value::Date(r.ok_or_else(|| self.fail(FailKind::DateOutOfRange, e))?)
             }
             K::Tier { key, arms } => self.eval(self.tier(key, arms)?)?,
         })
@@ -227,7 +230,15 @@ impl<'e, 'p> Env<'e, 'p> {
             K::Slot(s) => slot_name(self.program.vocabulary.slot_paths.get(*s as usize)),
             K::ItemSlot(s) => self.item_path(*s, item),
             K::Arith(op, a, b) => {
-                format!("{} {} {}", self.describe(a, item), op_symbol(*op), self.describe(b, item))
+                let side = |x: &Expr, right| {
+                    let shown = self.describe(x, item);
+                    if bracketed(*op, x, right) {
+                        format!("({shown})")
+                    } else {
+                        shown
+                    }
+                };
+                format!("{} {} {}", side(a, false), op_symbol(*op), side(b, true))
             }
             K::Floor(x) => format!("向下取整({})", self.describe(x, item)),
             K::Min(xs) | K::Max(xs) => {
@@ -461,8 +472,7 @@ impl<'e, 'p> Env<'e, 'p> {
                         out.push_str(op_symbol(*op));
                         out.push(' ');
                     }
-                    let low = matches!(x.kind, K::Arith(ArithOp::Add | ArithOp::Sub, ..));
-                    let bracket = low && matches!(op, ArithOp::Mul | ArithOp::Div);
+                    let bracket = bracketed(*op, x, i == 1);
                     if bracket {
                         out.push('(');
                     }
@@ -492,6 +502,20 @@ impl<'e, 'p> Env<'e, 'p> {
                 Err(_) => out.push('？'),
             },
         }
+    }
+}
+
+/// Whether the operand `x` of `op` is written in brackets: a sum or
+/// difference in a product or quotient, and, on the right, anything of the
+/// same rank but a product after a product or a sum after a sum
+/// (`a - (b - c)`, `a ÷ (b × c)`).
+fn bracketed(op: ArithOp, x: &Expr, right: bool) -> bool {
+    let rank = |op: ArithOp| u8::from(matches!(op, ArithOp::Mul | ArithOp::Div));
+    let K::Arith(inner, ..) = x.kind else { return false };
+    match rank(inner).cmp(&rank(op)) {
+        std::cmp::Ordering::Less => true,
+        std::cmp::Ordering::Equal => right && !(matches!(op, ArithOp::Add | ArithOp::Mul) && inner == op),
+        std::cmp::Ordering::Greater => false,
     }
 }
 

@@ -752,8 +752,14 @@ impl Builder {
                         _ => BinOp::Mul,
                     };
                     let rhs = self.expr_primary(rhs);
-                    let s = acc.span.join(rhs.span);
+                    // From the chain's start, so that an operand in
+                    // brackets keeps its opening bracket: `(人数 - 1人) × …`.
+                    let s = Span::new(span.start, rhs.span.end.max(acc.span.end));
                     acc = Expr { kind: ExprKind::Binary(op, Box::new(acc), Box::new(rhs)), span: s };
+                }
+                // The whole chain, closing bracket of a last operand included.
+                if matches!(acc.kind, ExprKind::Binary(..)) {
+                    acc.span = span;
                 }
                 acc
             }
