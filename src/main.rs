@@ -553,7 +553,10 @@ fn run() -> ExitCode {
             } else {
                 tell!("{text}");
             }
-            if summary.errors.is_empty() {
+            if !summary.overflows.is_empty() {
+                tell!("合计溢出（超出可表示的范围，不是真实数字）：{}", summary.overflows.join("、"));
+            }
+            if summary.errors.is_empty() && summary.overflows.is_empty() {
                 exit::OK
             } else {
                 exit::CASE

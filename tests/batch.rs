@@ -456,7 +456,7 @@ fn a_write_error_stops_the_run() {
 fn json_syntax_errors_are_told_in_chinese() {
     let program = workspace::load(&[PathBuf::from("policies")]).program.unwrap();
     for (line, words) in [
-        (r#"{"主体":"攀" x}"#, "键值对之间应为逗号，末尾应为「}」（第 1 行第 11 个字符处）"),
+        (r#"{"主体":"攀" x}"#, "键值对之间应为逗号，末尾应为「}」（本行第 11 个字符处）"),
         (r#"{"日期":"2023-05-10",}"#, "最后一项之后多了逗号"),
         ("not json", "此处应为一个值"),
         (r#"{"a":1} {"b":2}"#, "一个案例之后还有多余的内容"),
@@ -572,4 +572,69 @@ fn a_list_counted_outside_a_definition_keys_the_lines() {
         let got: Vec<&str> = std::str::from_utf8(&out).unwrap().lines().collect();
         assert_eq!(got, expected, "{workers} workers");
     }
+}
+
+/// Totals that go past what a decimal holds are named as overflowed, and
+/// the table says so, instead of printing the largest decimal as a sum;
+/// one worker or two, rulings written or not.
+#[test]
+fn a_total_that_overflows_is_named_not_printed_as_true() {
+    let vocabulary = "词汇 {\n  类型：枚举 { 个人、单位 }\n  人数：数 人\n}\n";
+    let policy = "文件「测试」{\n  原文件「source.txt」\n  施行 自2021年1月1日 至2025年12月31日\n}\n条款 1「补贴」{\n  原文「按每人1000元给予补贴」\n  给予 补贴 { 金额 1000元/人 × 人数 }\n}\n";
+    let program = program_of(vocabulary, policy, "1.按每人1000元给予补贴。\n");
+    // 4×10^25 persons give 4×10^28 元 each, which fits; three do not.
+    let line = r#"{"日期":"2023-05-10","文件":"测试","主体":{"类型":"个人","人数":40000000000000000000000000}}"#;
+    let lines = format!("{line}\n{line}\n{line}\n");
+    for workers in [1, 2] {
+        for write in [false, true] {
+            let mut out = Vec::new();
+            let output: Option<&mut (dyn std::io::Write + Send)> = if write { Some(&mut out) } else { None };
+            let summary = batch::run(&program, lines.as_bytes(), output, workers, Options::default(), &|_| {}).unwrap();
+            assert_eq!(summary.cases, 3);
+            assert!(summary.errors.is_empty());
+            assert_eq!(summary.overflows[0], "合计");
+            assert!(
+                summary.overflows.contains(&"按项目 测试 条款 1「补贴」 的给予金额".to_string()),
+                "{:?}",
+                summary.overflows
+            );
+            let table = batch::summary_table(&summary);
+            assert!(table.starts_with("案例 3 个，合计给予 溢出；"), "{table}");
+            assert!(!table.contains("79228162514264337593543950335"), "{table}");
+            let json = serde_json::to_value(&summary).unwrap();
+            assert_eq!(json["溢出"][0], "合计");
+        }
+    }
+    // One alone fits.
+    let summary = batch::run(&program, format!("{line}\n").as_bytes(), None, 1, Options::default(), &|_| {}).unwrap();
+    assert!(summary.overflows.is_empty());
+    assert_eq!(summary.total.to_string(), "40000000000000000000000000000");
+}
+
+/// Numbers in JSON are read as written, never through a double: the
+/// largest decimal is echoed unchanged, and 0.1 stays 0.1.
+#[test]
+fn json_numbers_are_read_exactly() {
+    let vocabulary = "词汇 {\n  类型：枚举 { 个人、单位 }\n  人数：数 人\n  月数：数 月\n}\n";
+    let policy = "文件「测试」{\n  原文件「source.txt」\n  施行 自2021年1月1日 至2025年12月31日\n}\n条款 1「补贴」{\n  原文「按每人每月1000元给予补贴」\n  给予 补贴 { 条件 人数 >= 1人  金额 1000元/人/月 × 1人 × 月数 }\n}\n";
+    let program = program_of(vocabulary, policy, "1.按每人每月1000元给予补贴。\n");
+    let max = "79228162514264337593543950335";
+    let lines = format!(
+        "{{\"编号\":{max},\"日期\":\"2023-05-10\",\"文件\":\"测试\",\"主体\":{{\"类型\":\"个人\",\"人数\":{max},\"月数\":0.1}}}}\n"
+    );
+    let mut out = Vec::new();
+    let summary = batch::run(&program, lines.as_bytes(), Some(&mut out), 1, Options::default(), &|_| {}).unwrap();
+    assert!(summary.errors.is_empty(), "{:?}", summary.errors);
+    let ruling: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(ruling["编号"], max);
+    // 1000 × 0.1 = 100, exactly.
+    assert_eq!(ruling["合计"], "100");
+    let reasons = ruling["裁定"][0]["理由"].to_string();
+    assert!(reasons.contains(&format!("人数 = {max}人")), "{reasons}");
+
+    // A case file of several lines says on which line JSON goes wrong.
+    let mut sources = policyc::diag::SourceMap::default();
+    let file = sources.add("案例.json", "{\n  \"日期\": \"2023-05-10\",\n  \"文件\": \"测试\" x\n}\n");
+    let diags = case::load(&program, &sources, file, case::Format::Json).unwrap_err();
+    assert!(diags[0].message.contains("（第 3 行第 14 个字符处）"), "{}", diags[0].message);
 }

@@ -46,6 +46,27 @@ pub struct Tally {
     /// Sum of the ceilings of pending rulings that have one.
     #[serde(rename = "待定上限合计", with = "crate::eval::decimal")]
     pub pending_ceiling: Decimal,
+    /// Whether `amount` went past what a decimal holds (it stays at the
+    /// largest one): such a total is no true figure, and is named in
+    /// [`Summary::overflows`].
+    #[serde(skip)]
+    pub amount_overflowed: bool,
+    /// The same for `pending_ceiling`.
+    #[serde(skip)]
+    pub ceiling_overflowed: bool,
+}
+
+/// Adds `n` (`None`: past what a decimal holds) to a sum, marking the sum
+/// overflowed, at the largest decimal, when it does not fit.
+#[inline]
+fn add_to(sum: &mut Decimal, overflowed: &mut bool, n: Option<Decimal>) {
+    match n.and_then(|n| sum.checked_add(n)) {
+        Some(v) => *sum = v,
+        None => {
+            *sum = Decimal::MAX;
+            *overflowed = true;
+        }
+    }
 }
 
 impl Tally {
@@ -53,12 +74,12 @@ impl Tally {
         match outcome {
             Outcome::Granted => {
                 self.granted += 1;
-                self.amount = self.amount.saturating_add(amount.unwrap_or_default());
+                add_to(&mut self.amount, &mut self.amount_overflowed, Some(amount.unwrap_or_default()));
             }
             Outcome::Refused => self.refused += 1,
             Outcome::Pending => {
                 self.pending += 1;
-                self.pending_ceiling = self.pending_ceiling.saturating_add(ceiling.unwrap_or_default());
+                add_to(&mut self.pending_ceiling, &mut self.ceiling_overflowed, Some(ceiling.unwrap_or_default()));
             }
         }
     }
@@ -69,13 +90,12 @@ impl Tally {
         match d.outcome {
             Outcome::Granted => {
                 self.granted += times;
-                self.amount = self.amount.saturating_add(times_over(d.amount).unwrap_or(Decimal::MAX));
+                add_to(&mut self.amount, &mut self.amount_overflowed, times_over(d.amount));
             }
             Outcome::Refused => self.refused += times,
             Outcome::Pending => {
                 self.pending += times;
-                self.pending_ceiling =
-                    self.pending_ceiling.saturating_add(times_over(d.ceiling).unwrap_or(Decimal::MAX));
+                add_to(&mut self.pending_ceiling, &mut self.ceiling_overflowed, times_over(d.ceiling));
             }
         }
     }
@@ -84,8 +104,10 @@ impl Tally {
         self.granted += other.granted;
         self.refused += other.refused;
         self.pending += other.pending;
-        self.amount = self.amount.saturating_add(other.amount);
-        self.pending_ceiling = self.pending_ceiling.saturating_add(other.pending_ceiling);
+        self.amount_overflowed |= other.amount_overflowed;
+        self.ceiling_overflowed |= other.ceiling_overflowed;
+        add_to(&mut self.amount, &mut self.amount_overflowed, Some(other.amount));
+        add_to(&mut self.pending_ceiling, &mut self.ceiling_overflowed, Some(other.pending_ceiling));
     }
 }
 
@@ -134,12 +156,48 @@ pub struct Summary {
     pub by_funding: BTreeMap<Key, Tally>,
     #[serde(rename = "错误")]
     pub errors: Vec<LineError>,
+    /// Whether `total` went past what a decimal holds.
+    #[serde(skip)]
+    pub total_overflowed: bool,
+    /// The totals that went past what a decimal holds, by name: their
+    /// figures are not true ([`Summary::name_overflows`]).
+    #[serde(rename = "溢出", skip_serializing_if = "Vec::is_empty")]
+    pub overflows: Vec<String>,
 }
 
 impl Summary {
+    /// Names every total that overflowed in [`Summary::overflows`].
+    pub fn name_overflows(&mut self) {
+        let mut names = Vec::new();
+        if self.total_overflowed {
+            names.push("合计".to_string());
+        }
+        let all = std::iter::once(("结果", None, &self.outcomes)).chain(
+            [
+                ("按文件", &self.by_document),
+                ("按资金来源", &self.by_funding),
+                ("按条款", &self.by_clause),
+                ("按项目", &self.by_benefit),
+            ]
+            .into_iter()
+            .flat_map(|(title, map)| map.iter().map(move |(k, t)| (title, Some(k), t))),
+        );
+        for (title, key, t) in all {
+            let name = key.map_or(title.to_string(), |k| format!("{title} {}", label(k)));
+            if t.amount_overflowed {
+                names.push(format!("{name} 的给予金额"));
+            }
+            if t.ceiling_overflowed {
+                names.push(format!("{name} 的待定上限合计"));
+            }
+        }
+        self.overflows = names;
+    }
+
     fn merge(&mut self, other: Summary) {
         self.cases += other.cases;
-        self.total = self.total.saturating_add(other.total);
+        self.total_overflowed |= other.total_overflowed;
+        add_to(&mut self.total, &mut self.total_overflowed, Some(other.total));
         self.outcomes.merge(&other.outcomes);
         for (mine, theirs) in [
             (&mut self.by_document, other.by_document),
@@ -164,6 +222,7 @@ struct Totals<'p> {
     rules: Vec<Vec<Vec<Tally>>>,
     cases: u64,
     total: Decimal,
+    total_overflowed: bool,
     errors: Vec<LineError>,
 }
 
@@ -174,7 +233,7 @@ impl<'p> Totals<'p> {
             .iter()
             .map(|d| d.clauses.iter().map(|c| vec![Tally::default(); c.benefits.len()]).collect())
             .collect();
-        Totals { program, rules, cases: 0, total: Decimal::ZERO, errors: Vec::new() }
+        Totals { program, rules, cases: 0, total: Decimal::ZERO, total_overflowed: false, errors: Vec::new() }
     }
 
     fn add(&mut self, d: &Decision) {
@@ -199,7 +258,13 @@ impl<'p> Totals<'p> {
 
     /// The totals by name.
     fn summary(self) -> Summary {
-        let mut s = Summary { cases: self.cases, total: self.total, errors: self.errors, ..Summary::default() };
+        let mut s = Summary {
+            cases: self.cases,
+            total: self.total,
+            total_overflowed: self.total_overflowed,
+            errors: self.errors,
+            ..Summary::default()
+        };
         for (doc, tallies) in self.program.documents.iter().zip(&self.rules) {
             for (clause, tallies) in doc.clauses.iter().zip(tallies) {
                 for (b, t) in clause.benefits.iter().zip(tallies) {
@@ -349,7 +414,7 @@ impl<'p> Worker<'p> {
             match result {
                 Ok(total) => {
                     totals.cases += 1;
-                    totals.total = totals.total.saturating_add(total);
+                    add_to(&mut totals.total, &mut totals.total_overflowed, Some(total));
                 }
                 Err(messages) => {
                     if writer.is_some() {
@@ -572,6 +637,7 @@ pub fn run_chunked(
     }
     let mut summary = done.summary;
     summary.errors.sort_by_key(|e| e.line);
+    summary.name_overflows();
     Ok(summary)
 }
 
@@ -770,14 +836,23 @@ fn lost(lines: &[u64], write: bool, out: &mut Out) -> Summary {
 }
 
 /// The summary as a Chinese table.
+/// A sum in 元 as the table shows it, `溢出` where it is not a true figure.
+fn money(sum: Decimal, overflowed: bool) -> String {
+    if overflowed {
+        "溢出".to_string()
+    } else {
+        format!("{}元", sum.normalize())
+    }
+}
+
 pub fn summary_table(s: &Summary) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "案例 {} 个，合计给予 {}元；裁定：给予 {}，不予 {}，待定 {}；错误 {} 行",
+        "案例 {} 个，合计给予 {}；裁定：给予 {}，不予 {}，待定 {}；错误 {} 行",
         s.cases,
-        s.total.normalize(),
+        money(s.total, s.total_overflowed),
         s.outcomes.granted,
         s.outcomes.refused,
         s.outcomes.pending,
@@ -791,14 +866,17 @@ pub fn summary_table(s: &Summary) -> String {
             let k = label(k);
             let _ = writeln!(
                 out,
-                "  {k}：给予 {} 项 {}元，待定 {} 项（上限合计 {}元），不予 {} 项",
+                "  {k}：给予 {} 项 {}，待定 {} 项（上限合计 {}），不予 {} 项",
                 t.granted,
-                t.amount.normalize(),
+                money(t.amount, t.amount_overflowed),
                 t.pending,
-                t.pending_ceiling.normalize(),
+                money(t.pending_ceiling, t.ceiling_overflowed),
                 t.refused
             );
         }
+    }
+    if !s.overflows.is_empty() {
+        let _ = writeln!(out, "\n溢出（超出可表示的范围，不是真实数字）：{}", s.overflows.join("、"));
     }
     for e in s.errors.iter().take(20) {
         let _ = writeln!(out, "第 {} 行：{}", e.line, e.messages.join("；"));

@@ -119,7 +119,10 @@ fn json_message(e: &serde_json::Error, text: &str) -> String {
             // serde_json counts columns in bytes; people count characters.
             let line = text.lines().nth(e.line().saturating_sub(1)).unwrap_or("");
             let before = line.get(..e.column().saturating_sub(1)).map_or(0, |b| b.chars().count());
-            format!("JSON 语法错误：{}（第 {} 行第 {} 个字符处）", syntax_words(e), e.line(), before + 1)
+            // A batch's line is one line: its number in the input is
+            // given beside the message, so only the character is told.
+            let place = if text.contains('\n') { format!("第 {} 行", e.line()) } else { "本行".to_string() };
+            format!("JSON 语法错误：{}（{place}第 {} 个字符处）", syntax_words(e), before + 1)
         }
         Category::Data => translate(&e.to_string()),
         Category::Io => format!("读取失败（{e}）"),
@@ -166,6 +169,9 @@ impl<'de> Deserialize<'de> for Node<'de> {
         d.deserialize_any(NodeVisitor)
     }
 }
+
+/// The key under which serde_json hands over a number's text.
+const JSON_NUMBER_TOKEN: &str = "$serde_json::private::Number";
 
 struct NodeVisitor;
 
@@ -222,6 +228,15 @@ impl<'de> Visitor<'de> for NodeVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
         let mut entries: Vec<(Cow<'de, str>, Node<'de>)> = Vec::new();
         while let Some(key) = map.next_key::<Node<'de>>()? {
+            // serde_json gives a number as its text, exactly as written,
+            // in a map of this one key (its `arbitrary_precision`): never
+            // through a double, which would change 79228162514264337593543950335.
+            if entries.is_empty() && matches!(&key, Node::Str(k) if k == JSON_NUMBER_TOKEN) {
+                return match map.next_value::<Node<'de>>()? {
+                    Node::Str(text) => Ok(Node::Num(text)),
+                    other => Ok(other),
+                };
+            }
             let key = match key {
                 Node::Str(s) | Node::Num(s) => s,
                 Node::Bool(b) => Cow::Owned(b.to_string()),
