@@ -638,3 +638,46 @@ fn json_numbers_are_read_exactly() {
     let diags = case::load(&program, &sources, file, case::Format::Json).unwrap_err();
     assert!(diags[0].message.contains("（第 3 行第 14 个字符处）"), "{}", diags[0].message);
 }
+
+/// A case too large is refused with a message, not read into ten times its
+/// size: a line over the size limit unread, a list over the member limit
+/// by either reader; the lines around it are answered.
+#[test]
+fn a_case_too_large_is_refused_and_the_others_answered() {
+    let program = workspace::load(&[PathBuf::from("policies")]).program.unwrap();
+    let person = r#"{"日期":"2023-05-10","文件":"攀人社发〔2022〕143号","主体":{"类型":"个人"}}"#;
+    let member = r#"{"脱贫人口":true,"劳动合同月数":12,"参加社会保险":true},"#;
+    let members = |n: usize| member.repeat(n).trim_end_matches(',').to_string();
+    let enterprise = |n: usize| {
+        format!(
+            r#"{{"日期":"2023-05-10","文件":"攀人社发〔2022〕143号","主体":{{"类型":"单位","单位性质":"企业","吸纳人员":[{}]}}}}"#,
+            members(n)
+        )
+    };
+    let padding = " ".repeat(case::MAX_CASE_BYTES);
+    let huge = format!(r#"{{"日期":"2023-05-10",{padding}"文件":"攀人社发〔2022〕143号","主体":{{"类型":"个人"}}}}"#);
+    let lines = [
+        person.to_string(),
+        enterprise(case::MAX_MEMBERS + 1),
+        huge,
+        enterprise(case::MAX_MEMBERS),
+        person.to_string(),
+    ];
+    let input = lines.join("\n");
+    for workers in [1, 2] {
+        let mut out = Vec::new();
+        let summary =
+            batch::run(&program, input.as_bytes(), Some(&mut out), workers, Options::default(), &|_| {}).unwrap();
+        assert_eq!(summary.cases, 3, "{:?}", summary.errors);
+        let errors: Vec<(u64, String)> = summary.errors.iter().map(|e| (e.line, e.messages.join(""))).collect();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert_eq!(errors[0].0, 2);
+        assert!(
+            errors[0].1.contains("[P0509] 主体.吸纳人员：有 100001 项，超过一个列表的上限 100000 项"),
+            "{errors:?}"
+        );
+        assert_eq!(errors[1].0, 3);
+        assert!(errors[1].1.starts_with("[P0509] 案例过大："), "{errors:?}");
+        assert_eq!(String::from_utf8(out).unwrap().lines().count(), 5);
+    }
+}

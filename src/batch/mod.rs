@@ -299,13 +299,20 @@ type LineRead = Option<Result<(ir::Case, bool), Vec<String>>>;
 /// [`case::Reader::read_reusing`]); any other line is checked first.
 fn read_line(program: &Program, reader: &case::Reader, spare: &mut case::Spare, text: &[u8]) -> (LineRead, usize) {
     if let Some((case, end)) = reader.read_first_line(text, spare) {
-        return (Some(Ok((case, true))), end);
+        if end <= case::MAX_CASE_BYTES {
+            return (Some(Ok((case, true))), end);
+        }
+        // Too large, as the ordinary reader says below.
+        reader.recycle(case, spare);
     }
     let end = memchr::memchr(b'\n', text).unwrap_or(text.len());
     let line = text.get(..end).unwrap_or_default();
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     // Checked with vector instructions: lines of Chinese keys are mostly
     // multi-byte characters, which the standard check takes byte by byte.
+    if let Some(why) = case::too_large(line.len()) {
+        return (Some(Err(vec![format!("[P0509] {why}")])), end);
+    }
     let read = match simdutf8::basic::from_utf8(line) {
         Ok(text) if text.trim().is_empty() => None,
         Ok(text) => Some(read_ordinary(program, text)),

@@ -799,6 +799,10 @@ impl<'p> Reader<'p> {
     /// member of the kept list in its place if there is one.
     fn member(&self, p: &mut Parser, list: u32, pool: &mut Pool, read: &mut ListRead) -> Option<()> {
         let i = read.read;
+        // A list too long is the ordinary reader's to report.
+        if i >= super::MAX_MEMBERS {
+            return None;
+        }
         if let (Some((rec, facts)), Some(writer)) = (read.members.record_mut(i), read.writers.get_mut(i)) {
             (*facts, *writer) = self.read_member(p, list, pool, rec, *writer)?;
         } else {

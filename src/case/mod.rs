@@ -16,6 +16,20 @@ use crate::ir::{self, FieldKind, Program, Record, RecordSchema, Ty, Value};
 pub use fast::{Reader, Spare};
 pub use node::Node;
 
+/// The largest case, in bytes of its text: a larger one is refused
+/// unread, as reading it would take some ten times its size.
+pub const MAX_CASE_BYTES: usize = 16 << 20;
+
+/// The most members one list of a case may have.
+pub const MAX_MEMBERS: usize = 100_000;
+
+/// Why a case's text is refused unread, if it is: its size.
+pub fn too_large(len: usize) -> Option<String> {
+    (len > MAX_CASE_BYTES).then(|| {
+        format!("案例过大：{len} 字节，超过单个案例的上限 {MAX_CASE_BYTES} 字节（{} MB）", MAX_CASE_BYTES >> 20)
+    })
+}
+
 /// The syntax of a case file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -71,6 +85,11 @@ pub fn load_file(
         diagnostics: vec![Diagnostic::error("P0005", r.0).help("检查案例文件的路径；案例须是普通文件")],
         unreadable: true,
     })?;
+    if let Some(why) = too_large(bytes.len()) {
+        let d =
+            Diagnostic::error("P0509", format!("{name}：{why}")).help("一个案例是一个申请人；名单过长时请分成几个案例");
+        return Err(LoadError { diagnostics: vec![d], unreadable: false });
+    }
     let text = decode(&name, &bytes).map_err(|d| LoadError { diagnostics: vec![d], unreadable: false })?;
     let file = sources.add(name.clone(), text);
     load(program, sources, file, Format::of_path(&name))
@@ -366,6 +385,15 @@ impl Validator<'_> {
                             continue;
                         }
                     };
+                    if items.len() > MAX_MEMBERS {
+                        self.error(
+                            "P0509",
+                            &field_loc.show(),
+                            format!("有 {} 项，超过一个列表的上限 {MAX_MEMBERS} 项", items.len()),
+                            "一个案例是一个申请人；名单过长时请分成几个案例".into(),
+                        );
+                        continue;
+                    }
                     let members: ir::Members = items
                         .iter()
                         .enumerate()
