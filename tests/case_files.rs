@@ -160,3 +160,38 @@ fn an_empty_key_is_an_unknown_field() {
     let out = errors("empty-key.yaml", "日期: 2023-05-10\n文件: 攀人社发〔2022〕143号\n主体: {\"\": 1}\n");
     assert!(out.contains("未知字段「」"), "{out}");
 }
+
+/// What a YAML or JSON parser says goes wrong is told in Chinese: no
+/// English words reach the user, whatever the mistake.
+#[test]
+fn parse_errors_have_no_english_words() {
+    let program = policyc::workspace::load(&[std::path::PathBuf::from("policies")]).program.unwrap();
+    let yaml = [
+        "日期: 2023-05-10\n文件: [县实施办法\n",
+        "日期: 2023-05-10\n 文件: 县实施办法\n主体: {}\n",
+        "日期: 2023-05-10\n文件: 县实施办法\n主体:\n\t类型: 个人\n",
+        "日期: \"2023-05-10\n",
+        "日期: 2023-05-10\n主体: {类型: 个人, 脱贫人口: 是: 否}\n",
+        "- a\nb: c\n",
+        "日期: *锚点\n",
+        "日期: @\n",
+    ];
+    let json = ["{\"日期\": }", "{\"日期\": \"2023-05-10\" \"文件\": 1}", "[1, 2", "{\"a\": tru}", "{\"a\": \"\\q\"}"];
+    let cases = yaml
+        .iter()
+        .map(|t| (t, policyc::case::Format::Yaml))
+        .chain(json.iter().map(|t| (t, policyc::case::Format::Json)));
+    for (text, format) in cases {
+        let mut sources = policyc::diag::SourceMap::default();
+        let file = sources.add("案例", text.to_string());
+        let Err(diags) = policyc::case::load(&program, &sources, file, format) else { panic!("{text:?} was taken") };
+        for d in diags {
+            // Format names and JSON literals are names, not English.
+            let english = d
+                .message
+                .split(|c: char| !c.is_ascii_alphabetic())
+                .any(|w| w.len() >= 3 && !["JSON", "YAML", "UTF", "true", "false"].contains(&w));
+            assert!(!english, "{text:?}: {}", d.message);
+        }
+    }
+}

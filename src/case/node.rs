@@ -125,7 +125,7 @@ fn json_message(e: &serde_json::Error, text: &str) -> String {
             format!("JSON 语法错误：{}（{place}第 {} 个字符处）", syntax_words(e), before + 1)
         }
         Category::Data => translate(&e.to_string()),
-        Category::Io => format!("读取失败（{e}）"),
+        Category::Io => "读取失败".to_string(),
     }
 }
 
@@ -152,16 +152,38 @@ fn syntax_words(e: &serde_json::Error) -> String {
             "无效的 \\u 转义"
         }
         "recursion limit exceeded" => "嵌套过深",
-        other => return other.to_string(),
+        _ => "JSON 格式有误",
     };
     words.to_string()
 }
 
+/// A YAML parser's message in Chinese: the phrases it is known to use;
+/// any other becomes a plain 格式错误 (the place is shown beside it), so
+/// that no English reaches the user.
 fn translate(e: &str) -> String {
     if let Some(rest) = e.split("重复的键").nth(1) {
         return format!("重复的键{}", rest.split(" at ").next().unwrap_or(rest));
     }
-    format!("格式错误（{e}）")
+    let message = e.split(" at line ").next().unwrap_or(e).split(", while ").next().unwrap_or(e);
+    let words = match message.trim() {
+        "did not find expected key" => "缩进不一致或缺少键（此处应为「键: 值」）",
+        "mapping values are not allowed in this context" => "此处不能有「:」（值中的冒号须加引号，或检查缩进）",
+        "found unexpected end of stream" => "文件意外结束（引号或括号可能未闭合）",
+        "found character that cannot start any token" => "此处的字符不能开始一个值（缩进请用空格，不用制表符）",
+        "did not find expected node content" => "此处应为一个值",
+        "could not find expected ':'" => "键之后应为冒号「:」",
+        "found unknown escape character" => "无效的转义（\\ 之后的字符）",
+        "did not find expected ',' or ']'" => "列表中的项之间应为逗号，末尾应为「]」",
+        "did not find expected ',' or '}'" => "键值对之间应为逗号，末尾应为「}」",
+        "found a tab character that violates indentation" => "缩进中有制表符，请改用空格",
+        "did not find expected '-' indicator" => "列表项应以「- 」开头，且缩进一致",
+        "block sequence entries are not allowed in this context" => "此处不能开始列表（检查缩进）",
+        "found undefined alias" | "unknown anchor" => "引用了未定义的锚点（*名称）",
+        "recursion limit exceeded" => "嵌套过深",
+        "control characters are not allowed" => "文字中有控制字符",
+        _ => "格式错误（不是有效的 YAML）",
+    };
+    words.to_string()
 }
 
 impl<'de> Deserialize<'de> for Node<'de> {
