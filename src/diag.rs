@@ -256,7 +256,7 @@ pub fn render_json(diags: &[Diagnostic], sources: &SourceMap) -> String {
 struct MietteView<'a> {
     diag: &'a Diagnostic,
     file: Option<FileId>,
-    source: Option<miette::NamedSource<Arc<str>>>,
+    source: Option<CharColumns>,
     related: Vec<MietteView<'a>>,
     label_override: Option<&'a Label>,
 }
@@ -283,9 +283,37 @@ impl<'a> MietteView<'a> {
     }
 
     fn for_file(diag: &'a Diagnostic, file: FileId, sources: &SourceMap) -> MietteView<'a> {
-        let source =
-            sources.get(file).map(|f| miette::NamedSource::new(f.name.clone(), f.text.clone()).with_language("policy"));
+        let source = sources.get(file).map(|f| CharColumns { name: f.name.clone(), text: f.text.clone() });
         MietteView { diag, file: Some(file), source, related: Vec::new(), label_override: None }
+    }
+}
+
+/// A file's text for miette, whose columns count characters (as
+/// [`line_col`] and the JSON form do), not bytes: `文件「测试」{` puts its
+/// `测` in column 4, not 10.
+struct CharColumns {
+    name: String,
+    text: Arc<str>,
+}
+
+impl miette::SourceCode for CharColumns {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let contents = self.text.read_span(span, context_lines_before, context_lines_after)?;
+        // miette gives a column only without lines before; so does this.
+        let column = if context_lines_before == 0 { line_col(&self.text, span.offset()).1 - 1 } else { 0 };
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            contents.data(),
+            *contents.span(),
+            contents.line(),
+            column,
+            contents.line_count(),
+        )))
     }
 }
 

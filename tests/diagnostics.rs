@@ -3,7 +3,7 @@
 //! the source they point into. Spans are byte offsets: each test also
 //! checks the exact text under the primary label.
 
-use policyc::diag::{render_human, Style};
+use policyc::diag::{render_human, render_json, Diagnostic, SourceMap, Span, Style};
 use policyc::workspace::{self, Workspace};
 
 const VOCAB: &str = "词汇 {
@@ -307,4 +307,19 @@ fn a_dotted_name_is_looked_up_as_written() {
         let at = d.primary.as_ref().unwrap().at.span;
         assert_eq!(&policy[at.start..at.end], written);
     }
+}
+
+/// Human diagnostics count columns in characters, as the JSON form does:
+/// the 4th character of `文件「测试」{` is in column 4, not 10.
+#[test]
+fn human_columns_count_characters() {
+    let text = "文件「测试」{\n";
+    let mut sources = SourceMap::default();
+    let file = sources.add("规则.policy", text);
+    let at = "文件「".len();
+    let d = Diagnostic::error("P0001", "示例").at(file, Span::new(at, at + "测".len()), "这里");
+    let human = render_human(std::slice::from_ref(&d), &sources, Style::Plain);
+    assert!(human.contains("[规则.policy:1:4]"), "{human}");
+    let json: serde_json::Value = serde_json::from_str(&render_json(&[d], &sources)).unwrap();
+    assert_eq!(json[0]["位置"]["列"], 4);
 }
