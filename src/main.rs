@@ -115,7 +115,7 @@ enum ErrorFormat {
 enum OutputFormat {
     /// 中文表格
     Table,
-    /// CASES.md 约定的 JSON
+    /// docs/cases.md 约定的 JSON
     Json,
 }
 
@@ -193,7 +193,7 @@ enum Command {
         /// 输入文件（JSON Lines），或 - 表示标准输入。文件按内存映射读取，运行期间不要截断或改写它；仍在写入的输入请经标准输入传入
         #[arg(value_name = "输入")]
         input: PathBuf,
-        /// 输出文件（默认标准输出）
+        /// 输出文件（默认标准输出）：先写到同目录的临时文件，完成后才改名为该文件，中断时删除；不能是输入文件本身
         #[arg(long, short, value_name = "输出")]
         output: Option<PathBuf>,
         /// 规则目录
@@ -202,7 +202,7 @@ enum Command {
         /// 合计的格式（写到标准错误；--output 时写到标准输出）
         #[arg(long, value_enum, default_value = "table", value_name = "格式")]
         summary_format: OutputFormat,
-        /// 并行的线程数（默认为全部核心）
+        /// 并行的线程数（默认为全部核心，最多为核心数的 4 倍）
         #[arg(long, value_name = "线程数")]
         jobs: Option<usize>,
         /// 只给出合计，不输出逐案裁定（不生成理由，最快）

@@ -110,7 +110,10 @@ fn help_is_in_chinese() {
         }
     }
     let help = stdout(&policyc(&["batch", "--help"]));
-    assert!(help.contains("可选值：\n          - table：中文表格\n          - json：CASES.md 约定的 JSON"), "{help}");
+    assert!(
+        help.contains("可选值：\n          - table：中文表格\n          - json：docs/cases.md 约定的 JSON"),
+        "{help}"
+    );
     assert!(help.contains("默认：policies"), "{help}");
 }
 

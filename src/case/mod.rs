@@ -109,7 +109,7 @@ pub fn load<'s>(
         Ok(n) => n,
         Err((message, offset)) => {
             let mut d = Diagnostic::error("P0507", format!("{} 无法解析：{message}", sources.name(file)))
-                .help("案例文件须是 YAML 或 JSON，格式见 CASES.md");
+                .help("案例文件须是 YAML 或 JSON，格式见 docs/cases.md");
             if let Some(at) = offset {
                 let width = text.get(at..).and_then(|r| r.chars().next()).map_or(0, char::len_utf8);
                 d = d.at(file, Span::new(at, at + width), "此处有误");
@@ -200,7 +200,7 @@ impl Validator<'_> {
                 "P0502",
                 "案例",
                 "应为键值对（编号、日期、文件、主体）".into(),
-                "案例文件的格式见 CASES.md".into(),
+                "案例文件的格式见 docs/cases.md".into(),
             );
             return None;
         };

@@ -73,7 +73,7 @@ pub struct Decision {
     pub ceiling: Option<Decimal>,
 }
 
-/// One ruling, in the shape of CASES.md.
+/// One ruling, in the shape of docs/cases.md.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Ruling {
     /// The rule, for totals; not part of the ruling JSON.
@@ -337,7 +337,7 @@ impl Finding {
 /// The rulings of a case before the names of their rules are attached:
 /// what [`Evaluator::verdicts`] gives to writers that hold the program
 /// (the ruling lines of `policyc batch`). [`Verdicts::named`] makes the
-/// [`Evaluation`] of CASES.md from it.
+/// [`Evaluation`] of docs/cases.md from it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdicts {
     pub id: Option<String>,
@@ -926,11 +926,26 @@ fn worked_out<'p>(
     result: Decimal,
 ) -> std::fmt::Result {
     out.push_str(before);
+    // Each step is shown once: `1000元`, not `1000元 = 1000元 = 1000元`.
+    let mut last = out.len();
     out.push_str(text);
+    let at = out.len();
     out.push_str(" = ");
     env.render_into(out, expr);
+    if out.get(at + 3..) == Some(text) {
+        out.truncate(at);
+    } else {
+        last = at + 3;
+    }
+    let at = out.len();
     out.push_str(" = ");
     write_decimal(out, result);
+    // `after` goes on from the unit 元 the result is in.
+    let unit = after.starts_with('元').then_some("元").unwrap_or_default();
+    if out.get(last..at).zip(out.get(at + 3..)).is_some_and(|(shown, r)| shown.strip_suffix(unit) == Some(r)) {
+        out.truncate(at);
+        return out.write_str(after.get(unit.len()..).unwrap_or_default());
+    }
     out.write_str(after)
 }
 

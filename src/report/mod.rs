@@ -1,5 +1,5 @@
 //! Rendering rulings and coverage: a Chinese table for people, JSON for
-//! systems (the shape of CASES.md).
+//! systems (the shape of docs/cases.md).
 
 mod line;
 
@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use crate::check::{CoverageStatus, DocumentCoverage};
 use crate::eval::{Evaluation, Outcome};
 
-/// The ruling JSON of CASES.md.
+/// The ruling JSON of docs/cases.md.
 pub fn json(e: &Evaluation) -> String {
     serde_json::to_string_pretty(e).unwrap_or_else(|_| "{}".to_string())
 }
