@@ -941,7 +941,7 @@ fn worked_out<'p>(
     out.push_str(" = ");
     write_decimal(out, result);
     // `after` goes on from the unit 元 the result is in.
-    let unit = after.starts_with('元').then_some("元").unwrap_or_default();
+    let unit = if after.starts_with('元') { "元" } else { "" };
     if out.get(last..at).zip(out.get(at + 3..)).is_some_and(|(shown, r)| shown.strip_suffix(unit) == Some(r)) {
         out.truncate(at);
         return out.write_str(after.get(unit.len()..).unwrap_or_default());
