@@ -1025,23 +1025,39 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
     /// The error a failure is, when it is one: a number or date out of
     /// range, or a division by zero, stops the evaluation; a missing fact
     /// or tier refuses the rule.
+    #[inline]
     fn overflow(&self, clause: &Clause, env: &Env, f: &Fail) -> Option<EvalError> {
+        match f.kind {
+            FailKind::Missing | FailKind::NoTier(_) => None,
+            _ => Some(self.failure(clause, env, f)),
+        }
+    }
+
+    /// [`DocEval::overflow`] when it is an error: out of the hot path.
+    #[cold]
+    #[inline(never)]
+    fn failure(&self, clause: &Clause, env: &Env, f: &Fail) -> EvalError {
         let kind = match f.kind {
-            FailKind::Overflow => FailureKind::Overflow,
             FailKind::DateOutOfRange => FailureKind::DateOutOfRange,
             FailKind::DivideByZero => FailureKind::DivideByZero,
-            FailKind::Missing | FailKind::NoTier(_) => return None,
+            _ => FailureKind::Overflow,
         };
-        Some(EvalError::new(kind, &self.doc.id, &clause.id, env.describe(f.expr, f.item)))
+        EvalError::new(kind, &self.doc.id, &clause.id, env.describe(f.expr, f.item))
     }
 
     /// `value` of the amount expression `e`, unless it is negative.
+    #[inline]
     fn not_negative(&self, clause: &Clause, env: &Env, e: &ir::Expr, value: Decimal) -> Result<Decimal, EvalError> {
         if value.is_sign_negative() && !value.is_zero() {
-            let kind = FailureKind::Negative(value);
-            return Err(EvalError::new(kind, &self.doc.id, &clause.id, env.describe(e, None)));
+            return Err(self.negative(clause, env, e, value));
         }
         Ok(value)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn negative(&self, clause: &Clause, env: &Env, e: &ir::Expr, value: Decimal) -> EvalError {
+        EvalError::new(FailureKind::Negative(value), &self.doc.id, &clause.id, env.describe(e, None))
     }
 
     /// A condition in words: how it is cited (`lead`: 符合：, 不符合：, …),
