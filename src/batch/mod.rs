@@ -10,6 +10,66 @@
 //! input order, in turn ([`Turns`]). With at most
 //! [`IN_FLIGHT`] chunks per worker out at a time, memory does not grow
 //! with the input.
+//!
+//! # How a run is made fast
+//!
+//! **Population runs** (`batch::run`, `batch::run_file`): the input is cut
+//! into chunks of whole lines (`batch/input.rs`). A file is mapped into
+//! memory 4 MB at a time (`batch::Mapped`, `memmap2`, pages populated by the
+//! calling thread; a window is unmapped when the last chunk in it is done, so
+//! memory stays bounded): a chunk is a part of a window, and nothing is
+//! copied. The file must not be cut short while it is read (its pages gone
+//! would stop the process with `SIGBUS`, which the binary catches only to
+//! say so and remove unfinished output; `Mapped::map` says so), so input
+//! still being written goes through
+//! standard input, which is read straight into one buffer per chunk
+//! (`batch::Input`, reads of 64 KB, the start of a line read past a chunk's
+//! end beginning the next, a chunk's room kept from chunk to chunk). The
+//! calling thread only finds where a chunk ends: at the first line end past
+//! its size. That size is set for 512 lines as long as those done so far
+//! (`batch::Sizer`, 128 KB to 1 MB: a chunk of persons holds some 150 KB, one
+//! of large enterprises 1 MB), so that a chunk's rulings stay in a core's
+//! cache and handing out chunks costs little. The worker that takes a chunk
+//! reads its lines one after another: the fast reader finds where a line ends
+//! as it reads it (`case::Reader::read_first_line`; to it a line end is not
+//! white space), and only a line it does not take is looked for with
+//! `memchr`. So the text is first touched by the read that uses it, not by a
+//! pass of its own (the calling thread's copy and line search had been a
+//! third of the CPU time, a worker's own pass a fifth). The worker counts the
+//! lines (blank ones too) and numbers errors within the chunk; the worker
+//! whose turn it is (below) numbers them in the input, as it knows how many
+//! lines the chunks before had, and writes each error line where the worker
+//! left its place (`batch::Out::inserts`). A chunk is empty only at the end
+//! of the input. The calling thread reads chunks and puts them on a queue (at
+//! most 2 per worker out at a time, which bounds memory); each worker thread,
+//! started once for the run, takes the next chunk as soon as it is free, and
+//! the chunks are taken in input order by the workers in turn
+//! (`batch::Turns`): chunks done early wait in a map by sequence number, and
+//! the worker that brings the chunk next in turn takes the turn, numbering
+//! and writing (if rulings are written) it and every chunk after it that is
+//! done, and gives the turn up, under the same lock as chunks are added, only
+//! when the next one has not come; a worker that finds the turn taken leaves
+//! its chunk to whoever has it. Each chunk taken goes back to the calling
+//! thread, which adds up its summary and reuses its buffers. So the calling
+//! thread reads ahead while rulings are written (to a file, the writes are
+//! 0.18 s of system time for 515 MB of rulings). No worker waits for another,
+//! and a chunk's rulings (some 5 KB a line) stay in its core's cache while
+//! they are made. A worker that fails on a chunk (`catch_unwind`) gives an
+//! error line for each of its lines and is made anew; if every worker were
+//! gone, sending would fail rather than block. With one worker everything
+//! runs on the calling thread. A line goes to the fast reader (below)
+//! unchecked for UTF-8: a line it takes is UTF-8, as each of its bytes past
+//! ASCII is in a string it checks (`Parser::text`: an id, a text, a date,
+//! anything skipped) or in text it compares byte for byte with a name or enum
+//! value of the vocabulary or with a member shape learnt from such text, all
+//! joined at ASCII bytes
+//! (`tests/batch.rs::the_fast_reader_takes_no_line_that_is_not_utf8`, and the
+//! `line` fuzz target on bytes that are not UTF-8). Any other line is checked
+//! with `simdutf8` (lines of Chinese keys are mostly multi-byte characters,
+//! which the standard check takes one at a time) before the ordinary reader
+//! sees it. Each worker appends its lines to one buffer that lives from chunk
+//! to chunk (no allocation per line, no memory handed back to the system and
+//! faulted in again each chunk): chunks and buffers given back are reused.
 
 mod input;
 mod remember;

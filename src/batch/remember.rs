@@ -10,6 +10,36 @@
 //! cases costs a key per case only in the stretches that look. What is
 //! kept takes at most [`ROOM`] bytes, so memory stays bounded whatever the
 //! population.
+//!
+//! # In detail
+//!
+//! **Remembered lines** (`batch/remember.rs`): everything a case's ruling
+//! line says after its 编号 and date follows from its key
+//! (`Evaluator::case_key`): the date, the documents it names, and for each
+//! what its statuses, constraints and rules read (`memo::Reads::union` of the
+//! groups' and clauses' reads below), a count outside a definition keyed by
+//! its value (`memo::Counted`, through `memo::Values::expr`, compiled where
+//! it can be). Each batch worker keeps the lines of the keys it meets
+//! (`Remembered`, 8 MB at most: decisions, total, and the text after the head
+//! as an `Arc<str>`) and gives a case of a key it has kept that line's
+//! decisions and text without evaluating or writing it.
+//! `Evaluator::verdicts_keyed` keys a case and works it out only when the
+//! caller does not know the key; for a case of one document the definitions
+//! worked out for the key are those the verdicts read. The chunk's text holds
+//! the line's head; the kept text is written from where it is kept
+//! (`Out::held`, once per chunk and line, and `Out::inserts`, with
+//! `write_vectored`), and its decisions go into the totals once per chunk,
+//! times the cases given it (`Remembered::given`). Where few cases of a
+//! stretch of 256 are found, keys are not made for the next 4 096 (twice as
+//! many after each such stretch, and only a few lines kept then:
+//! `stretch::Stretch`, which the fast reader's `fast::Seen` uses too). With a
+//! trace, nothing is keyed. Tests:
+//! `memo::tests::cases_of_one_key_get_the_same_verdicts` and
+//! `keyed_verdicts_are_those_worked_out` (generated cases, each key's first
+//! case against later ones; fail when a fact, its defaulted mark or a count
+//! is left out of the key), `tests/batch.rs`
+//! (`a_list_counted_outside_a_definition_keys_the_lines`, and every shipped
+//! case three times over against `eval` and `--summary-only`).
 
 use std::sync::Arc;
 

@@ -13,6 +13,63 @@
 //! Lines come to it unchecked for UTF-8, and it takes none that is not
 //! (see [`Reader::read_reusing`]): the bytes it compares with known text
 //! need no check, only the strings it keeps or skips.
+//!
+//! # How it reads
+//!
+//! `case::Reader` takes plain lines (no escapes, whole numbers, exact names)
+//! straight into slots and leaves anything else to the ordinary reader, which
+//! accepts it or reports it. Nothing is allocated per case once a worker has
+//! warmed up: the fast reader's case goes back to it (`Reader::recycle` into
+//! a `case::Spare`), which puts the subject record back to its defaults by
+//! resetting only the slots the line wrote: the reader marks each slot it
+//! writes in a mask kept in the `Spare` with the record's address, and a
+//! record of more than 64 slots, or not the last one read, is scanned instead
+//! (this reader writes no missing value, so a written slot is one no longer
+//! marked as defaulted, or no longer missing). It also keeps each kind of
+//! list handed back (`Pool::list`, at most 4096 members' room): the next list
+//! of that kind is read over it, member records written in place (nothing
+//! moved in or out of a pool per member): the kept list's records past the
+//! new list's end stay in it as spares (`Pool::end_list`), and members past
+//! all its records are taken from the kept records (those of a list too large
+//! to keep, at most 4096) or made anew; a case the ordinary reader made is
+//! never handed back. Each worker's evaluator, reader and reused records
+//! (`batch::Worker`) live for the whole run, not one chunk. The reader also
+//! keeps, per field table, the order of the keys of the last object it read
+//! (`Spare`): lines and a list's members give their keys in the same order,
+//! so each key is first compared byte for byte with the one expected there,
+//! and scanned and looked up in the table only when it differs. A list's
+//! members go further (`fast::Shape`): the text between the values of the
+//! last member read key by key (`{"脱贫人口": `, `, "劳动合同月数": `, …, `}`) is kept,
+//! and the next member is read by comparing that text (a piece of at most 32
+//! bytes with the 32 bytes of the line where it should start, as two masked
+//! 16-byte words, `fast::Piece`, not by `memcmp`) and reading each value by
+//! its field's type; a member of another shape is read key by key and its
+//! shape learnt. A shape also remembers the members it has read by their text
+//! (`fast::Seen`: 256 places by hash, each the last member kept there, with
+//! the values and facts it gave): a member whose text, from its `{` to its
+//! first `}`, is one of them is given those again without being read (hired
+//! people are a few yes/no facts and a month count, so a population gives few
+//! distinct ones). Where most members of a stretch of 256 are not found, none
+//! are looked for during the next 4096. Each shape has a generation, and each
+//! kept member record the generation of the shape that wrote it (0 when read
+//! key by key): a record is put back to the defaults when taken for a member
+//! only if another shape wrote it, as one shape writes the same slots each
+//! time. The writers are kept with the list they were read for (matched by
+//! its records' address and number), so the members of a list handed back out
+//! of turn are each put back. Each worker evaluates into one `eval::Verdicts`
+//! (`Evaluator::verdicts_into` clears and refills it), whose reasons are one
+//! `eval::Reasons` buffer: every reason of the case one after another in one
+//! string, each ruling holding the range of its reasons. Tests:
+//! `tests/batch.rs` runs nine chunks of unequal cost with 1, 2 and 3 workers
+//! (same lines, same order, same summary), a read error part way and a write
+//! error part way, reads every shipped case and lines that fail part way
+//! through a subject or a member, or whose members change shape, through one
+//! `Spare` (also two cases out at once, handed back out of turn), and
+//! evaluates every shipped case into one `Verdicts`, against fresh ones; the
+//! `line` fuzz target keeps one `Spare` and one remembering evaluator for a
+//! whole run, checking each line's verdicts against ones worked out afresh
+//! (it finds a memo key that leaves a counted definition's value out within
+//! two minutes).
 
 use std::collections::HashMap;
 

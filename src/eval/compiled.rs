@@ -12,6 +12,17 @@
 //! [`super::Env`] gives for the expression (且 and 或 go through the same
 //! [`super::value::junction`]); the tests below check it on every compiled
 //! condition and count of the shipped policies.
+//!
+//! # Counts
+//!
+//! A compiled count (`compiled::Count`) reads a member's true/false tests
+//! from its facts — one given and false refuses the member, all holding
+//! leaves only its other tests to run on the record — and tests a member in
+//! full only when one of those facts is missing. A filter of such tests and
+//! one number compared with a constant (`劳动合同月数 >= 1年`) has a loop of its own
+//! (`Count::with_number`). Every compiled number test compares through one
+//! `compiled::Constant`: a number of the constant's scale and sign by its
+//! 96-bit magnitude, any other by `value::order`.
 
 use std::cmp::Ordering;
 

@@ -2,6 +2,51 @@
 //!
 //! **Architecture invariant:** no I/O and nothing but [`crate::ir`] types
 //! in; every evaluation terminates in time linear in the size of the case.
+//!
+//! # The evaluator, compiled once for many cases
+//!
+//! **Evaluator** (`eval::Evaluator`): the program compiled once for many
+//! cases. Per document a `DocPlan`: each rule group as a `GroupPlan` — its
+//! rules (`RulePlan`, clause and benefit at hand), the applicant check all
+//! its rules share, if they do, so that a group for another kind of applicant
+//! is passed over before it is entered, and what its verdict reads (for
+//! remembering); each rule's conditions as `CondPlan`s (the clause's 适用, then
+//! the benefit's 条件), each with its compiled form and whether it may be
+//! skipped. Compiled (`eval/compiled.rs`, each form checked against the tree
+//! walk by its tests): a condition that is 或 of conjunctions of plain tests
+//! on the subject's fields (`AnyOf`, a lone conjunction its one-part case),
+//! one that compares a definition with a constant (`OnDefinition`, `合格人数 >=
+//! 10人`), 且, 或 and 非 nested otherwise over such tests (`Nested`, `(脱贫人口 或
+//! 农村低收入人口) 且 灵活就业`, `非 领取失业保险金`), and `设 N = 计数 … 其中 …` whose filter is a
+//! conjunction on a member's fields (`Count`). The tree walk and every
+//! compiled form decide 且 and 或 by one function (`value::junction`): a part
+//! with the deciding value wins over a missing fact, else the first missing
+//! fact is named. The distinct applicant checks (`类型 为 个人/单位`, at most 64)
+//! are decided once per case and kept as a mask of those it fails
+//! (`DocEval::refused`). Each rule's place in the definition tables and, only
+//! when narrower than the document's, its benefit's period; each document's
+//! adopted parent clauses. Per case and document only what depends on the
+//! case is worked out (`DocEval::in_force`, the refused audiences); clauses
+//! without statuses or constraints are passed over. `DocEval` takes `WORDS`
+//! as a const parameter, so `decide` runs a build of the group code with no
+//! reason writing in it (a test and the `eval` fuzz target check it gives the
+//! decisions of the rulings with words). A clause's `设` are computed on first
+//! read (`OnceCell` in a table reused between cases). Once a rule is refused,
+//! its remaining conditions that cannot overflow
+//! (`compiled::cannot_overflow`) are skipped, so a count only they read is
+//! never made; one that can overflow is still evaluated, so that `decide` and
+//! `evaluate` report the same overflow (with words, every condition is
+//! evaluated once and its value kept for the words). Numbers, dates and units
+//! in words and lines are written without `core::fmt` (`eval::write_decimal`,
+//! `Date::iso`, `Unit::write`, tested against their `Display`). Words are
+//! written in as few pieces as the program allows: a condition's start when
+//! it holds or fails (`符合：`, its text, its first reference's label) is made
+//! by the checker (`ir::Cond::leads`); a ruling line's text before the
+//! reasons of a ruling without amounts is ready per rule and outcome
+//! (`report::line::Fixed::whole`). `evaluate` gives rulings with words
+//! (`Options::trace` adds 追踪); `decide` gives `Decision`s — rule index,
+//! outcome, amount, ceiling — through the same decision code with words
+//! turned off, for `batch --summary-only`.
 
 mod compiled;
 mod memo;

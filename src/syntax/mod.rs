@@ -2,6 +2,17 @@
 //!
 //! **Architecture invariant:** this stage knows nothing of names, types,
 //! units or documents. It only reports what it cannot parse.
+//!
+//! # Parsing on every core
+//!
+//! **Parsing on every core** (`syntax::parse_files`): the files, and large
+//! files in pieces of about 16 KB, are parsed on every core. A piece starts
+//! only at a line that starts an item (条款, 指导, 文件, 词汇) outside braces, quotes
+//! and comments; an item ends at its own closing brace or quote, so the
+//! pieces give the items of the whole file, with spans offset by where the
+//! piece starts (`Builder::base`). A file with a failed piece is parsed again
+//! whole, so its errors are exactly those of `syntax::parse`. Tests in
+//! `syntax/mod.rs` compare both, spans included.
 
 pub mod ast;
 mod keywords;
