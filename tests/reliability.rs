@@ -323,3 +323,18 @@ fn dates_with_signs_and_subjects_without_a_kind_are_refused() {
     assert!(text(&o.stderr).contains("个人 或 单位"), "{}", text(&o.stderr));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn fmt_rewrites_a_rule_file_whole_keeping_its_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = folder("fmt");
+    let file = dir.join("词汇.policy");
+    std::fs::write(&file, "词汇 {\n类型：枚举 { 个人、单位 }\n      脱贫人口：布尔\n}\n").unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let o = run(&["fmt", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "词汇 {\n  类型：枚举 { 个人、单位 }\n  脱贫人口：布尔\n}\n");
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o640);
+    assert_eq!(names(&dir), ["词汇.policy"], "no temporary file is left");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -476,3 +476,17 @@ fn a_bracketed_operand_keeps_its_brackets_in_reasons_and_messages() {
     let err = eval::evaluate(&program, &case, eval::Options::default()).expect_err("negative");
     assert!(err.to_string().contains("「(人数 - 1人) × 1000元/人」得出 -1000元"), "{err}");
 }
+
+/// A date shifted out of the calendar is told as a date, not as a number
+/// overflow, with the document and clause named.
+#[test]
+fn a_date_out_of_range_is_told_as_a_date() {
+    let body = "条款 5「补贴」{\n  原文「登记满6个月的给予1万元，政策执行至2021年底」\n  给予 补贴 { 条件 登记日期 + 月数 <= 裁定日期  金额 1万元 }\n}\n";
+    let (program, case) = load(body, "日期: 2021-05-10\n主体: {登记日期: 2021-01-01, 月数: 200000}\n");
+    let err = eval::evaluate(&program, &case, eval::Options::default()).expect_err("date out of range");
+    assert_eq!(err.code(), "P0602");
+    assert_eq!(err.to_string(), "日期超出范围：测试 条款 5 的「登记日期 + 月数」得出的日期不在 1 年至 9999 年之间");
+    // 6 months fit: granted 1万元.
+    let e = eval_case(body, "日期: 2021-08-10\n主体: {登记日期: 2021-01-01, 月数: 6}\n");
+    assert_eq!(ruling(&e, "补贴").amount, dec("10000"));
+}

@@ -248,6 +248,16 @@ impl<'e, 'p> Env<'e, 'p> {
             }
             K::Count { .. } => "计数".to_string(),
             K::Sum { .. } => "合计".to_string(),
+            K::Local(i) => self.lets.get(*i as usize).map_or_else(|| "定义".to_string(), |l| l.name.clone()),
+            K::CaseDate => "裁定日期".to_string(),
+            K::MonthsBetween(a, b) => format!("月数差({}, {})", self.describe(a, item), self.describe(b, item)),
+            // `日期 - n` is kept as `日期 + (0 - n)`.
+            K::AddMonths(date, n) | K::AddDays(date, n) => match &n.kind {
+                K::Arith(ArithOp::Sub, zero, m) if matches!(zero.kind, K::Const(Value::Num(z), _) if z.is_zero()) => {
+                    format!("{} - {}", self.describe(date, item), self.describe(m, item))
+                }
+                _ => format!("{} + {}", self.describe(date, item), self.describe(n, item)),
+            },
             _ => "表达式".to_string(),
         }
     }
