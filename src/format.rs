@@ -389,6 +389,7 @@ impl Printer<'_> {
             BenefitStmt::Deferred(span) => self.line(*span, "按规定"),
             BenefitStmt::PerYear(q) => self.line(q.span, &format!("频次 每年 {}", self.slice(q.span))),
             BenefitStmt::Once(span) => self.line(*span, "频次 一次性"),
+            BenefitStmt::YearlyCap(e) => self.line(e.span, &format!("每年最高 {}", self.expr(e, 0))),
             BenefitStmt::Exclusive { other, year } => {
                 let mut text = format!("互斥 {}", other.node);
                 let mut span = other.span;

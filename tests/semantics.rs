@@ -19,7 +19,7 @@ const VOCAB: &str = "词汇 {
   登记日期：日期
   老区：布尔
   成员：列表 人 { 合格：布尔  月数：数 月 }
-  享受记录：列表 次 { 项目：文本  日期：日期 }
+  享受记录：列表 次 { 项目：文本  日期：日期  金额：数 元  文件：文本 }
 }
 ";
 
@@ -30,6 +30,7 @@ const SOURCE: &str = "1.按每人1000元给予补贴，10人以上的再按每10
 5.登记满6个月的给予1万元，政策执行至2021年底。
 6.每年享受1次500元；一次性奖励800元；2021年不能同时享受甲补助和乙补助。
 7.每人每月200元，最长不超过6个月。
+8.每次给予800元，每人每年最高不超过2000元。
 ";
 
 fn policy(body: &str) -> String {
@@ -489,4 +490,76 @@ fn a_date_out_of_range_is_told_as_a_date() {
     // 6 months fit: granted 1万元.
     let e = eval_case(body, "日期: 2021-08-10\n主体: {登记日期: 2021-01-01, 月数: 6}\n");
     assert_eq!(ruling(&e, "补贴").amount, dec("10000"));
+}
+
+const YEARLY: &str = "条款 8「补贴」{
+  原文「每次给予800元，每人每年最高不超过2000元」
+  给予 补贴 { 金额 800元  每年最高 2000元 }
+}
+";
+
+/// `每年最高`: this year's claims come off the yearly limit (a claim
+/// without an amount as the whole limit); claims of other years, of other
+/// documents and dated after the case do not count.
+#[test]
+fn a_yearly_limit_takes_off_this_years_claims() {
+    let amount = |claims: &str| {
+        let e = eval_case(YEARLY, &format!("日期: 2024-06-01\n主体:\n  享受记录: [{claims}]\n"));
+        let r = ruling(&e, "补贴").clone();
+        (r.outcome, r.amount, r.reasons)
+    };
+    // None yet: 800元.
+    assert_eq!(amount("").1, dec("800"));
+    // 800 + 800 taken: 2000 - 1600 = 400 left.
+    let (outcome, a, reasons) =
+        amount("{项目: 补贴, 日期: 2024-01-10, 金额: 800}, {项目: 补贴, 日期: 2024-03-10, 金额: 800}");
+    assert_eq!((outcome, a), (Outcome::Granted, dec("400")));
+    assert!(
+        reasons
+            .contains(&"2024年已享受「补贴」1600元（2024-01-10 800元、2024-03-10 800元），本年尚余 400元".to_string()),
+        "{reasons:?}"
+    );
+    // 800 + 800 + 400: nothing left.
+    let (outcome, _, reasons) = amount(
+        "{项目: 补贴, 日期: 2024-01-10, 金额: 800}, {项目: 补贴, 日期: 2024-03-10, 金额: 800}, {项目: 补贴, 日期: 2024-05-10, 金额: 400}",
+    );
+    assert_eq!(outcome, Outcome::Refused);
+    assert!(reasons.iter().any(|r| r.contains("每年最高 2000元，已无余额")), "{reasons:?}");
+    // A claim without an amount counts as the whole limit.
+    let (outcome, _, reasons) = amount("{项目: 补贴, 日期: 2024-02-01}");
+    assert_eq!(outcome, Outcome::Refused);
+    assert!(reasons.iter().any(|r| r.contains("2024-02-01 未记金额，按 2000元 计")), "{reasons:?}");
+    // Last year's claims, another document's, and a claim after the case's date do not count.
+    assert_eq!(amount("{项目: 补贴, 日期: 2023-12-31, 金额: 2000}").1, dec("800"));
+    assert_eq!(amount("{项目: 补贴, 日期: 2024-01-10, 金额: 2000, 文件: 别的文件}").1, dec("800"));
+    assert_eq!(amount("{项目: 补贴, 日期: 2024-01-10, 金额: 2000, 文件: 测试}").0, Outcome::Refused);
+    let (outcome, a, reasons) = amount("{项目: 补贴, 日期: 2024-07-01, 金额: 2000}");
+    assert_eq!((outcome, a), (Outcome::Granted, dec("800")));
+    assert!(
+        reasons.contains(&"享受记录中 2024-07-01 的「补贴」晚于裁定日期 2024-06-01，不计入".to_string()),
+        "{reasons:?}"
+    );
+    // Decisions without words agree.
+    let (program, case) =
+        load(YEARLY, "日期: 2024-06-01\n主体:\n  享受记录: [{项目: 补贴, 日期: 2024-01-10, 金额: 1500}]\n");
+    let mut decisions = Vec::new();
+    let total = eval::Evaluator::new(&program).decide(&case, &mut decisions).unwrap();
+    assert_eq!(total, Decimal::new(500, 0));
+}
+
+/// A claim dated after the case's date does not block a one-time benefit
+/// (it used to), and the reason says it was left out.
+#[test]
+fn a_claim_after_the_case_does_not_count() {
+    let e = eval_case(HISTORY, "日期: 2023-05-10\n主体:\n  享受记录:\n    - {项目: 奖励, 日期: 2023-06-01}\n");
+    let r = ruling(&e, "奖励");
+    assert_eq!(r.outcome, Outcome::Granted, "{:?}", r.reasons);
+    assert_eq!(r.amount, dec("800"));
+    assert!(
+        r.reasons.iter().any(|x| x == "享受记录中 2023-06-01 的「奖励」晚于裁定日期 2023-05-10，不计入"),
+        "{:?}",
+        r.reasons
+    );
+    let e = eval_case(HISTORY, "日期: 2023-05-10\n主体:\n  享受记录:\n    - {项目: 奖励, 日期: 2023-05-10}\n");
+    assert_eq!(ruling(&e, "奖励").outcome, Outcome::Refused, "a claim on the case's date counts");
 }

@@ -394,7 +394,7 @@ struct ShapeValue {
     /// The slot's bit in [`Facts`].
     bit: u64,
     ty: Ty,
-    /// A 享受记录's 项目, folded for matching.
+    /// A 享受记录's 项目 or 文件, folded for matching.
     history_name: bool,
 }
 
@@ -822,7 +822,8 @@ impl<'p> Reader<'p> {
             }
             match field {
                 Field::Scalar { slot, ty } => {
-                    let (start, history_name) = (p.at, target.history && key == "项目".as_bytes());
+                    let history_name = target.history && super::HISTORY_NAMES.iter().any(|n| key == n.as_bytes());
+                    let start = p.at;
                     let v = self.scalar(p, ty, history_name)?;
                     if learning {
                         let value =

@@ -16,6 +16,11 @@ use crate::ir::{self, FieldKind, Program, Record, RecordSchema, Ty, Value};
 pub use fast::{Reader, Spare};
 pub use node::Node;
 
+/// The fields of a 享受记录 entry that name something (the benefit, the
+/// document), folded as they are read so that they match the program's
+/// names written with other spaces or full-width forms.
+pub(crate) const HISTORY_NAMES: [&str; 2] = ["项目", "文件"];
+
 /// The largest case, in bytes of its text: a larger one is refused
 /// unread, as reading it would take some ten times its size.
 pub const MAX_CASE_BYTES: usize = 16 << 20;
@@ -349,7 +354,7 @@ impl Validator<'_> {
                     if matches!(value, Node::Null) {
                         continue;
                     }
-                    let is_history_name = list.is_some_and(|l| l.name == "享受记录") && key == "项目";
+                    let is_history_name = list.is_some_and(|l| l.name == "享受记录") && HISTORY_NAMES.contains(&&**key);
                     if let Some(v) = self.scalar(&field_loc, *ty, value) {
                         let v = match v {
                             Value::Text(t) if is_history_name => Value::Text(fold(&t).into_owned()),

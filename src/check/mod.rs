@@ -466,8 +466,14 @@ impl<'a> DocLowerer<'a> {
                 .collect(),
         };
         let groups = self.groups(&clauses);
+        let adopts = clauses.iter().any(|c| c.adopts.is_some());
+        let claims_from = std::iter::once(doc.id.node)
+            .chain(doc.parent.as_ref().filter(|_| adopts).map(|p| p.node))
+            .map(|id| text::fold(id).into_owned())
+            .collect();
         let document = ir::Document {
             id: doc.id.node.into(),
+            claims_from,
             name: doc.name.as_ref().map(|n| n.node.to_string()).unwrap_or_default(),
             level: doc.level.as_ref().map(|n| n.node.to_string()).unwrap_or_default(),
             region: doc.region.as_ref().map(|n| n.node.to_string()).unwrap_or_default(),
@@ -951,6 +957,7 @@ impl<'a> DocLowerer<'a> {
         let mut window = clause_window;
         let mut notes = Vec::new();
         let mut amount_span = None;
+        let mut yearly_cap = None;
         for s in &b.stmts {
             let mut set_amount = |this: &mut Self, a: Option<ir::Amount>, span: Span| {
                 if let Some(prev) = amount_span {
@@ -1008,6 +1015,10 @@ impl<'a> DocLowerer<'a> {
                     }
                 }
                 ast::BenefitStmt::Once(_) => frequency = ir::Frequency::Once,
+                ast::BenefitStmt::YearlyCap(e) => {
+                    self.cite(e, quoted);
+                    yearly_cap = self.money(locals, e, "每年最高限额");
+                }
                 ast::BenefitStmt::Exclusive { other, year } => exclusive.push(ir::Exclusive {
                     other: other.node.to_string(),
                     key: text::fold(other.node).into_owned(),
@@ -1044,6 +1055,7 @@ impl<'a> DocLowerer<'a> {
             exclusions,
             amount,
             frequency,
+            yearly_cap,
             exclusive,
             funding: joined(&funding),
             payer: joined(&payer),

@@ -107,7 +107,13 @@ fn history_slots(subject: &RecordSchema, lists: &[ir::ListDecl]) -> Option<ir::H
         FieldKind::Scalar { slot, .. } => Some(slot),
         _ => None,
     };
-    Some(ir::HistorySlots { list_slot: slot, name_slot: scalar_slot("项目")?, date_slot: scalar_slot("日期")? })
+    Some(ir::HistorySlots {
+        list_slot: slot,
+        name_slot: scalar_slot("项目")?,
+        date_slot: scalar_slot("日期")?,
+        amount_slot: scalar_slot("金额"),
+        document_slot: scalar_slot("文件"),
+    })
 }
 
 impl Builder<'_> {

@@ -24,7 +24,7 @@ use std::ops::Range;
 
 use super::{Decided, Decision, EvalError, Finding, Reasons};
 use crate::hash::FxBuild;
-use crate::ir::{self, Access, Amount, Benefit, Clause, Cond, Expr, ExprKind as K, Frequency, Program, Value};
+use crate::ir::{self, Access, Amount, Benefit, Clause, Cond, Expr, ExprKind as K, Program, Value};
 
 /// Bytes of keys and reasons kept, at most, for one evaluator.
 pub const ROOM: usize = 16 << 20;
@@ -109,7 +109,10 @@ impl<'p> Reads<'p> {
                 Amount::Ceiling { expr, .. } => walk.expr(expr)?,
                 Amount::Deferred => {}
             }
-            reads.history |= b.frequency != Frequency::Unlimited || !b.exclusive.is_empty();
+            if let Some((cap, _)) = &b.yearly_cap {
+                walk.expr(cap)?;
+            }
+            reads.history |= b.looks_at_claims();
         }
         Some(reads.sorted())
     }

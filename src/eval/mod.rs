@@ -483,6 +483,7 @@ struct DocPlan<'p> {
     groups: Vec<GroupPlan<'p>>,
     /// The parent clauses this document's clauses adopt (document, clause).
     adopts: Vec<(&'p str, &'p str)>,
+
     /// For each clause, what its statuses and constraints depend on, where
     /// that is known.
     finding_reads: Vec<Option<memo::Reads<'p>>>,
@@ -642,6 +643,7 @@ impl<'p> DocPlan<'p> {
             document,
             first_local,
             adopts: doc.clauses.iter().filter_map(|c| c.adopts.as_ref()).map(|(d, c)| (&**d, &**c)).collect(),
+
             finding_reads,
             groups,
             audiences,
@@ -894,30 +896,42 @@ fn key_head(case: &ir::Case, key: &mut Vec<u8>) {
     }
 }
 
-/// 享受记录, folded for matching: (benefit key, date).
-struct History<'e>(Vec<(&'e str, Date)>);
+/// One claim of the case's 享受记录: the benefit's name, when it was
+/// made, what it paid (元, when given) and under which document (when
+/// given); names folded by the case readers, for matching.
+struct Claim<'e> {
+    key: &'e str,
+    date: Date,
+    amount: Option<Decimal>,
+    document: Option<&'e str>,
+}
+
+/// The case's 享受记录.
+struct History<'e>(Vec<Claim<'e>>);
 
 impl<'e> History<'e> {
     fn of(program: &Program, subject: &'e Record) -> History<'e> {
         let Some(h) = program.vocabulary.history else { return History(Vec::new()) };
         let Value::List(items) = subject.get(h.list_slot) else { return History(Vec::new()) };
-        History(
-            items
-                .iter()
-                .filter_map(|r| match (r.get(h.name_slot), r.get(h.date_slot)) {
-                    (Value::Text(name), Value::Date(d)) => Some((name.as_str(), *d)),
-                    _ => None,
-                })
-                .collect(),
-        )
+        let claim = |r: &'e Record| {
+            let (Value::Text(key), Value::Date(date)) = (r.get(h.name_slot), r.get(h.date_slot)) else { return None };
+            // A claim without its 金额 has the number's default, 0: it is
+            // told apart by its defaulted mark.
+            let amount = match h.amount_slot.filter(|&s| !r.is_defaulted(s)).map(|s| r.get(s)) {
+                Some(Value::Num(n)) => Some(*n),
+                _ => None,
+            };
+            let document = match h.document_slot.map(|s| r.get(s)) {
+                Some(Value::Text(d)) => Some(d.as_str()),
+                _ => None,
+            };
+            Some(Claim { key, date: *date, amount, document })
+        };
+        History(items.iter().filter_map(claim).collect())
     }
 
     fn is_empty(&self) -> bool {
         self.0.is_empty()
-    }
-
-    fn dates<'a>(&'a self, key: &'a str) -> impl Iterator<Item = Date> + 'a {
-        self.0.iter().filter(move |(k, _)| *k == key).map(|(_, d)| *d)
     }
 }
 
@@ -1428,26 +1442,25 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
             }
         }
         let date = self.case.date;
+        if b.looks_at_claims() {
+            self.note_later_claims(reasons, b);
+        }
         match b.frequency {
             Frequency::Unlimited => {}
             Frequency::PerYear(n) => {
-                let taken = self.history.dates(&b.key).filter(|d| d.year() == date.year()).count();
+                let this_year = || self.claims(&b.key).filter(|c| c.date.year() == date.year());
+                let taken = this_year().count();
                 if taken >= n as usize {
                     self.note(reasons, |out| {
-                        let when: Vec<String> = self
-                            .history
-                            .dates(&b.key)
-                            .filter(|d| d.year() == date.year())
-                            .map(|d| d.to_string())
-                            .collect();
+                        let when: Vec<String> = this_year().map(|c| c.date.to_string()).collect();
                         write!(out, "{}年已享受{taken}次（{}），每年限{n}次", date.year(), when.join("、"))
                     });
                     return refuse(reasons);
                 }
             }
             Frequency::Once => {
-                if let Some(d) = self.history.dates(&b.key).next() {
-                    self.note(reasons, |out| write!(out, "已于 {d} 享受过，一次性待遇不重复给予"));
+                if let Some(c) = self.claims(&b.key).next() {
+                    self.note(reasons, |out| write!(out, "已于 {} 享受过，一次性待遇不重复给予", c.date));
                     return refuse(reasons);
                 }
             }
@@ -1457,10 +1470,10 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
             if !in_period(date) {
                 continue;
             }
-            if let Some(d) = self.history.dates(&x.key).find(|d| in_period(*d)) {
+            if let Some(c) = self.claims(&x.key).find(|c| in_period(c.date)) {
                 self.note(reasons, |out| {
                     let period = x.year.map_or(String::new(), |y| format!("{y}年内"));
-                    write!(out, "已于 {d} 享受「{}」，{period}两者不能同时享受", x.other)
+                    write!(out, "已于 {} 享受「{}」，{period}两者不能同时享受", c.date, x.other)
                 });
                 return refuse(reasons);
             }
@@ -1472,11 +1485,45 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
             self.note(reasons, |out| write!(out, "无法计算金额：{}", env.fail_words(&f)));
             refuse(reasons)
         };
+        // What this year's claims leave of a yearly limit.
+        let left = match &b.yearly_cap {
+            None => None,
+            Some((cap_expr, cap_text)) => {
+                let cap = match env.number(cap_expr) {
+                    Ok(v) => round_money(self.not_negative(clause, env, cap_expr, v)?),
+                    Err(f) => return cannot(f, reasons),
+                };
+                match self.yearly_left(b, cap) {
+                    Some(left) if left > Decimal::ZERO => Some(left),
+                    _ => {
+                        self.note(reasons, |out| {
+                            write!(out, "{}年已享受", date.year())?;
+                            self.write_claims_this_year(out, b, cap)?;
+                            write!(out, "，每年最高 {cap_text}，已无余额")
+                        });
+                        return refuse(reasons);
+                    }
+                }
+            }
+        };
+        // A limit, and the yearly limit's rest where it is lower.
+        let within = |limit: Decimal, reasons: &mut Reasons| match left {
+            Some(l) if l < limit => {
+                self.note(reasons, |out| {
+                    write!(out, "{}年已享受", date.year())?;
+                    self.write_claims_this_year(out, b, l)?;
+                    write!(out, "，本年尚余 {l}元")
+                });
+                l
+            }
+            _ => limit,
+        };
         Ok(match &b.amount {
             Amount::Deferred => {
                 self.note(reasons, |out| out.write_str("符合条件；金额按有关规定确定，本文件未规定标准"));
+                let ceiling = left.map(|l| within(l, reasons));
                 self.notes(reasons, b);
-                self.verdict(rule, Outcome::Pending, None, None, reasons, start)
+                self.verdict(rule, Outcome::Pending, None, ceiling, reasons, start)
             }
             Amount::Ceiling { expr, text } => {
                 let ceiling = match env.number(expr) {
@@ -1487,6 +1534,7 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
                     let worked = ("符合条件；本文件只规定上限：", "元，具体标准由有关部门确定");
                     worked_out(out, worked, text, env, expr, ceiling)
                 });
+                let ceiling = within(ceiling, reasons);
                 self.notes(reasons, b);
                 self.verdict(rule, Outcome::Pending, None, Some(ceiling), reasons, start)
             }
@@ -1507,6 +1555,7 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
                         amount = cap_value;
                     }
                 }
+                amount = within(amount, reasons);
                 self.notes(reasons, b);
                 if amount.is_zero() {
                     self.note(reasons, |out| out.write_str("按标准计算金额为 0元"));
@@ -1516,6 +1565,59 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
                 }
             }
         })
+    }
+
+    /// The case's claims of the benefit (or other benefit) `key` that
+    /// count for this document: made on or before the case's date, and
+    /// under this document or one it adopts clauses of, or under none.
+    fn claims<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a Claim<'e>> + use<'a, 'e, 'p, WORDS> {
+        let date = self.case.date;
+        self.history.0.iter().filter(move |c| {
+            c.key == key
+                && c.date <= date
+                && c.document.is_none_or(|d| self.doc.claims_from.iter().any(|from| from == d))
+        })
+    }
+
+    /// Says which claims of the benefit were left out for being dated
+    /// after the case.
+    fn note_later_claims(&self, reasons: &mut Reasons, b: &Benefit) {
+        let date = self.case.date;
+        for c in self.history.0.iter().filter(|c| c.key == b.key && c.date > date) {
+            self.note(reasons, |out| write!(out, "享受记录中 {} 的「{}」晚于裁定日期 {date}，不计入", c.date, b.name));
+        }
+    }
+
+    /// What is left this year of the yearly limit `cap` of `b` after its
+    /// claims (one without an amount takes the whole limit); `None` when
+    /// they sum past what a decimal holds.
+    fn yearly_left(&self, b: &Benefit, cap: Decimal) -> Option<Decimal> {
+        let year = self.case.date.year();
+        let mut used = Decimal::ZERO;
+        for c in self.claims(&b.key).filter(|c| c.date.year() == year) {
+            used = used.checked_add(c.amount.unwrap_or(cap))?;
+        }
+        Some((cap - used).max(Decimal::ZERO))
+    }
+
+    /// This year's claims of `b`: `2000元（2024-01-15 1000元、2024-03-01 1000元）`,
+    /// a claim without an amount counted as the whole limit `cap`.
+    fn write_claims_this_year(&self, out: &mut String, b: &Benefit, cap: Decimal) -> std::fmt::Result {
+        let year = self.case.date.year();
+        let claims: Vec<&Claim> = self.claims(&b.key).filter(|c| c.date.year() == year).collect();
+        let used = claims.iter().try_fold(Decimal::ZERO, |sum, c| sum.checked_add(c.amount.unwrap_or(cap)));
+        match used {
+            Some(used) => write!(out, "「{}」{}元（", b.name, used.normalize())?,
+            None => write!(out, "「{}」（", b.name)?,
+        }
+        for (i, c) in claims.iter().enumerate() {
+            let sep = if i > 0 { "、" } else { "" };
+            match c.amount {
+                Some(a) => write!(out, "{sep}{} {}元", c.date, a.normalize())?,
+                None => write!(out, "{sep}{} 未记金额，按 {}元 计", c.date, cap.normalize())?,
+            }
+        }
+        out.write_str("）")
     }
 
     /// Adds the reason `words` writes, unless reasons are not wanted.

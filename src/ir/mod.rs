@@ -107,6 +107,10 @@ pub struct HistorySlots {
     pub list_slot: u32,
     pub name_slot: u32,
     pub date_slot: u32,
+    /// A claim's 金额 (元), where the vocabulary declares it.
+    pub amount_slot: Option<u32>,
+    /// The document a claim was made under (文件), where declared.
+    pub document_slot: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,6 +163,10 @@ impl Record {
 #[serde(deny_unknown_fields)]
 pub struct Document {
     pub id: Text,
+    /// The documents whose 享受记录 claims count for this one, normalized
+    /// for matching a claim's 文件: itself, and its parent when it adopts
+    /// the parent's clauses.
+    pub claims_from: Vec<String>,
     pub name: String,
     pub level: String,
     pub region: String,
@@ -316,6 +324,10 @@ pub struct Benefit {
     pub exclusions: Vec<Cond>,
     pub amount: Amount,
     pub frequency: Frequency,
+    /// `每年最高 X`: at most X (元) a calendar year; the 金额 of this
+    /// year's claims of the benefit comes off (a claim without one counts
+    /// as X).
+    pub yearly_cap: Option<(Expr, String)>,
     pub exclusive: Vec<Exclusive>,
     /// Funding sources, joined with 、 as rulings show them.
     pub funding: Option<Text>,
@@ -325,6 +337,13 @@ pub struct Benefit {
     /// rule names its own).
     pub departments: Vec<Text>,
     pub notes: Vec<String>,
+}
+
+impl Benefit {
+    /// Whether its ruling depends on the case's 享受记录.
+    pub fn looks_at_claims(&self) -> bool {
+        self.frequency != Frequency::Unlimited || !self.exclusive.is_empty() || self.yearly_cap.is_some()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

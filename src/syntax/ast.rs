@@ -166,12 +166,20 @@ pub enum BenefitStmt<'s> {
     Audience(Name<'s>),
     Condition(Expr<'s>),
     Exclusion(Expr<'s>),
-    Amount { amount: Expr<'s>, cap: Option<Expr<'s>> },
+    Amount {
+        amount: Expr<'s>,
+        cap: Option<Expr<'s>>,
+    },
     Ceiling(Expr<'s>),
     Deferred(Span),
     PerYear(Spanned<Quantity<'s>>),
     Once(Span),
-    Exclusive { other: Name<'s>, year: Option<Spanned<u32>> },
+    /// `每年最高 X`: at most X a calendar year, this year's claims off.
+    YearlyCap(Expr<'s>),
+    Exclusive {
+        other: Name<'s>,
+        year: Option<Spanned<u32>>,
+    },
     Funding(Vec<Name<'s>>),
     Payer(Vec<Name<'s>>),
     Departments(Vec<Name<'s>>),

@@ -21,6 +21,7 @@ pub fn keyword_text(rule: Rule) -> Option<&'static str> {
         Rule::kw_tiaojian => "条件",
         Rule::kw_chuwai => "除外",
         Rule::kw_pinci => "频次",
+        Rule::kw_meinianzuigao => "每年最高",
         Rule::kw_meinian => "每年",
         Rule::kw_yicixing => "一次性",
         Rule::kw_huchi => "互斥",

@@ -254,7 +254,7 @@ fn expected_words(rule: Rule) -> Option<String> {
                 "「文件」「词汇」「条款」或「指导」"
             }
             Rule::string | Rule::str_corner | Rule::str_curly | Rule::str_plain => "用「」括起的文字",
-            Rule::ident | Rule::path | Rule::name_list => "名称",
+            Rule::ident | Rule::path | Rule::name_list | Rule::field_name => "名称",
             Rule::clause_id => "条款编号，例如 5、四 或 二（八）",
             rule if precedence_level(rule)
                 || matches!(
@@ -635,6 +635,7 @@ impl Builder {
             }
             Rule::ceiling => BenefitStmt::Ceiling(self.expr(pair.into_inner().find(is_content)?)),
             Rule::deferred => BenefitStmt::Deferred(span),
+            Rule::yearly_cap => BenefitStmt::YearlyCap(self.expr(pair.into_inner().find(is_content)?)),
             Rule::frequency => {
                 let f = pair.into_inner().find(is_content)?;
                 match f.as_rule() {
