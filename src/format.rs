@@ -387,6 +387,7 @@ impl Printer<'_> {
             }
             BenefitStmt::Ceiling(e) => self.line(e.span, &format!("不超过 {}", self.expr(e, 0))),
             BenefitStmt::Deferred(span) => self.line(*span, "按规定"),
+            BenefitStmt::Floor(e) => self.line(e.span, &format!("不低于 {}", self.expr(e, 0))),
             BenefitStmt::PerYear(q) => self.line(q.span, &format!("频次 每年 {}", self.slice(q.span))),
             BenefitStmt::Once(span) => self.line(*span, "频次 一次性"),
             BenefitStmt::YearlyCap(e) => self.line(e.span, &format!("每年最高 {}", self.expr(e, 0))),

@@ -27,6 +27,7 @@ pub struct Expected {
     pub outcome: Option<String>,
     pub amount: Option<Decimal>,
     pub ceiling: Option<Decimal>,
+    pub floor: Option<Decimal>,
     pub funding: Option<String>,
     pub payer: Option<String>,
     pub reason_contains: Vec<String>,
@@ -66,13 +67,14 @@ fn expected(n: &Node) -> Result<Expected, String> {
             "结果" => e.outcome = text(v),
             "金额" => e.amount = Some(decimal(v)?),
             "金额上限" => e.ceiling = Some(decimal(v)?),
+            "金额下限" => e.floor = Some(decimal(v)?),
             "资金来源" => e.funding = text(v),
             "支付方" => e.payer = text(v),
             "理由包含" => match v {
                 Node::Seq(items) => e.reason_contains = items.iter().filter_map(text).collect(),
                 other => e.reason_contains = text(other).into_iter().collect(),
             },
-            other => return Err(format!("期望裁定中未知的键「{other}」（可用：文件、条款、项目、结果、金额、金额上限、资金来源、支付方、理由包含）")),
+            other => return Err(format!("期望裁定中未知的键「{other}」（可用：文件、条款、项目、结果、金额、金额上限、金额下限、资金来源、支付方、理由包含）")),
         }
     }
     Ok(e)
@@ -166,6 +168,9 @@ pub fn compare(exp: &Expectations, got: &Evaluation) -> Vec<String> {
         }
         if e.ceiling.is_some() && e.ceiling != r.ceiling {
             diffs.push(format!("{}：金额上限期望 {}，实际 {}", describe(e), show(e.ceiling), show(r.ceiling)));
+        }
+        if e.floor.is_some() && e.floor != r.floor {
+            diffs.push(format!("{}：金额下限期望 {}，实际 {}", describe(e), show(e.floor), show(r.floor)));
         }
         if let Some(f) = &e.funding {
             if Some(f.as_str()) != r.funding.as_deref() {

@@ -31,6 +31,7 @@ const SOURCE: &str = "1.按每人1000元给予补贴，10人以上的再按每10
 6.每年享受1次500元；一次性奖励800元；2021年不能同时享受甲补助和乙补助。
 7.每人每月200元，最长不超过6个月。
 8.每次给予800元，每人每年最高不超过2000元。
+9.每人补助不低于500元，不超过1500元；按每天30元计发的，不低于300元。
 ";
 
 fn policy(body: &str) -> String {
@@ -562,4 +563,39 @@ fn a_claim_after_the_case_does_not_count() {
     );
     let e = eval_case(HISTORY, "日期: 2023-05-10\n主体:\n  享受记录:\n    - {项目: 奖励, 日期: 2023-05-10}\n");
     assert_eq!(ruling(&e, "奖励").outcome, Outcome::Refused, "a claim on the case's date counts");
+}
+
+/// `不低于`: alone or with `不超过` the ruling is 待定 with 金额下限 (and
+/// 金额上限); with a fixed amount it raises the amount to the floor.
+#[test]
+fn floors_are_pending_bounds_or_raise_a_fixed_amount() {
+    let body = "条款 9「补助」{
+  原文「每人补助不低于500元，不超过1500元；按每天30元计发的，不低于300元」
+  给予 补助 { 不低于 500元  不超过 1500元 }
+  给予 保底补助 { 不低于 500元 }
+  给予 日补助 { 金额 30元/天 × 天数  不低于 300元 }
+}
+";
+    let e = eval_case(body, "日期: 2023-05-10\n主体: {天数: 4}\n");
+    let r = ruling(&e, "补助");
+    assert_eq!((r.outcome, r.amount, r.ceiling, r.floor), (Outcome::Pending, None, dec("1500"), dec("500")));
+    assert!(r.reasons.iter().any(|x| x == "不低于 500元"), "{:?}", r.reasons);
+    let r = ruling(&e, "保底补助");
+    assert_eq!((r.outcome, r.ceiling, r.floor), (Outcome::Pending, None, dec("500")));
+    // 30 × 4 = 120 < 300: raised to 300.
+    let r = ruling(&e, "日补助");
+    assert_eq!((r.outcome, r.amount, r.floor), (Outcome::Granted, dec("300"), None));
+    assert!(r.reasons.iter().any(|x| x == "低于 300元，按 300元 给予"), "{:?}", r.reasons);
+    // 30 × 20 = 600 > 300: as computed.
+    let e = eval_case(body, "日期: 2023-05-10\n主体: {天数: 20}\n");
+    assert_eq!(ruling(&e, "日补助").amount, dec("600"));
+    // The ruling's JSON carries 金额下限, after 金额上限.
+    let json = serde_json::to_string(ruling(&e, "补助")).unwrap();
+    assert!(json.contains(r#""金额上限":"1500","金额下限":"500""#), "{json}");
+    // The batch line writer says the same as serde_json.
+    let (program, _) = load(body, "日期: 2023-05-10\n主体: {天数: 20}\n");
+    let line = r#"{"日期":"2023-05-10","文件":"测试","主体":{"类型":"个人","天数":20}}"#;
+    let mut out = Vec::new();
+    policyc::batch::run(&program, line.as_bytes(), Some(&mut out), 1, eval::Options::default(), &|_| {}).unwrap();
+    assert_eq!(String::from_utf8(out).unwrap().trim_end(), serde_json::to_string(&e).unwrap());
 }

@@ -995,6 +995,7 @@ mod tests {
             outcome,
             amount: Some(Decimal::from(amount)),
             ceiling: Some(Decimal::new(amount, 1)),
+            floor: None,
         };
         for decision in [d(Outcome::Granted, 1000), d(Outcome::Refused, 5), d(Outcome::Pending, 37)] {
             let (mut once, mut over) = (Tally::default(), Tally::default());

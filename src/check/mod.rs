@@ -958,6 +958,7 @@ impl<'a> DocLowerer<'a> {
         let mut notes = Vec::new();
         let mut amount_span = None;
         let mut yearly_cap = None;
+        let mut floor = None;
         for s in &b.stmts {
             let mut set_amount = |this: &mut Self, a: Option<ir::Amount>, span: Span| {
                 if let Some(prev) = amount_span {
@@ -1015,6 +1016,10 @@ impl<'a> DocLowerer<'a> {
                     }
                 }
                 ast::BenefitStmt::Once(_) => frequency = ir::Frequency::Once,
+                ast::BenefitStmt::Floor(e) => {
+                    self.cite(e, quoted);
+                    floor = self.money(locals, e, "金额下限");
+                }
                 ast::BenefitStmt::YearlyCap(e) => {
                     self.cite(e, quoted);
                     yearly_cap = self.money(locals, e, "每年最高限额");
@@ -1034,6 +1039,11 @@ impl<'a> DocLowerer<'a> {
                 }
                 ast::BenefitStmt::Note(n) => notes.push(n.node.to_string()),
             }
+        }
+        // A floor alone leaves the amount to others, above it: 待定.
+        if amount_span.is_none() && floor.is_some() {
+            amount = Some(ir::Amount::Deferred);
+            amount_span = Some(b.name.span);
         }
         let (Some(amount), Some(amount_span)) = (amount, amount_span) else {
             if amount_span.is_none() {
@@ -1056,6 +1066,7 @@ impl<'a> DocLowerer<'a> {
             amount,
             frequency,
             yearly_cap,
+            floor,
             exclusive,
             funding: joined(&funding),
             payer: joined(&payer),

@@ -109,8 +109,8 @@ impl<'p> Reads<'p> {
                 Amount::Ceiling { expr, .. } => walk.expr(expr)?,
                 Amount::Deferred => {}
             }
-            if let Some((cap, _)) = &b.yearly_cap {
-                walk.expr(cap)?;
+            for (bound, _) in b.yearly_cap.iter().chain(&b.floor) {
+                walk.expr(bound)?;
             }
             reads.history |= b.looks_at_claims();
         }

@@ -116,6 +116,7 @@ pub struct Decision {
     pub outcome: Outcome,
     pub amount: Option<Decimal>,
     pub ceiling: Option<Decimal>,
+    pub floor: Option<Decimal>,
 }
 
 /// One ruling, in the shape of docs/cases.md.
@@ -136,6 +137,10 @@ pub struct Ruling {
     pub amount: Option<Decimal>,
     #[serde(rename = "金额上限", skip_serializing_if = "Option::is_none", with = "opt_decimal")]
     pub ceiling: Option<Decimal>,
+    /// The least amount, where the document gives one (不低于) and the
+    /// ruling is 待定.
+    #[serde(rename = "金额下限", skip_serializing_if = "Option::is_none", with = "opt_decimal")]
+    pub floor: Option<Decimal>,
     #[serde(rename = "资金来源", skip_serializing_if = "Option::is_none")]
     pub funding: Option<Text>,
     /// Who pays, where the document says (对口帮扶: 被帮扶地 or 帮扶地).
@@ -291,6 +296,9 @@ impl std::fmt::Display for EvalError {
 }
 
 impl std::error::Error for EvalError {}
+
+/// A verdict without money: (amount, ceiling, floor).
+const NO_MONEY: (Option<Decimal>, Option<Decimal>, Option<Decimal>) = (None, None, None);
 
 /// Adds a granted amount to the case's 合计.
 #[inline]
@@ -458,6 +466,7 @@ impl Ruling {
             outcome: v.decision.outcome,
             amount: v.decision.amount,
             ceiling: v.decision.ceiling,
+            floor: v.decision.floor,
             funding: b.and_then(|b| b.funding.clone()),
             payer: b.and_then(|b| b.payer.clone()),
             lead: b.and_then(|b| b.departments.first().cloned()),
@@ -1377,7 +1386,7 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
             }
             fallback = Some(rule.id);
         }
-        Ok(fallback.map(|rule| self.verdict(rule, Outcome::Refused, None, None, reasons, start)))
+        Ok(fallback.map(|rule| self.verdict(rule, Outcome::Refused, NO_MONEY, reasons, start)))
     }
 
     /// Whether the case fails the plan's applicant check `i`.
@@ -1399,15 +1408,14 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
         &self,
         rule: RuleId,
         outcome: Outcome,
-        amount: Option<Decimal>,
-        ceiling: Option<Decimal>,
+        (amount, ceiling, floor): (Option<Decimal>, Option<Decimal>, Option<Decimal>),
         reasons: &mut Reasons,
         start: usize,
     ) -> Decided {
         if let Some((doc, id)) = self.doc.clauses.get(rule.clause as usize).and_then(|c| c.adopts.as_ref()) {
             self.note(reasons, |out| write!(out, "本条采纳上级文件 {doc} 条款 {id}，同时适用时取代之"));
         }
-        Decided { decision: Decision { rule, outcome, amount, ceiling }, reasons: start..reasons.len() }
+        Decided { decision: Decision { rule, outcome, amount, ceiling, floor }, reasons: start..reasons.len() }
     }
 
     /// The trace of a rule of this document.
@@ -1430,7 +1438,7 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
         reasons: &mut Reasons,
         start: usize,
     ) -> Result<Decided, EvalError> {
-        let refuse = |reasons: &mut Reasons| Ok(self.verdict(rule, Outcome::Refused, None, None, reasons, start));
+        let refuse = |reasons: &mut Reasons| Ok(self.verdict(rule, Outcome::Refused, NO_MONEY, reasons, start));
         for cond in &b.exclusions {
             let check = if WORDS {
                 reasons.write(|out| self.check(clause, cond, env, false, out))?
@@ -1518,12 +1526,28 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
             }
             _ => limit,
         };
+        let floor = match &b.floor {
+            None => None,
+            Some((floor_expr, floor_text)) => match env.number(floor_expr) {
+                Ok(v) => {
+                    let floor = round_money(self.not_negative(clause, env, floor_expr, v)?);
+                    // A fixed amount says so only where the floor raises it.
+                    if !matches!(b.amount, Amount::Fixed { .. }) {
+                        self.note(reasons, |out| {
+                            worked_out(out, ("不低于 ", "元"), floor_text, env, floor_expr, floor)
+                        });
+                    }
+                    Some(floor)
+                }
+                Err(f) => return cannot(f, reasons),
+            },
+        };
         Ok(match &b.amount {
             Amount::Deferred => {
                 self.note(reasons, |out| out.write_str("符合条件；金额按有关规定确定，本文件未规定标准"));
                 let ceiling = left.map(|l| within(l, reasons));
                 self.notes(reasons, b);
-                self.verdict(rule, Outcome::Pending, None, ceiling, reasons, start)
+                self.verdict(rule, Outcome::Pending, (None, ceiling, floor), reasons, start)
             }
             Amount::Ceiling { expr, text } => {
                 let ceiling = match env.number(expr) {
@@ -1536,7 +1560,7 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
                 });
                 let ceiling = within(ceiling, reasons);
                 self.notes(reasons, b);
-                self.verdict(rule, Outcome::Pending, None, Some(ceiling), reasons, start)
+                self.verdict(rule, Outcome::Pending, (None, Some(ceiling), floor), reasons, start)
             }
             Amount::Fixed { expr, text, cap } => {
                 let raw = match env.number(expr) {
@@ -1555,13 +1579,19 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
                         amount = cap_value;
                     }
                 }
+                if let (Some(least), Some((_, floor_text))) = (floor, &b.floor) {
+                    if amount < least {
+                        self.note(reasons, |out| write!(out, "低于 {floor_text}，按 {least}元 给予"));
+                        amount = least;
+                    }
+                }
                 amount = within(amount, reasons);
                 self.notes(reasons, b);
                 if amount.is_zero() {
                     self.note(reasons, |out| out.write_str("按标准计算金额为 0元"));
-                    self.verdict(rule, Outcome::Refused, None, None, reasons, start)
+                    self.verdict(rule, Outcome::Refused, NO_MONEY, reasons, start)
                 } else {
-                    self.verdict(rule, Outcome::Granted, Some(amount), None, reasons, start)
+                    self.verdict(rule, Outcome::Granted, (Some(amount), None, None), reasons, start)
                 }
             }
         })
@@ -1672,6 +1702,12 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
             }
             Amount::Ceiling { expr, .. } => t.push(format!("金额上限 {}", env.render(expr))),
             Amount::Deferred => t.push("金额按规定".to_string()),
+        }
+        if let Some((f, text)) = &b.floor {
+            t.push(format!("金额下限 {text} = {}", yuan(f)));
+        }
+        if let Some((c, text)) = &b.yearly_cap {
+            t.push(format!("每年最高 {text} = {}", yuan(c)));
         }
         t
     }

@@ -328,6 +328,9 @@ pub struct Benefit {
     /// year's claims of the benefit comes off (a claim without one counts
     /// as X).
     pub yearly_cap: Option<(Expr, String)>,
+    /// `不低于 X` (元): with a fixed amount, the least given; otherwise
+    /// the ruling is 待定 with 金额下限.
+    pub floor: Option<(Expr, String)>,
     pub exclusive: Vec<Exclusive>,
     /// Funding sources, joined with 、 as rulings show them.
     pub funding: Option<Text>,

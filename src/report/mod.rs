@@ -35,9 +35,11 @@ pub fn table(e: &Evaluation) -> String {
         .rulings
         .iter()
         .map(|r| {
-            let amount = match (r.outcome, r.amount, r.ceiling) {
-                (_, Some(a), _) => a.normalize().to_string(),
-                (Outcome::Pending, None, Some(c)) => format!("上限 {}", c.normalize()),
+            let amount = match (r.outcome, r.amount, r.ceiling, r.floor) {
+                (_, Some(a), _, _) => a.normalize().to_string(),
+                (Outcome::Pending, None, Some(c), Some(f)) => format!("{}–{}", f.normalize(), c.normalize()),
+                (Outcome::Pending, None, Some(c), None) => format!("上限 {}", c.normalize()),
+                (Outcome::Pending, None, None, Some(f)) => format!("下限 {}", f.normalize()),
                 _ => "—".to_string(),
             };
             [

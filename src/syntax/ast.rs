@@ -171,6 +171,8 @@ pub enum BenefitStmt<'s> {
         cap: Option<Expr<'s>>,
     },
     Ceiling(Expr<'s>),
+    /// `不低于 X`.
+    Floor(Expr<'s>),
     Deferred(Span),
     PerYear(Spanned<Quantity<'s>>),
     Once(Span),

@@ -17,6 +17,7 @@ pub fn keyword_text(rule: Rule) -> Option<&'static str> {
         Rule::kw_jine => "金额",
         Rule::kw_zuigao => "最高",
         Rule::kw_buchaoguo => "不超过",
+        Rule::kw_budiyu => "不低于",
         Rule::kw_anguiding => "按规定",
         Rule::kw_tiaojian => "条件",
         Rule::kw_chuwai => "除外",

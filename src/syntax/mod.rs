@@ -635,6 +635,7 @@ impl Builder {
             }
             Rule::ceiling => BenefitStmt::Ceiling(self.expr(pair.into_inner().find(is_content)?)),
             Rule::deferred => BenefitStmt::Deferred(span),
+            Rule::floor => BenefitStmt::Floor(self.expr(pair.into_inner().find(is_content)?)),
             Rule::yearly_cap => BenefitStmt::YearlyCap(self.expr(pair.into_inner().find(is_content)?)),
             Rule::frequency => {
                 let f = pair.into_inner().find(is_content)?;
