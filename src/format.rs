@@ -20,6 +20,10 @@ pub fn format(src: &str, module: &Module) -> String {
             Item::Vocabulary(v) => p.vocabulary(v),
             Item::Clause(c) => p.clause(c),
             Item::Guidance(g) => p.guidance(g),
+            Item::Let(n, e) => {
+                let text = format!("设 {} = {}", n.node, p.expr(e, 0));
+                p.line(n.span.join(e.span), &text);
+            }
         }
     }
     p.flush_comments(src.len());

@@ -91,3 +91,12 @@ fn comments_stay_where_they_were() {
     assert_eq!(out, "// 文件头注释\n条款 1「x」{  // 行尾注释\n  // 语句前注释\n  原文「甲」\n}\n");
     assert_eq!(fmt(&out), out);
 }
+
+/// A 设 outside any clause is printed where it stands, as a clause's is.
+#[test]
+fn a_document_definition_is_kept() {
+    let text = "文件「测试」{\n  原文件「source.txt」\n  施行 自2021年1月1日 至2025年12月31日\n}\n\n设   合格人数=计数 成员 其中 合格\n\n指导 1「补贴」\n";
+    let once = common::fmt(text);
+    assert!(once.contains("\n设 合格人数 = 计数 成员 其中 合格\n"), "{once}");
+    assert_eq!(common::fmt(&once), once);
+}

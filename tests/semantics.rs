@@ -599,3 +599,56 @@ fn floors_are_pending_bounds_or_raise_a_fixed_amount() {
     policyc::batch::run(&program, line.as_bytes(), Some(&mut out), 1, eval::Options::default(), &|_| {}).unwrap();
     assert_eq!(String::from_utf8(out).unwrap().trim_end(), serde_json::to_string(&e).unwrap());
 }
+
+/// A 设 outside any clause is seen by every clause of the document; its
+/// numbers must be in the document's text; a clause's own 设 of that name
+/// shadows it, with a warning.
+#[test]
+fn document_definitions_are_seen_by_every_clause() {
+    let text = policy(
+        "设 合格人数 = 计数 成员 其中 合格 且 月数 >= 6个月
+条款 1「补贴」{
+  原文「按每人1000元给予补贴」
+  给予 补贴 { 条件 合格人数 >= 1人  金额 1000元/人 × 合格人数 }
+}
+条款 7「以工代训」{
+  原文「每人每月200元，最长不超过6个月」
+  给予 以工代训补贴 { 金额 200元/人/月 × 合格人数 × 6个月 }
+}
+",
+    );
+    let ws = workspace::load_texts(&[("v.policy", VOCAB), ("p.policy", &text)], &[("source.txt", SOURCE)]);
+    assert!(ws.diagnostics.is_empty(), "{:?}", ws.diagnostics);
+    let program = ws.program.unwrap();
+    let mut sources = SourceMap::default();
+    let file = sources.add(
+        "case.yaml",
+        "文件: 测试\n日期: 2023-05-10\n主体: {类型: 个人, 成员: [{合格: 是, 月数: 6}, {合格: 是, 月数: 2}, {合格: 是, 月数: 9}]}\n",
+    );
+    let (case, _) = case::load(&program, &sources, file, Format::Yaml).unwrap();
+    let e = eval::evaluate(&program, &case, eval::Options::default()).unwrap();
+    // Two members of 6 months or more: 2 × 1000 = 2000; 200 × 2 × 6 = 2400.
+    assert_eq!(ruling(&e, "补贴").amount, dec("2000"));
+    assert_eq!(ruling(&e, "以工代训补贴").amount, dec("2400"));
+
+    // A number the document does not have; a clause shadowing the name.
+    let text = policy(
+        "设 门槛 = 7个月
+设 合格人数 = 计数 成员 其中 合格
+条款 1「补贴」{
+  原文「按每人1000元给予补贴」
+  设 合格人数 = 计数 成员
+  给予 补贴 { 金额 1000元/人 × 合格人数 }
+}
+",
+    );
+    let ws = workspace::load_texts(&[("v.policy", VOCAB), ("p.policy", &text)], &[("source.txt", SOURCE)]);
+    let shown = policyc::diag::render_human(&ws.diagnostics, &ws.sources, policyc::diag::Style::Plain);
+    assert!(
+        ws.diagnostics.iter().any(|d| d.code == "P0302" && d.message == "数值「7个月」没有出现在本文件原文中"),
+        "{shown}"
+    );
+    let shadow = ws.diagnostics.iter().find(|d| d.code == "P0109").expect(&shown);
+    assert_eq!(shadow.message, "本条的「合格人数」遮蔽了文件级的定义");
+    assert_eq!(shadow.secondary.len(), 1);
+}

@@ -323,6 +323,9 @@ struct DocLowerer<'a> {
     /// For each definition of the current clause, whether its value may
     /// be negative ([`expr::may_be_negative`]).
     signed_lets: Vec<bool>,
+    /// The document's own definitions (设 outside any clause) that
+    /// checked, in order: every clause sees them.
+    doc_lets: Vec<(&'a ast::Name<'a>, &'a ast::Expr<'a>)>,
 }
 
 impl<'a> DocLowerer<'a> {
@@ -349,6 +352,7 @@ impl<'a> DocLowerer<'a> {
             spans: Vec::new(),
             failed_lets: Vec::new(),
             signed_lets: Vec::new(),
+            doc_lets: Vec::new(),
         }
     }
 
@@ -368,6 +372,7 @@ impl<'a> DocLowerer<'a> {
             spans: Vec::new(),
             failed_lets: Vec::new(),
             signed_lets: Vec::new(),
+            doc_lets: self.doc_lets.clone(),
         }
     }
 
@@ -381,6 +386,7 @@ impl<'a> DocLowerer<'a> {
             );
         }
         let window = doc.validity.as_ref().map(|r| window_of(self.file, r, self.diags)).unwrap_or_default();
+        self.doc_lets = self.document_lets();
         let source_clauses = self.source.map(|(_, t)| numbering::clauses(t)).unwrap_or_default();
         let known_ids: FxMap<&str, usize> =
             source_clauses.iter().enumerate().map(|(i, c)| (c.id.as_str(), i)).collect();
@@ -674,6 +680,35 @@ impl<'a> DocLowerer<'a> {
             let signed = expr::may_be_negative(&l.expr, &self.signed_lets);
             self.signed_lets.push(signed);
         }
+        // The document's definitions, but those the clause has from its
+        // parent or defines itself (which shadows them, with a warning).
+        for (name, e) in self.doc_lets.clone() {
+            let own = c.stmts.iter().find_map(|s| match s {
+                ast::ClauseStmt::Let(n, _) if n.node == name.node => Some(n),
+                _ => None,
+            });
+            if let Some(own) = own {
+                self.diags.push(
+                    Diagnostic::warning("P0109", format!("本条的「{}」遮蔽了文件级的定义", name.node))
+                        .at(self.file, own.span, "本条的定义")
+                        .also(self.file, name.span, "文件级的定义")
+                        .help("本条用自己的定义；若两者相同，删去本条的一个，否则换一个名称"),
+                );
+                continue;
+            }
+            if locals.iter().any(|(n, _)| *n == name.node) {
+                continue;
+            }
+            // Checked once already: its diagnostics are not repeated.
+            let saved = std::mem::take(self.diags);
+            let lowered = self.lower(&locals, e);
+            *self.diags = saved;
+            if let Some(expr) = lowered {
+                locals.push((name.node.to_string(), expr.ty));
+                self.signed_lets.push(expr::may_be_negative(&expr, &self.signed_lets));
+                lets.push(ir::Let { name: name.node.to_string(), expr });
+            }
+        }
         let mut applies = inherited.applies;
         let adopted_span = c.adopts.as_ref().map_or(c.id.span, |a| a.span);
         let mut spans: Vec<BenefitSpans> =
@@ -916,8 +951,40 @@ impl<'a> DocLowerer<'a> {
         Some((expr, self.snippet(e.span)))
     }
 
+    /// The document's own definitions (设 outside any clause), checked
+    /// once: names new, numbers in the document's text; those that check.
+    fn document_lets(&mut self) -> Vec<(&'a ast::Name<'a>, &'a ast::Expr<'a>)> {
+        let mut locals: Vec<(String, ir::Ty)> = Vec::new();
+        let mut checked = Vec::new();
+        let whole = self.normalized.map(|n| n.text.clone());
+        for item in self.items {
+            let ast::Item::Let(name, e) = item else { continue };
+            if let Some(whole) = &whole {
+                self.cite_in(e, whole, "本文件");
+            }
+            if locals.iter().any(|(n, _)| n == name.node) || self.scope.knows(name.node) {
+                self.diags.push(
+                    Diagnostic::error("P0102", format!("名称「{}」已有定义", name.node))
+                        .at(self.file, name.span, "重复定义")
+                        .help("换一个名称，不要与案例字段或前面的「设」同名"),
+                );
+                continue;
+            }
+            if let Some(expr) = self.lower(&locals, e) {
+                locals.push((name.node.to_string(), expr.ty));
+                checked.push((name, e));
+            }
+        }
+        checked
+    }
+
     /// Every number a rule uses must occur in its clause's 原文.
     fn cite(&mut self, e: &ast::Expr, quoted: &str) {
+        self.cite_in(e, quoted, "本条");
+    }
+
+    /// [`DocLowerer::cite`], where `quoted` is the text of `scope`.
+    fn cite_in(&mut self, e: &ast::Expr, quoted: &str, scope: &str) {
         let (file, diags) = (self.file, &mut *self.diags);
         each_quantity(e, &mut |q, span| {
             let cited = text::fold(&q.cited);
@@ -929,7 +996,7 @@ impl<'a> DocLowerer<'a> {
             }
             if !quoted.contains(&*cited) {
                 diags.push(
-                    Diagnostic::error("P0302", format!("数值「{}」没有出现在本条原文中", q.text))
+                    Diagnostic::error("P0302", format!("数值「{}」没有出现在{scope}原文中", q.text))
                         .at(file, span, "原文中找不到这个数")
                         .help(format!("规则中的每个数都要有原文依据；原文中应有「{}」", q.cited)),
                 );

@@ -33,6 +33,8 @@ pub enum Item<'s> {
     Vocabulary(Vocabulary<'s>),
     Clause(Clause<'s>),
     Guidance(Guidance<'s>),
+    /// A 设 outside any clause: a definition every clause of the document sees.
+    Let(Name<'s>, Expr<'s>),
 }
 
 #[derive(Debug, Clone, PartialEq)]

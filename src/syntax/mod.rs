@@ -169,6 +169,11 @@ fn parse_piece(file: FileId, text: &str, base: usize) -> Result<Module<'_>, Vec<
             Rule::vocabulary => module.items.push(Item::Vocabulary(builder.vocabulary(item))),
             Rule::clause => module.items.push(Item::Clause(builder.clause(item))),
             Rule::guidance => module.items.push(Item::Guidance(builder.guidance(item))),
+            Rule::let_stmt => {
+                if let Some(ClauseStmt::Let(name, e)) = builder.clause_stmt(item) {
+                    module.items.push(Item::Let(name, e));
+                }
+            }
             _ => {}
         }
     }
