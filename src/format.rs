@@ -436,7 +436,16 @@ impl Printer<'_> {
                 }
             }
             ExprKind::Tier { key, arms } => {
-                let arms: Vec<String> = arms.iter().map(|(n, a)| format!("{}：{}", n.node, self.expr(a, 0))).collect();
+                let arms: Vec<String> = arms
+                    .iter()
+                    .map(|(k, a)| {
+                        let key = match k {
+                            TierKey::Value(n) => n.node,
+                            TierKey::Band(b) => b.text,
+                        };
+                        format!("{key}：{}", self.expr(a, 0))
+                    })
+                    .collect();
                 (format!("分档 {} {{ {} }}", self.expr(key, ATOM), arms.join("；")), ATOM)
             }
             ExprKind::Not(x) => (format!("非 {}", self.expr(x, NOT)), NOT),

@@ -100,3 +100,12 @@ fn a_document_definition_is_kept() {
     assert!(once.contains("\n设 合格人数 = 计数 成员 其中 合格\n"), "{once}");
     assert_eq!(common::fmt(&once), once);
 }
+
+/// Bands are printed as the document writes them.
+#[test]
+fn bands_are_kept_as_written() {
+    let text = "文件「测试」{\n  原文件「source.txt」\n  施行 自2021年1月1日 至2025年12月31日\n}\n\n条款 1「补贴」{\n  给予 奖补 { 金额 分档 人数 {40人以上:10万元;20—39人：7万元；10～19人：4万元} }\n}\n";
+    let once = common::fmt(text);
+    assert!(once.contains("金额 分档 人数 { 40人以上：10万元；20—39人：7万元；10～19人：4万元 }"), "{once}");
+    assert_eq!(common::fmt(&once), once);
+}

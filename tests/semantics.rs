@@ -32,6 +32,7 @@ const SOURCE: &str = "1.按每人1000元给予补贴，10人以上的再按每10
 7.每人每月200元，最长不超过6个月。
 8.每次给予800元，每人每年最高不超过2000元。
 9.每人补助不低于500元，不超过1500元；按每天30元计发的，不低于300元。
+10.稳岗人数40人以上的给予10万元；20—39人的给予7万元；10—19人的给予4万元。
 ";
 
 fn policy(body: &str) -> String {
@@ -651,4 +652,55 @@ fn document_definitions_are_seen_by_every_clause() {
     let shadow = ws.diagnostics.iter().find(|d| d.code == "P0109").expect(&shown);
     assert_eq!(shadow.message, "本条的「合格人数」遮蔽了文件级的定义");
     assert_eq!(shadow.secondary.len(), 1);
+}
+
+const BANDS: &str = "条款 10「稳岗奖补」{
+  原文「稳岗人数40人以上的给予10万元；20—39人的给予7万元；10—19人的给予4万元」
+  给予 稳岗奖补 { 金额 分档 人数 { 40人以上：10万元；20—39人：7万元；10—19人：4万元 } }
+}
+";
+
+/// Bands of a number: `N以上` is ≥ N, `A—B` is A ≤ x ≤ B; a number in no
+/// band is refused, the reason naming the number and the bands.
+#[test]
+fn bands_select_by_number_with_both_ends_included() {
+    let amount = |n: u32| {
+        let e = eval_case(BANDS, &format!("日期: 2023-05-10\n主体: {{人数: {n}}}\n"));
+        ruling(&e, "稳岗奖补").clone()
+    };
+    // From the document: 40 and more 10万元, 20 to 39 7万元, 10 to 19 4万元.
+    for (n, want) in [(45, "100000"), (40, "100000"), (39, "70000"), (20, "70000"), (19, "40000"), (10, "40000")] {
+        assert_eq!(amount(n).amount, dec(want), "{n}");
+    }
+    let r = amount(9);
+    assert_eq!(r.outcome, Outcome::Refused);
+    assert!(
+        r.reasons.iter().any(|x| x.contains("人数为 9人，不在本条规定的档次中（40人以上、20—39人、10—19人）")),
+        "{:?}",
+        r.reasons
+    );
+}
+
+#[test]
+fn bands_that_overlap_or_do_not_fit_the_field_are_errors() {
+    let check = |rule: &str, source_line: &str| {
+        let body = format!("条款 10「稳岗奖补」{{\n  原文「{source_line}」\n  给予 稳岗奖补 {{ 金额 {rule} }}\n}}\n");
+        let ws = workspace::load_texts(
+            &[("v.policy", VOCAB), ("p.policy", &policy(&body))],
+            &[("source.txt", &format!("10.稳岗奖补。{source_line}。\n"))],
+        );
+        ws.diagnostics.iter().map(|d| (d.code, d.message.clone(), d.secondary.len())).collect::<Vec<_>>()
+    };
+    let d = check("分档 人数 { 20人以上：7万元；10—20人：4万元 }", "20人以上的给予7万元；10—20人的给予4万元");
+    assert_eq!(d, [("P0207", "档「10—20人」与档「20人以上」重叠".to_string(), 1)]);
+    let d = check("分档 登记日期 { 20人以上：7万元 }", "20人以上的给予7万元");
+    assert_eq!(d[0].0, "P0202");
+    assert!(d[0].1.contains("「分档」只能按枚举字段或数值分档，这里是日期"), "{d:?}");
+    let d = check("分档 等级 { 20人以上：7万元 }", "20人以上的给予7万元");
+    assert_eq!((d[0].0, d[0].1.as_str()), ("P0202", "按枚举分档，各档应写取值"));
+    let d = check("分档 人数 { 20天以上：7万元 }", "20天以上的给予7万元");
+    assert_eq!(d[0].0, "P0201", "{d:?}");
+    // A band not in the text is not cited.
+    let d = check("分档 人数 { 30人以上：7万元 }", "20人以上的给予7万元");
+    assert!(d.iter().any(|(c, m, _)| *c == "P0302" && m == "档「30人以上」没有出现在本条原文中"), "{d:?}");
 }

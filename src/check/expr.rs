@@ -489,11 +489,35 @@ impl<'a> Lower<'a> {
         }
     }
 
-    fn tier(&mut self, key: &ast::Expr, arms: &[(ast::Name, ast::Expr)]) -> Option<ir::Expr> {
+    fn tier(&mut self, key: &ast::Expr, arms: &[(ast::TierKey, ast::Expr)]) -> Option<ir::Expr> {
         let k = self.expr(key)?;
+        if let Ty::Num(unit) = k.ty {
+            return self.bands(k, key, unit, arms);
+        }
+        if !matches!(k.ty, Ty::Enum(_)) {
+            let what = describe_ty(self.scope, k.ty);
+            self.error(
+                "P0202",
+                key.span,
+                format!("「分档」只能按枚举字段或数值分档，这里是{what}"),
+                format!("这是{what}"),
+                "例如 分档 毕业学历 { 本科：500元；大专：300元 }，或 分档 稳岗人数 { 40人以上：10万元；20—39人：7万元 }",
+            );
+            return None;
+        }
         let mut out = Vec::new();
         let mut ty = None;
-        for (name, e) in arms {
+        for (arm, e) in arms {
+            let ast::TierKey::Value(name) = arm else {
+                self.error(
+                    "P0202",
+                    arm.span(),
+                    "按枚举分档，各档应写取值".into(),
+                    "这是数值范围".into(),
+                    "数值范围只用于按数值分档，例如 分档 稳岗人数 { 40人以上：10万元 }",
+                );
+                return None;
+            };
             let v = self.enum_value(&k, key.span, name);
             let x = self.expr(e);
             let (Some(v), Some(x)) = (v, x) else { continue };
@@ -518,6 +542,92 @@ impl<'a> Lower<'a> {
             return None;
         }
         Some(ex(K::Tier { key: Box::new(k), arms: out }, ty?))
+    }
+
+    /// Tiers by bands of the number `k` (of `unit`): each band's ends in
+    /// that unit, the bands apart (a gap is allowed: documents leave people
+    /// out that way), the arms of one type.
+    fn bands(
+        &mut self,
+        k: ir::Expr,
+        key: &ast::Expr,
+        unit: Unit,
+        arms: &[(ast::TierKey, ast::Expr)],
+    ) -> Option<ir::Expr> {
+        let mut out: Vec<(ir::Band, ir::Expr)> = Vec::new();
+        let mut spans: Vec<Span> = Vec::new();
+        let mut ty = None;
+        let mut ok = true;
+        for (arm, e) in arms {
+            let ast::TierKey::Band(b) = arm else {
+                let what = describe_ty(self.scope, k.ty);
+                self.error(
+                    "P0202",
+                    arm.span(),
+                    format!("按数值分档（{what}），各档应写数值范围"),
+                    "这是一个名称".into(),
+                    "例如 40人以上、20—39人、10人以下",
+                );
+                ok = false;
+                continue;
+            };
+            let mut end = |q: &Option<ast::Quantity>| -> Option<Option<Decimal>> {
+                let Some(q) = q else { return Some(None) };
+                let c = self.quantity(q, b.span)?;
+                let (K::Const(Value::Num(n), _), Ty::Num(u)) = (&c.kind, c.ty) else { return None };
+                if u != unit && !(q.unit.is_none() && unit.is_none()) {
+                    self.error(
+                        "P0201",
+                        b.span,
+                        format!("档的单位「{}」与「{}」的单位「{}」不同", show(u), self.text(key.span), show(unit)),
+                        "单位不符".into(),
+                        "例如 按人数分档写 40人以上、20—39人",
+                    );
+                    return None;
+                }
+                Some(Some(*n))
+            };
+            let (Some(low), Some(high)) = (end(&b.low), end(&b.high)) else {
+                ok = false;
+                continue;
+            };
+            let band = ir::Band { low, high, text: b.text.to_string() };
+            if let Some(((other, _), there)) = out.iter().zip(&spans).find(|((other, _), _)| other.overlaps(&band)) {
+                self.diags.push(
+                    Diagnostic::error("P0207", format!("档「{}」与档「{}」重叠", band.text, other.text))
+                        .at(self.file, b.span, "这一档")
+                        .also(self.file, *there, "与它重叠的档")
+                        .help("各档不能有共同的数：以上、以下都含本数，20—39人 含 20人 和 39人"),
+                );
+                ok = false;
+                continue;
+            }
+            let Some(x) = self.expr(e) else {
+                ok = false;
+                continue;
+            };
+            match ty {
+                None => ty = Some(x.ty),
+                Some(t) if t != x.ty => {
+                    let (l1, l2) = (describe_ty(self.scope, t), describe_ty(self.scope, x.ty));
+                    self.error(
+                        "P0201",
+                        e.span,
+                        "各档的单位要相同".into(),
+                        format!("这是{l2}，前面的档是{l1}"),
+                        "例如 40人以上：10万元；20—39人：7万元",
+                    );
+                    return None;
+                }
+                _ => {}
+            }
+            spans.push(b.span);
+            out.push((band, x));
+        }
+        if !ok {
+            return None;
+        }
+        Some(ex(K::Bands { key: Box::new(k), bands: out }, ty?))
     }
 }
 
@@ -550,6 +660,7 @@ pub fn may_be_negative(e: &ir::Expr, signed_lets: &[bool]) -> bool {
         K::Max(xs) => xs.iter().all(|x| may_be_negative(x, signed_lets)),
         K::Sum { body, .. } => may_be_negative(body, signed_lets),
         K::Tier { arms, .. } => arms.iter().any(|(_, x)| may_be_negative(x, signed_lets)),
+        K::Bands { bands, .. } => bands.iter().any(|(_, x)| may_be_negative(x, signed_lets)),
         _ => false,
     }
 }

@@ -1002,6 +1002,16 @@ impl<'a> DocLowerer<'a> {
                 );
             }
         });
+        // A band is cited as written: `20—39人` is in the 原文 as a range.
+        each_band(e, &mut |b| {
+            if !quoted.contains(&*text::fold(b.text)) {
+                diags.push(
+                    Diagnostic::error("P0302", format!("档「{}」没有出现在{scope}原文中", b.text))
+                        .at(file, b.span, "原文中找不到这一档")
+                        .help(format!("每一档都要有原文依据；原文中应有「{}」", b.text)),
+                );
+            }
+        });
     }
 
     fn benefit(
@@ -1144,6 +1154,34 @@ impl<'a> DocLowerer<'a> {
     }
 }
 
+/// Calls `f` on every band of the tiers `e` holds, in source order.
+fn each_band<'e, 's>(e: &'e ast::Expr<'s>, f: &mut impl FnMut(&'e ast::Band<'s>)) {
+    use ast::ExprKind as K;
+    match &e.kind {
+        K::Quantity(_) | K::Date(_) | K::Bool(_) | K::CaseDate | K::Path(_) => {}
+        K::Call(_, args) | K::And(args) | K::Or(args) => args.iter().for_each(|a| each_band(a, f)),
+        K::Count { filter, .. } => filter.iter().for_each(|x| each_band(x, f)),
+        K::Sum { body, filter, .. } => {
+            each_band(body, f);
+            filter.iter().for_each(|x| each_band(x, f));
+        }
+        K::Tier { key, arms } => {
+            each_band(key, f);
+            for (k, a) in arms {
+                if let ast::TierKey::Band(b) = k {
+                    f(b);
+                }
+                each_band(a, f);
+            }
+        }
+        K::Not(x) | K::Is(x, _) | K::In { expr: x, .. } => each_band(x, f),
+        K::Binary(_, a, b) | K::Compare(_, a, b) => {
+            each_band(a, f);
+            each_band(b, f);
+        }
+    }
+}
+
 /// Calls `f` on every quantity `e` holds, with its span, in source order.
 fn each_quantity<'e, 's>(e: &'e ast::Expr<'s>, f: &mut impl FnMut(&'e ast::Quantity<'s>, Span)) {
     use ast::ExprKind as K;
@@ -1219,6 +1257,7 @@ fn money_constants(a: &ir::Amount) -> Vec<rust_decimal::Decimal> {
                 walk(b, out);
             }
             K::Tier { arms, .. } => arms.iter().for_each(|(_, x)| walk(x, out)),
+            K::Bands { bands, .. } => bands.iter().for_each(|(_, x)| walk(x, out)),
             K::Sum { body, .. } => walk(body, out),
             _ => {}
         }

@@ -496,6 +496,7 @@ pub fn cannot_overflow(e: &Expr, safe_lets: &[bool]) -> bool {
         K::Compare(_, a, b) | K::MonthsBetween(a, b) => cannot_overflow(a, safe_lets) && cannot_overflow(b, safe_lets),
         K::Count { filter, .. } => all(&mut filter.iter().map(|f| &**f)),
         K::Tier { key, arms } => cannot_overflow(key, safe_lets) && all(&mut arms.iter().map(|(_, x)| x)),
+        K::Bands { key, bands } => cannot_overflow(key, safe_lets) && all(&mut bands.iter().map(|(_, x)| x)),
     }
 }
 

@@ -347,6 +347,10 @@ impl<'a, 'p> Walk<'a, 'p> {
                 self.expr(key)?;
                 arms.iter().try_for_each(|(_, x)| self.expr(x))
             }
+            K::Bands { key, bands } => {
+                self.expr(key)?;
+                bands.iter().try_for_each(|(_, x)| self.expr(x))
+            }
         }
     }
 }

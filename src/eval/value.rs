@@ -7,7 +7,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::compiled::Count;
 use crate::date::Date;
-use crate::ir::{ArithOp, CmpOp, Expr, ExprKind as K, Let, Program, Record, Ty, Unit, Value};
+use crate::ir::{self, ArithOp, CmpOp, Expr, ExprKind as K, Let, Program, Record, Ty, Unit, Value};
 
 /// Why an expression has no value: what went wrong, at which expression of
 /// the program, and for which list member. Kept as data (no strings) so that
@@ -28,6 +28,9 @@ pub enum FailKind {
     /// A tier key whose value (the enum index) has no tier (研究生 where
     /// only 本科/大专/中专 are set).
     NoTier(u32),
+    /// A number (given) in no band of a tier by bands (the failure's
+    /// expression is the tier).
+    NoBand(Decimal),
     /// Decimal overflow.
     Overflow,
     /// A date shifted out of the years 1 to 9999.
@@ -171,6 +174,15 @@ impl<'e, 'p> Env<'e, 'p> {
                 };
                 format!("{}为「{name}」，本条未规定该档标准", self.describe(f.expr, f.item))
             }
+            FailKind::NoBand(n) => {
+                let K::Bands { key, bands } = &f.expr.kind else { return String::new() };
+                let shown = match key.ty {
+                    Ty::Num(u) => show_number(n, u),
+                    _ => n.to_string(),
+                };
+                let texts: Vec<&str> = bands.iter().map(|(b, _)| b.text.as_str()).collect();
+                format!("{}为 {shown}，不在本条规定的档次中（{}）", self.describe(key, f.item), texts.join("、"))
+            }
             FailKind::Overflow => format!("「{}」计算溢出", self.describe(f.expr, f.item)),
             FailKind::DateOutOfRange => format!("「{}」得出的日期超出范围", self.describe(f.expr, f.item)),
             FailKind::DivideByZero => format!("「{}」除数为零", self.describe(f.expr, f.item)),
@@ -208,7 +220,17 @@ impl<'e, 'p> Env<'e, 'p> {
                 Value::Date(r.ok_or_else(|| self.fail(FailKind::DateOutOfRange, e))?)
             }
             K::Tier { key, arms } => self.eval(self.tier(key, arms)?)?,
+            K::Bands { key, bands } => self.eval(self.band(e, key, bands)?)?,
         })
+    }
+
+    /// The arm of a tier by bands that the key's value falls in.
+    fn band(&self, tier: &'p Expr, key: &'p Expr, bands: &'p [(ir::Band, Expr)]) -> Result<&'p Expr, Fail<'p>> {
+        let n = self.number(key)?;
+        match bands.iter().find(|(b, _)| b.contains(n)) {
+            Some((_, x)) => Ok(x),
+            None => Err(self.fail(FailKind::NoBand(n), tier)),
+        }
     }
 
     /// The arm of a tier that the key's value selects.
@@ -247,6 +269,7 @@ impl<'e, 'p> Env<'e, 'p> {
                 format!("{name}({})", parts.join(", "))
             }
             K::Count { .. } => "计数".to_string(),
+            K::Tier { .. } | K::Bands { .. } => "分档".to_string(),
             K::Sum { .. } => "合计".to_string(),
             K::Local(i) => self.lets.get(*i as usize).map_or_else(|| "定义".to_string(), |l| l.name.clone()),
             K::CaseDate => "裁定日期".to_string(),
@@ -293,6 +316,7 @@ impl<'e, 'p> Env<'e, 'p> {
                 Ok(hit != *negated)
             }
             K::Tier { key, arms } => self.truth(self.tier(key, arms)?),
+            K::Bands { key, bands } => self.truth(self.band(e, key, bands)?),
             _ => Ok(matches!(self.eval(e)?, Value::Bool(true))),
         }
     }
@@ -372,6 +396,7 @@ impl<'e, 'p> Env<'e, 'p> {
                 total
             }
             K::Tier { key, arms } => self.number(self.tier(key, arms)?)?,
+            K::Bands { key, bands } => self.number(self.band(e, key, bands)?)?,
             _ => num(&self.eval(e)?),
         })
     }

@@ -455,6 +455,42 @@ pub enum ExprKind {
         key: Box<Expr>,
         arms: Vec<(u32, Expr)>,
     },
+    /// Tiers by bands of a number (`40人以上：10万元；20—39人：7万元`),
+    /// which do not overlap; a value in no band makes the rule
+    /// inapplicable.
+    Bands {
+        key: Box<Expr>,
+        bands: Vec<(Band, Expr)>,
+    },
+}
+
+/// A band of numbers, both ends included; `None` is open.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Band {
+    pub low: Option<Decimal>,
+    pub high: Option<Decimal>,
+    /// As the document writes it (`20—39人`), for reasons.
+    pub text: String,
+}
+
+impl Band {
+    pub fn contains(&self, n: Decimal) -> bool {
+        self.low.is_none_or(|l| n >= l) && self.high.is_none_or(|h| n <= h)
+    }
+
+    /// Whether two bands share a number.
+    pub fn overlaps(&self, other: &Band) -> bool {
+        let low = match (self.low, other.low) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        let high = match (self.high, other.high) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        matches!((low, high), (Some(l), Some(h)) if l <= h) || low.is_none() || high.is_none()
+    }
 }
 
 // ------------------------------------------------------------ cases

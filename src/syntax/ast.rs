@@ -191,6 +191,33 @@ pub enum BenefitStmt<'s> {
     Note(Name<'s>),
 }
 
+/// What selects a tier: an enum value, or a band of numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TierKey<'s> {
+    Value(Name<'s>),
+    Band(Band<'s>),
+}
+
+/// `40人以上`, `10人以下`, `20—39人`: the ends included; `None` is open.
+/// A range's unit written once, after it, is both ends' unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Band<'s> {
+    pub low: Option<Quantity<'s>>,
+    pub high: Option<Quantity<'s>>,
+    /// The band as written, which the 原文 must hold.
+    pub text: &'s str,
+    pub span: Span,
+}
+
+impl TierKey<'_> {
+    pub fn span(&self) -> Span {
+        match self {
+            TierKey::Value(n) => n.span,
+            TierKey::Band(b) => b.span,
+        }
+    }
+}
+
 /// A number as the document writes it: `20万元` has value 200000, unit 元.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Quantity<'s> {
@@ -247,7 +274,7 @@ pub enum ExprKind<'s> {
     },
     Tier {
         key: Box<Expr<'s>>,
-        arms: Vec<(Name<'s>, Expr<'s>)>,
+        arms: Vec<(TierKey<'s>, Expr<'s>)>,
     },
     Not(Box<Expr<'s>>),
     And(Vec<Expr<'s>>),

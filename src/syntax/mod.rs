@@ -671,6 +671,34 @@ impl Builder {
         })
     }
 
+    /// A band of a tier: its ends, the unit of a range's last end given to
+    /// its first when that has none (`20—39人`).
+    fn band<'i>(&mut self, pair: Pair<'i, Rule>) -> Option<Band<'i>> {
+        let (span, text) = (self.span(&pair), pair.as_str());
+        let mut ends = Vec::new();
+        let mut side = None;
+        for p in pair.into_inner().filter(is_content) {
+            match p.as_rule() {
+                Rule::quantity => ends.push(self.quantity(p)?),
+                rule => side = Some(rule),
+            }
+        }
+        let mut ends = ends.into_iter();
+        let first = ends.next()?;
+        Some(match side? {
+            Rule::band_above => Band { low: Some(first), high: None, text, span },
+            Rule::band_below => Band { low: None, high: Some(first), text, span },
+            _ => {
+                let high = ends.next()?;
+                let low = match (&first.unit, &high.unit) {
+                    (None, Some(u)) => Quantity { unit: Some(u.clone()), ..first },
+                    _ => first,
+                };
+                Band { low: Some(low), high: Some(high), text, span }
+            }
+        })
+    }
+
     fn quantity<'i>(&mut self, pair: Pair<'i, Rule>) -> Option<Quantity<'i>> {
         let span = self.span(&pair);
         let text = pair.as_str();
@@ -883,8 +911,15 @@ impl Builder {
                 let mut arms = Vec::new();
                 for arm in inner {
                     let mut parts = arm.into_inner().filter(is_content);
-                    if let (Some(n), Some(e)) = (parts.next(), parts.next()) {
-                        arms.push((self.name(n), self.expr(e)));
+                    if let (Some(k), Some(e)) = (parts.next(), parts.next()) {
+                        let key = match k.as_rule() {
+                            Rule::band => match self.band(k) {
+                                Some(b) => TierKey::Band(b),
+                                None => return self.bad(span),
+                            },
+                            _ => TierKey::Value(self.name(k)),
+                        };
+                        arms.push((key, self.expr(e)));
                     }
                 }
                 ExprKind::Tier { key: Box::new(key), arms }
