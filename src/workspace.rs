@@ -110,11 +110,14 @@ fn build(
         let files: Vec<(FileId, &str)> = texts.iter().map(|(_, id, text)| (*id, &**text)).collect();
         syntax::parse_files(&files)
     };
-    for ((path, id, _), module) in texts.iter().zip(parsed) {
+    // A vocabulary that does not parse is reported as such, not also as missing.
+    let mut vocabulary_unparsed = false;
+    for ((path, id, text), module) in texts.iter().zip(parsed) {
         let id = *id;
         let module = match module {
             Ok(m) => m,
             Err(errs) => {
+                vocabulary_unparsed |= text.contains("词汇");
                 diagnostics.extend(errs);
                 continue;
             }
@@ -137,7 +140,8 @@ fn build(
         policy_files.push(PolicyFile { file: id, module, source });
     }
     let checked = check::check(&policy_files, &sources);
-    diagnostics.extend(checked.diagnostics);
+    let missing_vocabulary = |d: &Diagnostic| vocabulary_unparsed && d.code == "P0105";
+    diagnostics.extend(checked.diagnostics.into_iter().filter(|d| !missing_vocabulary(d)));
     finish(sources, diagnostics, checked.coverage).with_program(checked.program)
 }
 

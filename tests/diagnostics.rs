@@ -323,3 +323,45 @@ fn human_columns_count_characters() {
     let json: serde_json::Value = serde_json::from_str(&render_json(&[d], &sources)).unwrap();
     assert_eq!(json[0]["位置"]["列"], 4);
 }
+
+#[test]
+fn a_keyword_used_as_a_name_says_so() {
+    let body = GOOD.replace("设 合格人数 = ", "设 金额 = ").replace("合格人数 >= 1人", "金额 >= 1人");
+    insta::assert_snapshot!(render(&body));
+    assert_eq!(labelled(&body), "金额");
+}
+
+#[test]
+fn bands_that_overlap() {
+    let body = "条款 5「鼓励用工企业吸纳就业」{
+  原文「吸纳10人以上的，再按每10人1万元的标准给予一次性奖补，最高不超过20万元」
+  对象 单位
+  设 合格人数 = 计数 吸纳人员 其中 脱贫人口
+  给予 一次性奖补 { 金额 分档 合格人数 { 10人以上：1万元；1—10人：20万元 } }
+}
+指导 6「培训」
+";
+    insta::assert_snapshot!(render(body));
+}
+
+#[test]
+fn a_clause_shadowing_a_document_definition_is_warned_of() {
+    let body = format!("设 合格人数 = 计数 吸纳人员 其中 脱贫人口\n{GOOD}");
+    let (ws, policy) = check(&body);
+    assert!(!ws.has_errors());
+    insta::assert_snapshot!(format!(
+        "----- SOURCE\n{policy}\n----- WARNING\n{}",
+        render_human(&ws.diagnostics, &ws.sources, Style::Plain)
+    ));
+}
+
+/// A vocabulary that does not parse is reported once: its syntax error,
+/// not also "没有找到案例词汇".
+#[test]
+fn a_broken_vocabulary_is_not_also_missing() {
+    let broken = VOCAB.replace("脱贫人口：布尔", "脱贫人口：布尔布尔");
+    let ws =
+        workspace::load_texts(&[("vocab.policy", &broken), ("rules.policy", &header(GOOD))], &[("source.txt", SOURCE)]);
+    let codes: Vec<&str> = ws.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["P0001"], "{:?}", ws.diagnostics);
+}

@@ -339,6 +339,17 @@ fn syntax_error(file: FileId, text: &str, base: usize, e: &pest::error::Error<Ru
         seen.push(w.clone());
         fresh
     });
+    // A keyword where a name was wanted: say so, over the whole keyword.
+    let wanted_name = words.iter().any(|w| w == "名称");
+    let keyword = text
+        .get(pos..)
+        .filter(|_| wanted_name)
+        .and_then(|rest| PolicyParser::parse(Rule::keyword, rest).ok().and_then(|mut p| p.next()).map(|p| p.as_str()));
+    if let Some(word) = keyword {
+        return Diagnostic::error("P0001", format!("「{word}」是关键字，不能用作名称"))
+            .at(file, Span::new(base + pos, base + pos + word.len()), "此处应为名称")
+            .help(format!("换一个名称，例如「{word}标准」；关键字列表见 docs/language.md"));
+    }
     let found = text.get(pos..).and_then(|rest| rest.chars().next());
     let message = match found {
         None => "文件意外结束".to_string(),
