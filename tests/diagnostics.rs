@@ -365,3 +365,15 @@ fn a_broken_vocabulary_is_not_also_missing() {
     let codes: Vec<&str> = ws.diagnostics.iter().map(|d| d.code).collect();
     assert_eq!(codes, ["P0001"], "{:?}", ws.diagnostics);
 }
+
+/// A quoted text compared in a rule, and a text field tested with 为, say
+/// that texts are not compared.
+#[test]
+fn texts_are_not_compared() {
+    let body = GOOD.replace("条件 合格人数 >= 1人", "条件 单位性质 为 「企业」");
+    let (ws, _) = check(&body);
+    let d = &ws.diagnostics[0];
+    assert_eq!((d.code, d.message.as_str()), ("P0001", "规则中不能比较「」括起的文字"));
+    assert!(d.help.as_deref().unwrap().contains("文本字段不能比较"), "{d:?}");
+    assert_eq!(labelled(&body), "「");
+}

@@ -277,13 +277,12 @@ impl<'a> Lower<'a> {
     fn enum_value(&mut self, lowered: &ir::Expr, span: Span, value: &ast::Name) -> Option<u32> {
         let Ty::Enum(id) = lowered.ty else {
             let label = format!("这是{}", describe_ty(self.scope, lowered.ty));
-            self.error(
-                "P0202",
-                span,
-                "「为」「属于」只能用于取值字段".into(),
-                label,
-                "例如 单位性质 为 企业；数值请用 >=、<= 比较",
-            );
+            let help = if lowered.ty == Ty::Text {
+                "文本字段不能比较：规则按枚举取值、数值、日期和是否判断；需要按它判断时，在词汇中把它声明为枚举"
+            } else {
+                "例如 单位性质 为 企业；数值请用 >=、<= 比较"
+            };
+            self.error("P0202", span, "「为」「属于」只能用于取值字段".into(), label, help);
             return None;
         };
         let values = self.scope.enum_values(id);

@@ -351,6 +351,14 @@ fn syntax_error(file: FileId, text: &str, base: usize, e: &pest::error::Error<Ru
             .help(format!("换一个名称，例如「{word}标准」；关键字列表见 docs/language.md"));
     }
     let found = text.get(pos..).and_then(|rest| rest.chars().next());
+    // A quoted text where a name or an expression was wanted
+    // (`单位性质 为 「企业」`, `备注 = 「企业」`): rules compare no texts.
+    let wanted_value = wanted_name || words.iter().any(|w| w.starts_with("表达式"));
+    if wanted_value && matches!(found, Some('「' | '“' | '"')) {
+        return Diagnostic::error("P0001", "规则中不能比较「」括起的文字")
+            .at(file, span, "此处应为名称、取值或表达式")
+            .help("文本字段不能比较；枚举的取值直接写，不加「」：单位性质 为 企业。「」只用于原文、说明等文字");
+    }
     let message = match found {
         None => "文件意外结束".to_string(),
         Some(c) => format!("无法识别「{c}」"),
