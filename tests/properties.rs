@@ -443,3 +443,59 @@ fn a_claim_under_the_parent_counts_for_the_adopting_document() {
     );
     assert_eq!(rule(r#"{"项目":"补贴","日期":"2024-01-02","金额":2000}"#).0, Outcome::Refused);
 }
+
+/// A program summing tiers over a list's members, by enum value and by
+/// band: members in no tier are left out, alike on every path.
+fn tiers_program() -> &'static Program {
+    static P: OnceLock<Program> = OnceLock::new();
+    P.get_or_init(|| {
+        let vocabulary = "词汇 {\n  类型：枚举 { 个人、单位 }\n  人员：列表 人 { 学历：枚举 { 本科、大专、中专、无 }  月数：数 月  年龄：数 }\n}\n";
+        let policy = "文件「甲」{\n  原文件「甲.txt」\n  施行 自2023年1月1日 至2025年12月31日\n}\n\
+条款 1「引进」{\n  原文「本科每人每月500元、大专每人每月300元；16—24的每人200元，25以上的每人100元」\n\
+  给予 引进补助 { 金额 合计 人员 的 (分档 学历 { 本科：500元/人/月；大专：300元/人/月 } × 月数) }\n\
+  给予 年龄补助 { 金额 合计 人员 的 (分档 年龄 { 16—24：200元/人；25以上：100元/人 }) }\n}\n";
+        let ws = workspace::load_texts(
+            &[("词汇.policy", vocabulary), ("甲.policy", policy)],
+            &[("甲.txt", "1.引进。本科每人每月500元、大专每人每月300元；16—24的每人200元，25以上的每人100元。\n")],
+        );
+        assert!(!ws.has_errors(), "{:?}", ws.diagnostics);
+        ws.program.unwrap()
+    })
+}
+
+fn tiers_case() -> impl Strategy<Value = String> {
+    let member = (prop::sample::select(vec!["本科", "大专", "中专", "无"]), 0u32..40, 10u32..40);
+    prop::collection::vec(member, 0..12).prop_map(|members| {
+        let ms: Vec<String> =
+            members.iter().map(|(d, m, a)| format!(r#"{{"学历":"{d}","月数":{m},"年龄":{a}}}"#)).collect();
+        format!(r#"{{"日期":"2024-05-10","文件":"甲","主体":{{"类型":"单位","人员":[{}]}}}}"#, ms.join(","))
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn sums_of_tiers_are_alike_on_every_path(cases in prop::collection::vec(tiers_case(), 1..8)) {
+        let program = tiers_program();
+        let input = cases.join("\n");
+        let want: Vec<String> = cases
+            .iter()
+            .map(|l| {
+                let mut sources = SourceMap::default();
+                let file = sources.add("case.json", l.clone());
+                let (c, _) = case::load(program, &sources, file, case::Format::Json).unwrap();
+                let e = eval::evaluate(program, &c, Options::default()).unwrap();
+                let mut decisions = Vec::new();
+                assert_eq!(eval::Evaluator::new(program).decide(&c, &mut decisions).unwrap(), e.total, "{l}");
+                serde_json::to_string(&e).unwrap()
+            })
+            .collect();
+        for workers in [1, 2] {
+            let mut out = Vec::new();
+            batch::run(program, input.as_bytes(), Some(&mut out), workers, Options::default(), &|_| {}).unwrap();
+            let got: Vec<String> = String::from_utf8(out).unwrap().lines().map(String::from).collect();
+            prop_assert_eq!(&got, &want);
+        }
+    }
+}

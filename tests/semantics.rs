@@ -18,7 +18,7 @@ const VOCAB: &str = "词汇 {
   户籍：枚举 { 本地、外地 }
   登记日期：日期
   老区：布尔
-  成员：列表 人 { 合格：布尔  月数：数 月 }
+  成员：列表 人 { 合格：布尔  月数：数 月  等级：枚举 { 甲、乙、丙 } }
   享受记录：列表 次 { 项目：文本  日期：日期  金额：数 元  文件：文本 }
 }
 ";
@@ -703,4 +703,31 @@ fn bands_that_overlap_or_do_not_fit_the_field_are_errors() {
     // A band not in the text is not cited.
     let d = check("分档 人数 { 30人以上：7万元 }", "20人以上的给予7万元");
     assert!(d.iter().any(|(c, m, _)| *c == "P0302" && m == "档「30人以上」没有出现在本条原文中"), "{d:?}");
+}
+
+/// In a sum over a list, a member whose value is in no tier adds nothing,
+/// and the reason names it; the other members still count.
+#[test]
+fn a_member_in_no_tier_is_left_out_of_a_sum() {
+    let body = "条款 3「引进」{
+  原文「甲档300元/人/月、乙档200元/人/月，最长不超过3年」
+  设 补助 = 合计 成员 的 (分档 等级 { 甲：300元/人/月；乙：200元/人/月 } × 月数)
+  给予 引进补助 { 金额 补助 }
+}
+";
+    let e = eval_case(
+        body,
+        "日期: 2023-05-10\n主体:\n  成员: [{等级: 甲, 月数: 2}, {等级: 乙, 月数: 3}, {等级: 丙, 月数: 1}]\n",
+    );
+    let r = ruling(&e, "引进补助");
+    // 300 × 2 + 200 × 3 = 1200; 丙 has no tier.
+    assert_eq!((r.outcome, r.amount), (Outcome::Granted, dec("1200")));
+    assert!(
+        r.reasons.iter().any(|x| x.starts_with("未计入：主体.成员[2]（") && x.contains("「丙」")),
+        "{:?}",
+        r.reasons
+    );
+    let (program, case) = load(body, "日期: 2023-05-10\n主体:\n  成员: [{等级: 丙, 月数: 1}, {等级: 甲, 月数: 1}]\n");
+    let mut decisions = Vec::new();
+    assert_eq!(eval::Evaluator::new(&program).decide(&case, &mut decisions).unwrap(), Decimal::new(300, 0));
 }

@@ -211,6 +211,21 @@ impl<'p> Reads<'p> {
 /// Appends a value worked out from lists to a key: [`EMPTY`] when they
 /// are, else the value `value` gives; `false` when it gives none.
 #[inline(always)]
+/// Whether `e` selects a tier (by an enum value or a band).
+fn has_tier(e: &Expr) -> bool {
+    match &e.kind {
+        K::Tier { .. } | K::Bands { .. } => true,
+        K::Not(x) | K::Floor(x) | K::EnumIn { expr: x, .. } => has_tier(x),
+        K::And(xs) | K::Or(xs) | K::Min(xs) | K::Max(xs) => xs.iter().any(has_tier),
+        K::Arith(_, a, b) | K::Compare(_, a, b) | K::MonthsBetween(a, b) | K::AddMonths(a, b) | K::AddDays(a, b) => {
+            has_tier(a) || has_tier(b)
+        }
+        K::Count { filter, .. } => filter.as_deref().is_some_and(has_tier),
+        K::Sum { body, filter, .. } => has_tier(body) || filter.as_deref().is_some_and(has_tier),
+        K::Const(..) | K::CaseDate | K::Slot(_) | K::ItemSlot(_) | K::Local(_) => false,
+    }
+}
+
 fn valued(empty: bool, value: impl FnOnce() -> Option<Value>, key: &mut Vec<u8>) -> bool {
     if empty {
         key.push(EMPTY);
@@ -324,6 +339,9 @@ impl<'a, 'p> Walk<'a, 'p> {
                 Some(())
             }
             K::Local(i) => self.local(*i),
+            // A sum of tiers leaves out, and names, the members in no tier:
+            // its words depend on who they are, not on its value alone.
+            K::Sum { body, .. } if has_tier(body) => None,
             // Over an empty list, the filter and body are never evaluated.
             K::Count { list, .. } | K::Sum { list, .. } => {
                 match self.depth {

@@ -1558,6 +1558,7 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
                     let worked = ("符合条件；本文件只规定上限：", "元，具体标准由有关部门确定");
                     worked_out(out, worked, text, env, expr, ceiling)
                 });
+                self.note_left_out(reasons, env, expr);
                 let ceiling = within(ceiling, reasons);
                 self.notes(reasons, b);
                 self.verdict(rule, Outcome::Pending, (None, Some(ceiling), floor), reasons, start)
@@ -1569,6 +1570,7 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
                 };
                 let mut amount = round_money(raw);
                 self.note(reasons, |out| worked_out(out, ("金额：", "元"), text, env, expr, amount));
+                self.note_left_out(reasons, env, expr);
                 if let Some((cap_expr, cap_text)) = cap {
                     let cap_value = match env.number(cap_expr) {
                         Ok(v) => round_money(self.not_negative(clause, env, cap_expr, v)?),
@@ -1648,6 +1650,17 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
             }
         }
         out.write_str("）")
+    }
+
+    /// Says which members a sum in `expr` left out for being in no tier.
+    fn note_left_out(&self, reasons: &mut Reasons, env: &Env<'e, 'p>, expr: &'p ir::Expr) {
+        if WORDS {
+            let mut left = Vec::new();
+            env.left_out(expr, &mut left);
+            if !left.is_empty() {
+                self.note(reasons, |out| write!(out, "未计入：{}", left.join("；")));
+            }
+        }
     }
 
     /// Adds the reason `words` writes, unless reasons are not wanted.

@@ -21,6 +21,14 @@ pub struct Fail<'p> {
     pub item: Option<(u32, u32)>,
 }
 
+impl FailKind {
+    /// A value no tier or band has: a list's member so failing is left out
+    /// of a sum, not the whole rule.
+    pub fn is_no_tier(self) -> bool {
+        matches!(self, FailKind::NoTier(_) | FailKind::NoBand(_))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailKind {
     /// A fact the case did not give and that has no default.
@@ -242,6 +250,45 @@ impl<'e, 'p> Env<'e, 'p> {
         }
     }
 
+    /// The members that sums in `e` (or in the definitions it reads) left
+    /// out for being in no tier, each with why: for reasons.
+    pub fn left_out(&self, e: &'p Expr, out: &mut Vec<String>) {
+        match &e.kind {
+            K::Sum { list, body, filter } => {
+                for (i, member) in self.members(*list).iter().enumerate() {
+                    let env = self.with_item(member, *list, i);
+                    if filter.as_ref().is_some_and(|f| !matches!(env.truth(f), Ok(true))) {
+                        continue;
+                    }
+                    if let Err(f) = env.number(body) {
+                        if f.kind.is_no_tier() {
+                            let path = format!("{}[{i}]", self.slot_path(*list));
+                            out.push(format!("{path}（{}）", env.fail_words(&f)));
+                        }
+                    }
+                }
+            }
+            K::Local(i) => {
+                if let Some(l) = self.lets.get(*i as usize) {
+                    self.left_out(&l.expr, out);
+                }
+            }
+            K::Arith(_, a, b)
+            | K::Compare(_, a, b)
+            | K::MonthsBetween(a, b)
+            | K::AddMonths(a, b)
+            | K::AddDays(a, b) => {
+                self.left_out(a, out);
+                self.left_out(b, out);
+            }
+            K::Not(x) | K::Floor(x) => self.left_out(x, out),
+            K::And(xs) | K::Or(xs) | K::Min(xs) | K::Max(xs) => xs.iter().for_each(|x| self.left_out(x, out)),
+            K::Tier { arms, .. } => arms.iter().for_each(|(_, x)| self.left_out(x, out)),
+            K::Bands { bands, .. } => bands.iter().for_each(|(_, x)| self.left_out(x, out)),
+            _ => {}
+        }
+    }
+
     /// A short description of an expression for messages: the field's
     /// name, or the literal text; `item` is the list member in scope.
     pub fn describe(&self, e: &Expr, item: Option<(u32, u32)>) -> String {
@@ -391,7 +438,12 @@ impl<'e, 'p> Env<'e, 'p> {
                             continue;
                         }
                     }
-                    total = total.checked_add(env.number(body)?).ok_or_else(overflow)?;
+                    // A member in no tier adds nothing ([`Env::left_out`] says which).
+                    let value = match env.number(body) {
+                        Err(f) if f.kind.is_no_tier() => continue,
+                        value => value?,
+                    };
+                    total = total.checked_add(value).ok_or_else(overflow)?;
                 }
                 total
             }
