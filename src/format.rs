@@ -415,6 +415,46 @@ impl Printer<'_> {
     // ------------------------------------------------------------ expressions
 
     /// An expression in a context that binds at least as tight as `ctx`.
+    /// A table, its columns aligned by display width (a Han character is
+    /// two columns wide), its rows one indent deeper than the line it
+    /// starts on.
+    fn table(
+        &self,
+        (rows, columns): (&Expr, &Expr),
+        heads: &[TierKey],
+        lines: &[(TierKey, Vec<Spanned<Option<Expr>>>)],
+    ) -> String {
+        let label = |k: &TierKey| match k {
+            TierKey::Value(n) => n.node.to_string(),
+            TierKey::Band(b) => b.text.to_string(),
+        };
+        let mut grid: Vec<Vec<String>> = vec![std::iter::once(String::new()).chain(heads.iter().map(label)).collect()];
+        for (k, cells) in lines {
+            let cells = cells.iter().map(|c| c.node.as_ref().map_or_else(|| "—".to_string(), |x| self.expr(x, 0)));
+            grid.push(std::iter::once(label(k)).chain(cells).collect());
+        }
+        let columns_n = grid.iter().map(Vec::len).max().unwrap_or(0);
+        let widths: Vec<usize> = (0..columns_n)
+            .map(|i| grid.iter().filter_map(|r| r.get(i)).map(|c| display_width(c)).max().unwrap_or(0))
+            .collect();
+        let pad = "  ".repeat(self.indent);
+        let mut out = format!("表 {} × {} {{\n", self.expr(rows, ATOM), self.expr(columns, ATOM));
+        for row in &grid {
+            out.push_str(&pad);
+            out.push_str("  |");
+            for (cell, width) in row.iter().zip(&widths) {
+                out.push(' ');
+                out.push_str(cell);
+                out.push_str(&" ".repeat(width - display_width(cell) + 1));
+                out.push('|');
+            }
+            out.push('\n');
+        }
+        out.push_str(&pad);
+        out.push('}');
+        out
+    }
+
     fn expr(&self, e: &Expr, ctx: u8) -> String {
         let (text, prec) = match &e.kind {
             ExprKind::Quantity(_) | ExprKind::Date(_) | ExprKind::Bool(_) | ExprKind::CaseDate | ExprKind::Path(_) => {
@@ -435,6 +475,7 @@ impl Printer<'_> {
                     None => (head, ATOM),
                 }
             }
+            ExprKind::Table { rows, columns, heads, lines } => (self.table((rows, columns), heads, lines), ATOM),
             ExprKind::Tier { key, arms } => {
                 let arms: Vec<String> = arms
                     .iter()
@@ -486,4 +527,22 @@ impl Printer<'_> {
             text
         }
     }
+}
+
+/// Columns a text takes in a monospaced font: two for Han characters and
+/// full-width forms, one for the rest.
+fn display_width(text: &str) -> usize {
+    text.chars()
+        .map(|c| match c {
+            '\u{1100}'..='\u{115f}'
+            | '\u{2e80}'..='\u{303e}'
+            | '\u{3040}'..='\u{a4cf}'
+            | '\u{ac00}'..='\u{d7a3}'
+            | '\u{f900}'..='\u{faff}'
+            | '\u{fe30}'..='\u{fe4f}'
+            | '\u{ff00}'..='\u{ff60}'
+            | '\u{ffe0}'..='\u{ffe6}' => 2,
+            _ => 1,
+        })
+        .sum()
 }

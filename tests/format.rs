@@ -109,3 +109,19 @@ fn bands_are_kept_as_written() {
     assert!(once.contains("金额 分档 人数 { 40人以上：10万元；20—39人：7万元；10～19人：4万元 }"), "{once}");
     assert_eq!(common::fmt(&once), once);
 }
+
+/// A table's columns are aligned by display width: a Han character is two
+/// columns, so the bars line up in a monospaced font.
+#[test]
+fn a_table_is_aligned_by_display_width() {
+    let text = "文件「测试」{\n  原文件「source.txt」\n  施行 自2021年1月1日 至2025年12月31日\n}\n\n条款 1「补贴」{\n  给予 奖补 {\n    金额 表 等次 × 人数 {\n  | | 40人以上 | 20—39人 |\n| 优秀 | 10万元 | 7万元 |\n | 合格 |6万元| — |\n}\n  }\n}\n";
+    let once = common::fmt(text);
+    let want = "    金额 表 等次 × 人数 {
+      |      | 40人以上 | 20—39人 |
+      | 优秀 | 10万元   | 7万元   |
+      | 合格 | 6万元    | —       |
+    }
+";
+    assert!(once.contains(want), "{once}");
+    assert_eq!(common::fmt(&once), once);
+}

@@ -449,14 +449,16 @@ fn a_claim_under_the_parent_counts_for_the_adopting_document() {
 fn tiers_program() -> &'static Program {
     static P: OnceLock<Program> = OnceLock::new();
     P.get_or_init(|| {
-        let vocabulary = "词汇 {\n  类型：枚举 { 个人、单位 }\n  人员：列表 人 { 学历：枚举 { 本科、大专、中专、无 }  月数：数 月  年龄：数 }\n}\n";
+        let vocabulary = "词汇 {\n  类型：枚举 { 个人、单位 }\n  等次：枚举 { 优秀、良好 }\n  稳岗人数：数 人\n  人员：列表 人 { 学历：枚举 { 本科、大专、中专、无 }  月数：数 月  年龄：数 }\n}\n";
         let policy = "文件「甲」{\n  原文件「甲.txt」\n  施行 自2023年1月1日 至2025年12月31日\n}\n\
 条款 1「引进」{\n  原文「本科每人每月500元、大专每人每月300元；16—24的每人200元，25以上的每人100元」\n\
   给予 引进补助 { 金额 合计 人员 的 (分档 学历 { 本科：500元/人/月；大专：300元/人/月 } × 月数) }\n\
-  给予 年龄补助 { 金额 合计 人员 的 (分档 年龄 { 16—24：200元/人；25以上：100元/人 }) }\n}\n";
+  给予 年龄补助 { 金额 合计 人员 的 (分档 年龄 { 16—24：200元/人；25以上：100元/人 }) }\n}\n\
+条款 2「稳岗」{\n  原文「优秀的10人以上3万元；良好的10人以上2万元、1—9人1万元」\n\
+  给予 稳岗奖补 {\n    金额 表 等次 × 稳岗人数 {\n      | | 10人以上 | 1—9人 |\n      | 优秀 | 3万元 | — |\n      | 良好 | 2万元 | 1万元 |\n    }\n  }\n}\n";
         let ws = workspace::load_texts(
             &[("词汇.policy", vocabulary), ("甲.policy", policy)],
-            &[("甲.txt", "1.引进。本科每人每月500元、大专每人每月300元；16—24的每人200元，25以上的每人100元。\n")],
+            &[("甲.txt", "1.引进。本科每人每月500元、大专每人每月300元；16—24的每人200元，25以上的每人100元。\n2.稳岗。优秀的10人以上3万元；良好的10人以上2万元、1—9人1万元。\n")],
         );
         assert!(!ws.has_errors(), "{:?}", ws.diagnostics);
         ws.program.unwrap()
@@ -465,10 +467,14 @@ fn tiers_program() -> &'static Program {
 
 fn tiers_case() -> impl Strategy<Value = String> {
     let member = (prop::sample::select(vec!["本科", "大专", "中专", "无"]), 0u32..40, 10u32..40);
-    prop::collection::vec(member, 0..12).prop_map(|members| {
+    let grade = prop::sample::select(vec!["", r#""等次":"优秀","#, r#""等次":"良好","#]);
+    (prop::collection::vec(member, 0..12), grade, 0u32..20).prop_map(|(members, grade, kept)| {
         let ms: Vec<String> =
             members.iter().map(|(d, m, a)| format!(r#"{{"学历":"{d}","月数":{m},"年龄":{a}}}"#)).collect();
-        format!(r#"{{"日期":"2024-05-10","文件":"甲","主体":{{"类型":"单位","人员":[{}]}}}}"#, ms.join(","))
+        format!(
+            r#"{{"日期":"2024-05-10","文件":"甲","主体":{{"类型":"单位",{grade}"稳岗人数":{kept},"人员":[{}]}}}}"#,
+            ms.join(",")
+        )
     })
 }
 

@@ -731,3 +731,86 @@ fn a_member_in_no_tier_is_left_out_of_a_sum() {
     let mut decisions = Vec::new();
     assert_eq!(eval::Evaluator::new(&program).decide(&case, &mut decisions).unwrap(), Decimal::new(300, 0));
 }
+
+const TABLE_VOCAB: &str = "词汇 {
+  类型：枚举 { 个人、单位 }
+  车间评估等次：枚举 { 优秀、良好、合格 }
+  稳岗人数：数 人
+}
+";
+
+const TABLE_SOURCE: &str = "1.稳岗奖补。按评估等次和稳岗人数给予奖补：优秀的，40人以上10万元、20—39人7万元、10—19人4万元；良好的，40人以上8万元、20—39人5万元、10—19人3万元；合格的，40人以上6万元、20—39人3万元、10—19人2万元。\n";
+
+fn table_policy(last_cell: &str) -> String {
+    format!(
+        "文件「测试」{{\n  原文件「source.txt」\n  施行 自2021年1月1日 至2025年12月31日\n}}\n条款 1「稳岗奖补」{{\n  原文「优秀的，40人以上10万元、20—39人7万元、10—19人4万元；良好的，40人以上8万元、20—39人5万元、10—19人3万元；合格的，40人以上6万元、20—39人3万元、10—19人2万元」\n  给予 稳岗奖补 {{\n    金额 表 车间评估等次 × 稳岗人数 {{\n      |      | 40人以上 | 20—39人 | 10—19人 |\n      | 优秀 | 10万元   | 7万元   | 4万元   |\n      | 良好 | 8万元    | 5万元   | 3万元   |\n      | 合格 | 6万元    | 3万元   | {last_cell}   |\n    }}\n  }}\n}}\n"
+    )
+}
+
+/// A two-way table as documents print it: rows by an enum, columns by
+/// bands of a number; a cell of — has no standard; a value in no column
+/// or row is refused with a reason.
+#[test]
+fn a_two_way_table_selects_by_row_and_column() {
+    let program = |last: &str| {
+        let text = table_policy(last);
+        let ws =
+            workspace::load_texts(&[("v.policy", TABLE_VOCAB), ("p.policy", &text)], &[("source.txt", TABLE_SOURCE)]);
+        assert!(
+            ws.diagnostics.is_empty(),
+            "{}",
+            policyc::diag::render_human(&ws.diagnostics, &ws.sources, policyc::diag::Style::Plain)
+        );
+        ws.program.unwrap()
+    };
+    let rule = |program: &Program, subject: &str| {
+        let mut sources = SourceMap::default();
+        let file = sources.add("case.yaml", format!("文件: 测试\n日期: 2023-05-10\n主体: {{类型: 单位, {subject}}}\n"));
+        let (case, _) = case::load(program, &sources, file, Format::Yaml).unwrap();
+        let e = eval::evaluate(program, &case, eval::Options::default()).unwrap();
+        ruling(&e, "稳岗奖补").clone()
+    };
+    let p = program("2万元");
+    // From the document's table.
+    for (grade, n, want) in [
+        ("优秀", 45, "100000"),
+        ("优秀", 40, "100000"),
+        ("良好", 39, "50000"),
+        ("良好", 20, "50000"),
+        ("合格", 19, "20000"),
+        ("合格", 10, "20000"),
+        ("合格", 40, "60000"),
+    ] {
+        let r = rule(&p, &format!("车间评估等次: {grade}, 稳岗人数: {n}"));
+        assert_eq!(r.amount, dec(want), "{grade} {n}: {:?}", r.reasons);
+    }
+    let r = rule(&p, "车间评估等次: 优秀, 稳岗人数: 9");
+    assert_eq!(r.outcome, Outcome::Refused);
+    assert!(
+        r.reasons.iter().any(|x| x.contains("稳岗人数为 9人，不在本条规定的档次中（40人以上、20—39人、10—19人）")),
+        "{:?}",
+        r.reasons
+    );
+    let r = rule(&p, "稳岗人数: 45");
+    assert_eq!(r.outcome, Outcome::Refused);
+    assert!(r.reasons.iter().any(|x| x.contains("缺少事实「主体.车间评估等次」")), "{:?}", r.reasons);
+    let p = program("—");
+    let r = rule(&p, "车间评估等次: 合格, 稳岗人数: 12");
+    assert_eq!(r.outcome, Outcome::Refused);
+    assert!(r.reasons.iter().any(|x| x.contains("未规定标准")), "{:?}", r.reasons);
+    assert_eq!(rule(&p, "车间评估等次: 合格, 稳岗人数: 22").amount, dec("30000"));
+}
+
+/// Per cell, units are checked; a row of the wrong length says so.
+#[test]
+fn a_tables_cells_are_checked() {
+    let check = |text: String| {
+        let ws =
+            workspace::load_texts(&[("v.policy", TABLE_VOCAB), ("p.policy", &text)], &[("source.txt", TABLE_SOURCE)]);
+        ws.diagnostics.iter().map(|d| (d.code, d.message.clone())).collect::<Vec<_>>()
+    };
+    let d = check(table_policy("2人"));
+    assert!(d.iter().any(|(c, m)| *c == "P0201" && m == "各档的单位要相同"), "{d:?}");
+    let d = check(table_policy("2万元").replace("| 3万元   | 2万元   |", "| 3万元   |"));
+    assert!(d.iter().any(|(c, m)| *c == "P0202" && m == "表的这一行有 2 格，表头有 3 列"), "{d:?}");
+}

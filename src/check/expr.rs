@@ -37,6 +37,10 @@ pub struct Lower<'a> {
     refs: Vec<NamedRef>,
 }
 
+/// A tier's arm before it is put in place: its label, its lowered value
+/// (`None` where that failed) and where it is.
+type Arm<'x, 's> = (&'x ast::TierKey<'s>, Option<ir::Expr>, Span);
+
 fn ex(kind: K, ty: Ty) -> ir::Expr {
     ir::Expr { kind, ty }
 }
@@ -120,6 +124,7 @@ impl<'a> Lower<'a> {
                 Some(ex(K::Sum { list: slot, body: Box::new(body_ir), filter }, Ty::Num(unit)))
             }
             A::Tier { key, arms } => self.tier(key, arms),
+            A::Table { rows, columns, heads, lines } => self.table((rows, columns), heads, lines),
             A::Not(x) => {
                 let x = self.boolean(x)?;
                 Some(ex(K::Not(Box::new(x)), Ty::Bool))
@@ -490,143 +495,181 @@ impl<'a> Lower<'a> {
 
     fn tier(&mut self, key: &ast::Expr, arms: &[(ast::TierKey, ast::Expr)]) -> Option<ir::Expr> {
         let k = self.expr(key)?;
-        if let Ty::Num(unit) = k.ty {
-            return self.bands(k, key, unit, arms);
-        }
-        if !matches!(k.ty, Ty::Enum(_)) {
-            let what = describe_ty(self.scope, k.ty);
-            self.error(
-                "P0202",
-                key.span,
-                format!("「分档」只能按枚举字段或数值分档，这里是{what}"),
-                format!("这是{what}"),
-                "例如 分档 毕业学历 { 本科：500元；大专：300元 }，或 分档 稳岗人数 { 40人以上：10万元；20—39人：7万元 }",
-            );
-            return None;
-        }
-        let mut out = Vec::new();
-        let mut ty = None;
-        for (arm, e) in arms {
-            let ast::TierKey::Value(name) = arm else {
-                self.error(
-                    "P0202",
-                    arm.span(),
-                    "按枚举分档，各档应写取值".into(),
-                    "这是数值范围".into(),
-                    "数值范围只用于按数值分档，例如 分档 稳岗人数 { 40人以上：10万元 }",
-                );
-                return None;
-            };
-            let v = self.enum_value(&k, key.span, name);
-            let x = self.expr(e);
-            let (Some(v), Some(x)) = (v, x) else { continue };
-            match ty {
-                None => ty = Some(x.ty),
-                Some(t) if t != x.ty => {
-                    let (l1, l2) = (describe_ty(self.scope, t), describe_ty(self.scope, x.ty));
-                    self.error(
-                        "P0201",
-                        e.span,
-                        "各档的单位要相同".into(),
-                        format!("这是{l2}，前面的档是{l1}"),
-                        "例如 本科：500元/人/月；大专：300元/人/月",
-                    );
-                    return None;
-                }
-                _ => {}
-            }
-            out.push((v, x));
-        }
-        if out.len() != arms.len() {
-            return None;
-        }
-        Some(ex(K::Tier { key: Box::new(k), arms: out }, ty?))
+        let lowered: Vec<Arm> = arms.iter().map(|(label, e)| (label, self.expr(e), e.span)).collect();
+        self.select(key, k, lowered)
     }
 
-    /// Tiers by bands of the number `k` (of `unit`): each band's ends in
-    /// that unit, the bands apart (a gap is allowed: documents leave people
-    /// out that way), the arms of one type.
-    fn bands(
+    /// `表 行 × 列 { … }`: for each row, a tier over the columns; a tier
+    /// over the rows of those. A cell `—` has no standard.
+    fn table(
         &mut self,
-        k: ir::Expr,
-        key: &ast::Expr,
-        unit: Unit,
-        arms: &[(ast::TierKey, ast::Expr)],
+        (rows, columns): (&ast::Expr, &ast::Expr),
+        heads: &[ast::TierKey],
+        lines: &[(ast::TierKey, Vec<ast::Spanned<Option<ast::Expr>>>)],
     ) -> Option<ir::Expr> {
-        let mut out: Vec<(ir::Band, ir::Expr)> = Vec::new();
-        let mut spans: Vec<Span> = Vec::new();
-        let mut ty = None;
-        let mut ok = true;
-        for (arm, e) in arms {
-            let ast::TierKey::Band(b) = arm else {
-                let what = describe_ty(self.scope, k.ty);
+        let (row_key, column_key) = (self.expr(rows), self.expr(columns));
+        let (row_key, column_key) = (row_key?, column_key?);
+        let mut row_arms = Vec::with_capacity(lines.len());
+        for (label, cells) in lines {
+            if cells.len() != heads.len() {
                 self.error(
                     "P0202",
-                    arm.span(),
-                    format!("按数值分档（{what}），各档应写数值范围"),
-                    "这是一个名称".into(),
-                    "例如 40人以上、20—39人、10人以下",
+                    label.span(),
+                    format!("表的这一行有 {} 格，表头有 {} 列", cells.len(), heads.len()),
+                    "格数与表头不符".into(),
+                    "每一行的格数与表头的列数相同；没有标准的格写「—」",
                 );
+                return None;
+            }
+            let cell_arms: Vec<Arm> = heads
+                .iter()
+                .zip(cells)
+                .map(|(head, cell)| {
+                    let lowered = match &cell.node {
+                        Some(x) => self.expr(x),
+                        None => Some(ex(K::NoStandard, Ty::Bool)),
+                    };
+                    (head, lowered, cell.span)
+                })
+                .collect();
+            let span = cells.iter().fold(label.span(), |s, c| s.join(c.span));
+            let row = self.select(columns, column_key.clone(), cell_arms);
+            row_arms.push((label, row, span));
+        }
+        self.select(rows, row_key, row_arms)
+    }
+
+    /// A tier of `k` (the key written as `key`) over `arms`, each a label,
+    /// its lowered value (`None` where that failed) and where it is: by
+    /// enum values, or by bands of a number. The values are of one type;
+    /// a cell of no standard (`—`) takes the others' type.
+    fn select(&mut self, key: &ast::Expr, k: ir::Expr, arms: Vec<Arm>) -> Option<ir::Expr> {
+        let numeric = match k.ty {
+            Ty::Num(unit) => Some(unit),
+            Ty::Enum(_) => None,
+            other => {
+                let what = describe_ty(self.scope, other);
+                self.error(
+                    "P0202",
+                    key.span,
+                    format!("「分档」只能按枚举字段或数值分档，这里是{what}"),
+                    format!("这是{what}"),
+                    "例如 分档 毕业学历 { 本科：500元；大专：300元 }，或 分档 稳岗人数 { 40人以上：10万元；20—39人：7万元 }",
+                );
+                return None;
+            }
+        };
+        let mut ok = true;
+        let mut ty = None;
+        let mut values: Vec<(u32, ir::Expr)> = Vec::new();
+        let mut bands: Vec<(ir::Band, ir::Expr)> = Vec::new();
+        let mut band_spans: Vec<Span> = Vec::new();
+        for (label, x, span) in arms {
+            let Some(x) = x else {
                 ok = false;
                 continue;
             };
-            let mut end = |q: &Option<ast::Quantity>| -> Option<Option<Decimal>> {
-                let Some(q) = q else { return Some(None) };
-                let c = self.quantity(q, b.span)?;
-                let (K::Const(Value::Num(n), _), Ty::Num(u)) = (&c.kind, c.ty) else { return None };
-                if u != unit && !(q.unit.is_none() && unit.is_none()) {
+            if !matches!(x.kind, K::NoStandard) {
+                match ty {
+                    None => ty = Some(x.ty),
+                    Some(t) if t != x.ty => {
+                        let (l1, l2) = (describe_ty(self.scope, t), describe_ty(self.scope, x.ty));
+                        self.error(
+                            "P0201",
+                            span,
+                            "各档的单位要相同".into(),
+                            format!("这是{l2}，前面的档是{l1}"),
+                            "例如 本科：500元/人/月；大专：300元/人/月",
+                        );
+                        return None;
+                    }
+                    _ => {}
+                }
+            }
+            match (numeric, label) {
+                (None, ast::TierKey::Value(name)) => match self.enum_value(&k, key.span, name) {
+                    Some(v) => values.push((v, x)),
+                    None => ok = false,
+                },
+                (None, ast::TierKey::Band(b)) => {
                     self.error(
-                        "P0201",
+                        "P0202",
                         b.span,
-                        format!("档的单位「{}」与「{}」的单位「{}」不同", show(u), self.text(key.span), show(unit)),
-                        "单位不符".into(),
-                        "例如 按人数分档写 40人以上、20—39人",
+                        "按枚举分档，各档应写取值".into(),
+                        "这是数值范围".into(),
+                        "数值范围只用于按数值分档，例如 分档 稳岗人数 { 40人以上：10万元 }",
                     );
                     return None;
                 }
-                Some(Some(*n))
-            };
-            let (Some(low), Some(high)) = (end(&b.low), end(&b.high)) else {
-                ok = false;
-                continue;
-            };
-            let band = ir::Band { low, high, text: b.text.to_string() };
-            if let Some(((other, _), there)) = out.iter().zip(&spans).find(|((other, _), _)| other.overlaps(&band)) {
-                self.diags.push(
-                    Diagnostic::error("P0207", format!("档「{}」与档「{}」重叠", band.text, other.text))
-                        .at(self.file, b.span, "这一档")
-                        .also(self.file, *there, "与它重叠的档")
-                        .help("各档不能有共同的数：以上、以下都含本数，20—39人 含 20人 和 39人"),
-                );
-                ok = false;
-                continue;
-            }
-            let Some(x) = self.expr(e) else {
-                ok = false;
-                continue;
-            };
-            match ty {
-                None => ty = Some(x.ty),
-                Some(t) if t != x.ty => {
-                    let (l1, l2) = (describe_ty(self.scope, t), describe_ty(self.scope, x.ty));
+                (Some(_), ast::TierKey::Value(name)) => {
+                    let what = describe_ty(self.scope, k.ty);
                     self.error(
-                        "P0201",
-                        e.span,
-                        "各档的单位要相同".into(),
-                        format!("这是{l2}，前面的档是{l1}"),
-                        "例如 40人以上：10万元；20—39人：7万元",
+                        "P0202",
+                        name.span,
+                        format!("按数值分档（{what}），各档应写数值范围"),
+                        "这是一个名称".into(),
+                        "例如 40人以上、20—39人、10人以下",
                     );
-                    return None;
+                    ok = false;
                 }
-                _ => {}
+                (Some(unit), ast::TierKey::Band(b)) => match self.band(key, unit, b) {
+                    Some(band) => {
+                        let overlap = bands.iter().zip(&band_spans).find(|((other, _), _)| other.overlaps(&band));
+                        if let Some(((other, _), there)) = overlap {
+                            self.diags.push(
+                                Diagnostic::error("P0207", format!("档「{}」与档「{}」重叠", band.text, other.text))
+                                    .at(self.file, b.span, "这一档")
+                                    .also(self.file, *there, "与它重叠的档")
+                                    .help("各档不能有共同的数：以上、以下都含本数，20—39人 含 20人 和 39人"),
+                            );
+                            ok = false;
+                        } else {
+                            band_spans.push(b.span);
+                            bands.push((band, x));
+                        }
+                    }
+                    None => ok = false,
+                },
             }
-            spans.push(b.span);
-            out.push((band, x));
         }
         if !ok {
             return None;
         }
-        Some(ex(K::Bands { key: Box::new(k), bands: out }, ty?))
+        // A table all of whose cells are — has no type: call it a number of 元.
+        let ty = ty.unwrap_or(Ty::Num(Unit::YUAN));
+        let typed = |mut x: ir::Expr| {
+            if matches!(x.kind, K::NoStandard) {
+                x.ty = ty;
+            }
+            x
+        };
+        let key = Box::new(k);
+        Some(match numeric {
+            None => ex(K::Tier { key, arms: values.into_iter().map(|(v, x)| (v, typed(x))).collect() }, ty),
+            Some(_) => ex(K::Bands { key, bands: bands.into_iter().map(|(b, x)| (b, typed(x))).collect() }, ty),
+        })
+    }
+
+    /// A band's ends in the key's `unit`.
+    fn band(&mut self, key: &ast::Expr, unit: Unit, b: &ast::Band) -> Option<ir::Band> {
+        let mut end = |q: &Option<ast::Quantity>| -> Option<Option<Decimal>> {
+            let Some(q) = q else { return Some(None) };
+            let c = self.quantity(q, b.span)?;
+            let (K::Const(Value::Num(n), _), Ty::Num(u)) = (&c.kind, c.ty) else { return None };
+            if u != unit && !(q.unit.is_none() && unit.is_none()) {
+                self.error(
+                    "P0201",
+                    b.span,
+                    format!("档的单位「{}」与「{}」的单位「{}」不同", show(u), self.text(key.span), show(unit)),
+                    "单位不符".into(),
+                    "例如 按人数分档写 40人以上、20—39人",
+                );
+                return None;
+            }
+            Some(Some(*n))
+        };
+        let (low, high) = (end(&b.low)?, end(&b.high)?);
+        Some(ir::Band { low, high, text: b.text.to_string() })
     }
 }
 

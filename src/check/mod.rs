@@ -1174,6 +1174,14 @@ fn each_band<'e, 's>(e: &'e ast::Expr<'s>, f: &mut impl FnMut(&'e ast::Band<'s>)
                 each_band(a, f);
             }
         }
+        K::Table { heads, lines, .. } => {
+            for k in heads.iter().chain(lines.iter().map(|(k, _)| k)) {
+                if let ast::TierKey::Band(b) = k {
+                    f(b);
+                }
+            }
+            lines.iter().flat_map(|(_, cells)| cells).filter_map(|c| c.node.as_ref()).for_each(|x| each_band(x, f));
+        }
         K::Not(x) | K::Is(x, _) | K::In { expr: x, .. } => each_band(x, f),
         K::Binary(_, a, b) | K::Compare(_, a, b) => {
             each_band(a, f);
@@ -1197,6 +1205,9 @@ fn each_quantity<'e, 's>(e: &'e ast::Expr<'s>, f: &mut impl FnMut(&'e ast::Quant
         K::Tier { key, arms } => {
             each_quantity(key, f);
             arms.iter().for_each(|(_, a)| each_quantity(a, f));
+        }
+        K::Table { lines, .. } => {
+            lines.iter().flat_map(|(_, cells)| cells).filter_map(|c| c.node.as_ref()).for_each(|x| each_quantity(x, f));
         }
         K::Not(x) | K::Is(x, _) | K::In { expr: x, .. } => each_quantity(x, f),
         K::Binary(_, a, b) | K::Compare(_, a, b) => {

@@ -488,7 +488,7 @@ pub fn cannot_overflow(e: &Expr, safe_lets: &[bool]) -> bool {
         true
     };
     match &e.kind {
-        K::Const(..) | K::Slot(_) | K::ItemSlot(_) | K::CaseDate => true,
+        K::Const(..) | K::Slot(_) | K::ItemSlot(_) | K::CaseDate | K::NoStandard => true,
         K::Local(i) => safe_lets.get(*i as usize).is_some_and(|s| *s),
         K::Arith(..) | K::Sum { .. } | K::AddMonths(..) | K::AddDays(..) => false,
         K::Not(x) | K::Floor(x) | K::EnumIn { expr: x, .. } => cannot_overflow(x, safe_lets),

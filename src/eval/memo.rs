@@ -222,7 +222,7 @@ fn has_tier(e: &Expr) -> bool {
         }
         K::Count { filter, .. } => filter.as_deref().is_some_and(has_tier),
         K::Sum { body, filter, .. } => has_tier(body) || filter.as_deref().is_some_and(has_tier),
-        K::Const(..) | K::CaseDate | K::Slot(_) | K::ItemSlot(_) | K::Local(_) => false,
+        K::Const(..) | K::CaseDate | K::Slot(_) | K::ItemSlot(_) | K::Local(_) | K::NoStandard => false,
     }
 }
 
@@ -333,7 +333,7 @@ impl<'a, 'p> Walk<'a, 'p> {
 
     fn expr(&mut self, e: &'p Expr) -> Option<()> {
         match &e.kind {
-            K::Const(..) | K::CaseDate => Some(()),
+            K::Const(..) | K::CaseDate | K::NoStandard => Some(()),
             K::Slot(s) => {
                 self.reads.slots.push(*s);
                 Some(())

@@ -1096,7 +1096,7 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
     #[inline]
     fn overflow(&self, clause: &Clause, env: &Env, f: &Fail) -> Option<EvalError> {
         match f.kind {
-            FailKind::Missing | FailKind::NoTier(_) | FailKind::NoBand(_) => None,
+            FailKind::Missing | FailKind::NoTier(_) | FailKind::NoBand(_) | FailKind::NoStandard => None,
             _ => Some(self.failure(clause, env, f)),
         }
     }

@@ -25,7 +25,7 @@ impl FailKind {
     /// A value no tier or band has: a list's member so failing is left out
     /// of a sum, not the whole rule.
     pub fn is_no_tier(self) -> bool {
-        matches!(self, FailKind::NoTier(_) | FailKind::NoBand(_))
+        matches!(self, FailKind::NoTier(_) | FailKind::NoBand(_) | FailKind::NoStandard)
     }
 }
 
@@ -39,6 +39,8 @@ pub enum FailKind {
     /// A number (given) in no band of a tier by bands (the failure's
     /// expression is the tier).
     NoBand(Decimal),
+    /// A table's cell of no standard (`—`).
+    NoStandard,
     /// Decimal overflow.
     Overflow,
     /// A date shifted out of the years 1 to 9999.
@@ -191,6 +193,7 @@ impl<'e, 'p> Env<'e, 'p> {
                 let texts: Vec<&str> = bands.iter().map(|(b, _)| b.text.as_str()).collect();
                 format!("{}为 {shown}，不在本条规定的档次中（{}）", self.describe(key, f.item), texts.join("、"))
             }
+            FailKind::NoStandard => "本条的表对这一档未规定标准（表中为「—」）".to_string(),
             FailKind::Overflow => format!("「{}」计算溢出", self.describe(f.expr, f.item)),
             FailKind::DateOutOfRange => format!("「{}」得出的日期超出范围", self.describe(f.expr, f.item)),
             FailKind::DivideByZero => format!("「{}」除数为零", self.describe(f.expr, f.item)),
@@ -229,6 +232,7 @@ impl<'e, 'p> Env<'e, 'p> {
             }
             K::Tier { key, arms } => self.eval(self.tier(key, arms)?)?,
             K::Bands { key, bands } => self.eval(self.band(e, key, bands)?)?,
+            K::NoStandard => return Err(self.fail(FailKind::NoStandard, e)),
         })
     }
 

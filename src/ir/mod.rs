@@ -462,6 +462,8 @@ pub enum ExprKind {
         key: Box<Expr>,
         bands: Vec<(Band, Expr)>,
     },
+    /// A table's cell of no standard (`—`): the rule is inapplicable.
+    NoStandard,
 }
 
 /// A band of numbers, both ends included; `None` is open.

@@ -276,6 +276,14 @@ pub enum ExprKind<'s> {
         key: Box<Expr<'s>>,
         arms: Vec<(TierKey<'s>, Expr<'s>)>,
     },
+    /// `表 行 × 列 { | | 列… | | 行 | 格… | … }`: a cell `None` is `—`,
+    /// no standard.
+    Table {
+        rows: Box<Expr<'s>>,
+        columns: Box<Expr<'s>>,
+        heads: Vec<TierKey<'s>>,
+        lines: Vec<(TierKey<'s>, Vec<Spanned<Option<Expr<'s>>>>)>,
+    },
     Not(Box<Expr<'s>>),
     And(Vec<Expr<'s>>),
     Or(Vec<Expr<'s>>),

@@ -69,6 +69,7 @@ pub fn keyword_text(rule: Rule) -> Option<&'static str> {
         Rule::kw_riqi => "日期",
         Rule::kw_duixiang => "对象",
         Rule::kw_caina => "采纳",
+        Rule::kw_biao => "表",
         Rule::kw_shi => "是",
         Rule::kw_fou => "否",
         _ => return None,

@@ -924,6 +924,46 @@ impl Builder {
                 let filter = inner.next().map(|p| Box::new(self.expr(p)));
                 ExprKind::Sum { list, body, filter }
             }
+            Rule::table => {
+                let mut inner = pair.into_inner().filter(is_content);
+                let (Some(rows), Some(columns)) = (inner.next(), inner.next()) else { return self.bad(span) };
+                let (rows, columns) = (Box::new(self.expr_primary(rows)), Box::new(self.expr_primary(columns)));
+                let label = |this: &mut Self, p: Pair<'i, Rule>| -> Option<TierKey<'i>> {
+                    let k = p.into_inner().find(is_content)?;
+                    Some(match k.as_rule() {
+                        Rule::band => TierKey::Band(this.band(k)?),
+                        _ => TierKey::Value(this.name(k)),
+                    })
+                };
+                let mut heads = Vec::new();
+                let mut lines = Vec::new();
+                for part in inner {
+                    match part.as_rule() {
+                        Rule::table_head => {
+                            for l in part.into_inner().filter(is_content) {
+                                let Some(k) = label(self, l) else { return self.bad(span) };
+                                heads.push(k);
+                            }
+                        }
+                        _ => {
+                            let mut cells = part.into_inner().filter(is_content);
+                            let Some(k) = cells.next().and_then(|l| label(self, l)) else { return self.bad(span) };
+                            let mut row = Vec::new();
+                            for c in cells {
+                                let cell_span = self.span(&c);
+                                let Some(x) = c.into_inner().find(is_content) else { return self.bad(span) };
+                                let node = match x.as_rule() {
+                                    Rule::no_standard => None,
+                                    _ => Some(self.expr(x)),
+                                };
+                                row.push(Spanned { node, span: cell_span });
+                            }
+                            lines.push((k, row));
+                        }
+                    }
+                }
+                ExprKind::Table { rows, columns, heads, lines }
+            }
             Rule::tier => {
                 let mut inner = pair.into_inner().filter(is_content);
                 let Some(key) = inner.next().map(|p| self.expr_primary(p)) else { return self.bad(span) };
