@@ -150,12 +150,12 @@ impl Tally {
         match d.outcome {
             Outcome::Granted => {
                 self.granted += times;
-                add_to(&mut self.amount, &mut self.amount_overflowed, times_over(d.amount));
+                add_to(&mut self.amount, &mut self.amount_overflowed, times_over(d.amount()));
             }
             Outcome::Refused => self.refused += times,
             Outcome::Pending => {
                 self.pending += times;
-                add_to(&mut self.pending_ceiling, &mut self.ceiling_overflowed, times_over(d.ceiling));
+                add_to(&mut self.pending_ceiling, &mut self.ceiling_overflowed, times_over(d.ceiling()));
             }
         }
     }
@@ -298,7 +298,7 @@ impl<'p> Totals<'p> {
 
     fn add(&mut self, d: &Decision) {
         if let Some(t) = self.tally(d.rule) {
-            t.add(d.outcome, d.amount, d.ceiling);
+            t.add(d.outcome, d.amount(), d.ceiling());
         }
     }
 
@@ -990,23 +990,19 @@ mod tests {
     fn a_decision_times_over_is_counted_as_often() {
         use super::{Decimal, Decision, Outcome, RuleId, Tally};
         let rule = RuleId { document: 0, clause: 0, benefit: 0 };
-        let d = |outcome, amount: i64| Decision {
-            rule,
-            outcome,
-            amount: Some(Decimal::from(amount)),
-            ceiling: Some(Decimal::new(amount, 1)),
-            floor: None,
+        let d = |outcome, amount: i64| {
+            Decision::new(rule, outcome, (Some(Decimal::from(amount)), Some(Decimal::new(amount, 1)), None))
         };
         for decision in [d(Outcome::Granted, 1000), d(Outcome::Refused, 5), d(Outcome::Pending, 37)] {
             let (mut once, mut over) = (Tally::default(), Tally::default());
             for _ in 0..7 {
-                once.add(decision.outcome, decision.amount, decision.ceiling);
+                once.add(decision.outcome, decision.amount(), decision.ceiling());
             }
             over.add_times(&decision, 7);
             assert_eq!(once, over, "{decision:?}");
         }
         let mut big = Tally::default();
-        big.add_times(&Decision { amount: Some(Decimal::MAX), ..d(Outcome::Granted, 0) }, 3);
+        big.add_times(&Decision::new(rule, Outcome::Granted, (Some(Decimal::MAX), None, None)), 3);
         assert_eq!((big.granted, big.amount), (3, Decimal::MAX));
     }
 

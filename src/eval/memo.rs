@@ -226,6 +226,7 @@ fn has_tier(e: &Expr) -> bool {
     }
 }
 
+#[inline(always)]
 fn valued(empty: bool, value: impl FnOnce() -> Option<Value>, key: &mut Vec<u8>) -> bool {
     if empty {
         key.push(EMPTY);

@@ -109,15 +109,69 @@ impl RuleId {
 }
 
 /// A ruling without words: what [`Evaluator::decide`] gives, for totals
-/// over a population.
+/// over a population. Its money is kept in two numbers, as a ruling has an
+/// amount only when granted and bounds only when pending: population runs
+/// move many decisions, so it is kept small.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Decision {
     pub rule: RuleId,
     pub outcome: Outcome,
-    pub amount: Option<Decimal>,
-    pub ceiling: Option<Decimal>,
-    pub floor: Option<Decimal>,
+    /// Which of the money values are given ([`Decision::AMOUNT`] …).
+    given: u8,
+    /// The amount when granted, else the ceiling.
+    first: Decimal,
+    /// The floor.
+    second: Decimal,
 }
+
+impl Decision {
+    const AMOUNT: u8 = 1;
+    const CEILING: u8 = 2;
+    const FLOOR: u8 = 4;
+
+    /// A decision with its money: an amount is kept only when granted,
+    /// bounds only when pending.
+    pub fn new(rule: RuleId, outcome: Outcome, (amount, ceiling, floor): Money) -> Decision {
+        let mut d = Decision { rule, outcome, given: 0, first: Decimal::ZERO, second: Decimal::ZERO };
+        match outcome {
+            Outcome::Granted => {
+                if let Some(a) = amount {
+                    (d.given, d.first) = (Decision::AMOUNT, a);
+                }
+            }
+            Outcome::Pending => {
+                if let Some(c) = ceiling {
+                    (d.given, d.first) = (Decision::CEILING, c);
+                }
+                if let Some(f) = floor {
+                    (d.given, d.second) = (d.given | Decision::FLOOR, f);
+                }
+            }
+            Outcome::Refused => {}
+        }
+        d
+    }
+
+    pub fn amount(&self) -> Option<Decimal> {
+        (self.given & Decision::AMOUNT != 0).then_some(self.first)
+    }
+
+    pub fn ceiling(&self) -> Option<Decimal> {
+        (self.given & Decision::CEILING != 0).then_some(self.first)
+    }
+
+    pub fn floor(&self) -> Option<Decimal> {
+        (self.given & Decision::FLOOR != 0).then_some(self.second)
+    }
+
+    /// Whether it names no money at all.
+    pub fn without_money(&self) -> bool {
+        self.given == 0
+    }
+}
+
+/// A ruling's money: (amount, ceiling, floor).
+pub type Money = (Option<Decimal>, Option<Decimal>, Option<Decimal>);
 
 /// One ruling, in the shape of docs/cases.md.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -297,13 +351,13 @@ impl std::fmt::Display for EvalError {
 
 impl std::error::Error for EvalError {}
 
-/// A verdict without money: (amount, ceiling, floor).
-const NO_MONEY: (Option<Decimal>, Option<Decimal>, Option<Decimal>) = (None, None, None);
+/// A verdict without money.
+const NO_MONEY: Money = (None, None, None);
 
 /// Adds a granted amount to the case's 合计.
 #[inline]
 fn add_granted(total: &mut Decimal, d: &Decision) -> Result<(), EvalError> {
-    match (d.outcome, d.amount) {
+    match (d.outcome, d.amount()) {
         (Outcome::Granted, Some(amount)) => add_amount(total, amount),
         _ => Ok(()),
     }
@@ -464,9 +518,9 @@ impl Ruling {
             clause: text(found.map(|(_, c, _)| &c.id)),
             benefit: text(b.map(|b| &b.name)),
             outcome: v.decision.outcome,
-            amount: v.decision.amount,
-            ceiling: v.decision.ceiling,
-            floor: v.decision.floor,
+            amount: v.decision.amount(),
+            ceiling: v.decision.ceiling(),
+            floor: v.decision.floor(),
             funding: b.and_then(|b| b.funding.clone()),
             payer: b.and_then(|b| b.payer.clone()),
             lead: b.and_then(|b| b.departments.first().cloned()),
@@ -1408,14 +1462,14 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
         &self,
         rule: RuleId,
         outcome: Outcome,
-        (amount, ceiling, floor): (Option<Decimal>, Option<Decimal>, Option<Decimal>),
+        money: Money,
         reasons: &mut Reasons,
         start: usize,
     ) -> Decided {
         if let Some((doc, id)) = self.doc.clauses.get(rule.clause as usize).and_then(|c| c.adopts.as_ref()) {
             self.note(reasons, |out| write!(out, "本条采纳上级文件 {doc} 条款 {id}，同时适用时取代之"));
         }
-        Decided { decision: Decision { rule, outcome, amount, ceiling, floor }, reasons: start..reasons.len() }
+        Decided { decision: Decision::new(rule, outcome, money), reasons: start..reasons.len() }
     }
 
     /// The trace of a rule of this document.

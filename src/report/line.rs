@@ -198,7 +198,7 @@ impl Lines {
         let d = &r.decision;
         let fixed = self.fixed(d.rule);
         match fixed {
-            Some(f) if d.amount.is_none() && d.ceiling.is_none() && d.floor.is_none() => {
+            Some(f) if d.without_money() => {
                 out.push_str(f.whole(d.outcome))
             }
             _ => {
@@ -207,7 +207,7 @@ impl Lines {
                 out.push_str(fixed.map_or("{\"文件\":\"\",\"条款\":\"\",\"项目\":\"\",\"结果\":\"", |f| &f.head));
                 out.push_str(d.outcome.label());
                 out.push_str("\",");
-                for (name, value) in [("金额", d.amount), ("金额上限", d.ceiling), ("金额下限", d.floor)] {
+                for (name, value) in [("金额", d.amount()), ("金额上限", d.ceiling()), ("金额下限", d.floor())] {
                     if let Some(v) = value {
                         key(out, name);
                         decimal(out, v);
