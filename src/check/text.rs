@@ -191,3 +191,66 @@ mod tests {
         assert!(source[s..e].starts_with("企业吸纳"), "{}", &source[s..e]);
     }
 }
+
+/// The ways a document may write a cited number (`3个月`, folded): as it
+/// is; with a whole number under 100 in Chinese numerals (`三个月`,
+/// `两人`); 人 as 名 (`10名`); 岁 as 周岁.
+pub fn cited_forms(cited: &str) -> Vec<String> {
+    let mut forms = vec![cited.to_string()];
+    let digits: String = cited.chars().take_while(char::is_ascii_digit).collect();
+    let rest = cited.get(digits.len()..).unwrap_or("");
+    if let Ok(n) = digits.parse::<u32>() {
+        if (1..100).contains(&n) && !rest.starts_with(['.', '万']) {
+            let mut numerals = vec![chinese_numeral(n)];
+            if n == 2 {
+                numerals.push("两".to_string());
+            }
+            for numeral in numerals {
+                forms.push(format!("{numeral}{rest}"));
+            }
+        }
+    }
+    let more: Vec<String> = forms
+        .iter()
+        .flat_map(|f| {
+            let mut alt = Vec::new();
+            if f.contains('人') {
+                alt.push(f.replacen('人', "名", 1));
+            }
+            if f.contains('岁') && !f.contains("周岁") {
+                alt.push(f.replacen('岁', "周岁", 1));
+            }
+            alt
+        })
+        .collect();
+    forms.extend(more);
+    forms
+}
+
+/// `36` as `三十六`, for whole numbers from 1 to 99.
+fn chinese_numeral(n: u32) -> String {
+    const DIGITS: [&str; 10] = ["", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    let digit = |d: u32| DIGITS.get(d as usize).copied().unwrap_or("");
+    match (n / 10, n % 10) {
+        (0, u) => digit(u).to_string(),
+        (1, u) => format!("十{}", digit(u)),
+        (t, u) => format!("{}十{}", digit(t), digit(u)),
+    }
+}
+
+#[cfg(test)]
+mod cited_tests {
+    use super::cited_forms;
+
+    #[test]
+    fn numbers_are_found_as_documents_write_them() {
+        assert!(cited_forms("3个月").contains(&"三个月".to_string()));
+        assert!(cited_forms("36个月").contains(&"三十六个月".to_string()));
+        assert!(cited_forms("12个月").contains(&"十二个月".to_string()));
+        assert!(cited_forms("2人").contains(&"两人".to_string()));
+        assert!(cited_forms("10人").contains(&"十名".to_string()));
+        assert!(cited_forms("16岁").contains(&"16周岁".to_string()));
+        assert_eq!(cited_forms("1.5万元"), ["1.5万元"]);
+        assert_eq!(cited_forms("200万元"), ["200万元"]);
+    }
+}

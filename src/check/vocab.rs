@@ -201,7 +201,7 @@ impl Builder<'_> {
         self.diags.push(
             Diagnostic::error("P0201", format!("不认识的单位「{text}」"))
                 .at(self.file, f.ty.span, "未知单位")
-                .help("可用的单位：元、人、生、个月、月、年、天、次、%，以及它们的组合如 元/人/月"),
+                .help("可用的单位：元、人（生、名）、个月、月、年、天、次、岁（周岁）、%，以及它们的组合如 元/人/月"),
         );
     }
 

@@ -1458,14 +1458,7 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
     }
 
     /// The verdict of `rule`, with the reasons from `start` on.
-    fn verdict(
-        &self,
-        rule: RuleId,
-        outcome: Outcome,
-        money: Money,
-        reasons: &mut Reasons,
-        start: usize,
-    ) -> Decided {
+    fn verdict(&self, rule: RuleId, outcome: Outcome, money: Money, reasons: &mut Reasons, start: usize) -> Decided {
         if let Some((doc, id)) = self.doc.clauses.get(rule.clause as usize).and_then(|c| c.adopts.as_ref()) {
             self.note(reasons, |out| write!(out, "本条采纳上级文件 {doc} 条款 {id}，同时适用时取代之"));
         }

@@ -1,34 +1,37 @@
-//! Units of measure: exponents over the base dimensions 元, 人, 月, 天, 次.
-//! 年 is 12 个月 and 生 is 人; a percentage is dimensionless.
+//! Units of measure: exponents over the base dimensions 元, 人, 月, 天, 次
+//! and 岁 (age). 年 is 12 个月, 生 and 名 are 人, 周岁 is 岁; a percentage
+//! is dimensionless.
 
 use std::fmt;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-const BASES: [&str; 5] = ["元", "人", "月", "天", "次"];
+const BASES: [&str; 6] = ["元", "人", "月", "天", "次", "岁"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-pub struct Unit(pub [i8; 5]);
+pub struct Unit(pub [i8; 6]);
 
 impl Unit {
-    pub const NONE: Unit = Unit([0; 5]);
-    pub const YUAN: Unit = Unit([1, 0, 0, 0, 0]);
-    pub const PERSON: Unit = Unit([0, 1, 0, 0, 0]);
-    pub const MONTH: Unit = Unit([0, 0, 1, 0, 0]);
-    pub const DAY: Unit = Unit([0, 0, 0, 1, 0]);
-    pub const TIMES: Unit = Unit([0, 0, 0, 0, 1]);
+    pub const NONE: Unit = Unit([0; 6]);
+    pub const YUAN: Unit = Unit([1, 0, 0, 0, 0, 0]);
+    pub const PERSON: Unit = Unit([0, 1, 0, 0, 0, 0]);
+    pub const MONTH: Unit = Unit([0, 0, 1, 0, 0, 0]);
+    pub const DAY: Unit = Unit([0, 0, 0, 1, 0, 0]);
+    pub const TIMES: Unit = Unit([0, 0, 0, 0, 1, 0]);
+    pub const AGE: Unit = Unit([0, 0, 0, 0, 0, 1]);
 
     /// The unit of one written atom and the factor its value is scaled by
     /// (年 → 12 个月).
     pub fn atom(name: &str) -> Option<(Unit, Decimal)> {
         Some(match name {
             "元" => (Unit::YUAN, Decimal::ONE),
-            "人" | "生" => (Unit::PERSON, Decimal::ONE),
+            "人" | "生" | "名" => (Unit::PERSON, Decimal::ONE),
             "月" | "个月" => (Unit::MONTH, Decimal::ONE),
             "年" => (Unit::MONTH, Decimal::from(12)),
             "天" => (Unit::DAY, Decimal::ONE),
             "次" => (Unit::TIMES, Decimal::ONE),
+            "岁" | "周岁" => (Unit::AGE, Decimal::ONE),
             _ => return None,
         })
     }
@@ -40,7 +43,7 @@ impl Unit {
         self.combine(other, -1)
     }
     fn combine(self, other: Unit, sign: i8) -> Option<Unit> {
-        let mut out = [0i8; 5];
+        let mut out = [0i8; 6];
         for (i, slot) in out.iter_mut().enumerate() {
             let a = self.0.get(i).copied().unwrap_or(0);
             let b = other.0.get(i).copied().unwrap_or(0);
@@ -99,7 +102,7 @@ mod tests {
             (per(per(Unit::YUAN, Unit::PERSON), Unit::MONTH), "元/人/月"),
             (Unit::PERSON.times(Unit::MONTH).unwrap_or_default(), "人·个月"),
             (per(Unit::NONE, Unit::DAY), "1/天"),
-            (Unit([2, 0, 0, -1, 0]), "元·元/天"),
+            (Unit([2, 0, 0, -1, 0, 0]), "元·元/天"),
         ];
         for (unit, text) in shown {
             assert_eq!(unit.to_string(), text);

@@ -198,16 +198,15 @@ impl Lines {
         let d = &r.decision;
         let fixed = self.fixed(d.rule);
         match fixed {
-            Some(f) if d.without_money() => {
-                out.push_str(f.whole(d.outcome))
-            }
+            Some(f) if d.without_money() => out.push_str(f.whole(d.outcome)),
             _ => {
                 // A rule the program does not have gets empty names, as in
                 // `Verdicts::named`.
                 out.push_str(fixed.map_or("{\"文件\":\"\",\"条款\":\"\",\"项目\":\"\",\"结果\":\"", |f| &f.head));
                 out.push_str(d.outcome.label());
                 out.push_str("\",");
-                for (name, value) in [("金额", d.amount()), ("金额上限", d.ceiling()), ("金额下限", d.floor())] {
+                for (name, value) in [("金额", d.amount()), ("金额上限", d.ceiling()), ("金额下限", d.floor())]
+                {
                     if let Some(v) = value {
                         key(out, name);
                         decimal(out, v);
