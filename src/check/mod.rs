@@ -994,7 +994,7 @@ impl<'a> DocLowerer<'a> {
             if !money && (q.value.is_zero() || q.value == rust_decimal::Decimal::ONE) {
                 return;
             }
-            if !text::cited_forms(&cited).iter().any(|form| quoted.contains(form.as_str())) {
+            if !text::quote_holds(quoted, &cited) {
                 diags.push(
                     Diagnostic::error("P0302", format!("数值「{}」没有出现在{scope}原文中", q.text))
                         .at(file, span, "原文中找不到这个数")

@@ -227,6 +227,27 @@ pub fn cited_forms(cited: &str) -> Vec<String> {
     forms
 }
 
+/// Whether the folded `quoted` holds the folded `cited` number in any of
+/// its forms ([`cited_forms`]), or as the low end of a range whose unit is
+/// written once after it (`16-60岁` holds `16岁`, as `10-19人` holds `10人`).
+pub fn quote_holds(quoted: &str, cited: &str) -> bool {
+    if cited_forms(cited).iter().any(|form| quoted.contains(form.as_str())) {
+        return true;
+    }
+    let digits: &str = cited.get(..cited.chars().take_while(char::is_ascii_digit).count()).unwrap_or("");
+    let unit = cited.get(digits.len()..).unwrap_or("");
+    if digits.is_empty() || unit.is_empty() {
+        return false;
+    }
+    quoted.match_indices(digits).any(|(at, _)| {
+        let before = quoted.get(..at).and_then(|b| b.chars().next_back());
+        let after = quoted.get(at + digits.len()..).unwrap_or("");
+        let Some(range) = after.strip_prefix(['-', '~', '至']) else { return false };
+        let high = range.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+        !before.is_some_and(|c| c.is_ascii_digit()) && high.len() < range.len() && high.starts_with(unit)
+    })
+}
+
 /// `36` as `三十六`, for whole numbers from 1 to 99.
 fn chinese_numeral(n: u32) -> String {
     const DIGITS: [&str; 10] = ["", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
@@ -252,5 +273,17 @@ mod cited_tests {
         assert!(cited_forms("16岁").contains(&"16周岁".to_string()));
         assert_eq!(cited_forms("1.5万元"), ["1.5万元"]);
         assert_eq!(cited_forms("200万元"), ["200万元"]);
+    }
+
+    #[test]
+    fn the_low_end_of_a_range_is_found() {
+        use super::{fold, quote_holds};
+        let quoted = fold("前往广西区外务工的16-60岁脱贫劳动力；10—19人的给予4万元");
+        assert!(quote_holds(&quoted, "16岁"));
+        assert!(quote_holds(&quoted, "60岁"));
+        assert!(quote_holds(&quoted, "10人"));
+        assert!(quote_holds(&quoted, "19人"));
+        assert!(!quote_holds(&quoted, "6岁"), "not inside another number");
+        assert!(!quote_holds(&quoted, "16人"), "not with another unit");
     }
 }
