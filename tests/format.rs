@@ -16,9 +16,12 @@ fn shipped() -> Vec<(String, String)> {
     files.into_iter().map(|p| (p.display().to_string(), fs::read_to_string(&p).unwrap())).collect()
 }
 
+/// The document texts, by the name their rule files give them (the other
+/// regions' texts sit in their own sources/ folder, under the same name).
 fn sources() -> Vec<(String, String)> {
-    fs::read_dir("policies/sources")
-        .unwrap()
+    ["policies/sources", "policies/其他地区/sources"]
+        .iter()
+        .flat_map(|dir| fs::read_dir(dir).unwrap())
         .map(|e| {
             let p = e.unwrap().path();
             (format!("sources/{}", p.file_name().unwrap().to_string_lossy()), fs::read_to_string(&p).unwrap())

@@ -53,3 +53,8 @@ suite!(yunnan, "云南", 20);
 suite!(anhui, "安徽", 20);
 // The example county file that adopts and raises a 攀枝花 standard.
 suite!(example_county, "示例县", 5);
+// Other regions' documents (policies/其他地区/).
+suite!(chongqing, "其他地区/重庆", 6);
+suite!(xinfeng, "其他地区/信丰", 6);
+suite!(longxian, "其他地区/陇县", 6);
+suite!(rongshui, "其他地区/融水", 6);
