@@ -585,11 +585,12 @@ fn run() -> ExitCode {
                 OutputFormat::Table => put!("{}", report::coverage_table(&ws.coverage)),
                 OutputFormat::Json => say!("{}", report::coverage_json(&ws.coverage)),
             }
-            let missing = ws
-                .coverage
-                .iter()
-                .flat_map(|d| &d.clauses)
-                .any(|c| c.status == policyc::check::CoverageStatus::Missing);
+            let missing = ws.coverage.iter().any(policyc::check::DocumentCoverage::found_no_clause)
+                || ws
+                    .coverage
+                    .iter()
+                    .flat_map(|d| &d.clauses)
+                    .any(|c| c.status == policyc::check::CoverageStatus::Missing);
             if ws.has_errors() || missing {
                 exit::POLICY
             } else {

@@ -143,3 +143,23 @@ fn check_takes_nesting_to_the_limit_and_refuses_more() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `coverage` fails on a document in which no clause was found, and lists
+/// the sentences with amounts that no rule quotes.
+#[test]
+fn coverage_fails_where_no_clause_is_found_and_lists_unquoted_amounts() {
+    let dir = std::env::temp_dir().join(format!("policyc-coverage-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("词汇.policy"), "词汇 {\n  类型：枚举 { 个人、单位 }\n}\n").unwrap();
+    std::fs::write(dir.join("t.txt"), "各地要加强宣传。对外出务工的脱贫人口给予500元补助。\n").unwrap();
+    std::fs::write(dir.join("p.policy"), "文件「测试」{\n  原文件「t.txt」\n  施行 至2025年12月31日\n}\n").unwrap();
+    let o = policyc(&["coverage", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(out.contains("原文中没有找到条款编号"), "{out}");
+    assert!(out.contains("· 对外出务工的脱贫人口给予500元补助"), "{out}");
+    let o = policyc(&["coverage", dir.to_str().unwrap(), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v[0]["未引用的金额句"][0], "对外出务工的脱贫人口给予500元补助");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -377,3 +377,15 @@ fn texts_are_not_compared() {
     assert!(d.help.as_deref().unwrap().contains("文本字段不能比较"), "{d:?}");
     assert_eq!(labelled(&body), "「");
 }
+
+/// A quote from another clause's part of the text is an error showing
+/// both places.
+#[test]
+fn a_quote_from_another_clause() {
+    let body = GOOD.replace(
+        "原文「企业吸纳脱贫人口就业，签订1年以上劳动合同并参加社会保险的，按1000元/人的标准给予一次性吸纳就业补贴」",
+        "原文「企业吸纳脱贫人口就业，签订1年以上劳动合同并参加社会保险的，按1000元/人的标准给予一次性吸纳就业补贴」\n  原文「培训期间政府给予参训人员每人每天50元生活补助」",
+    );
+    insta::assert_snapshot!(render(&body));
+    assert_eq!(labelled(&body), "培训期间政府给予参训人员每人每天50元生活补助");
+}

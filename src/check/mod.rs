@@ -56,6 +56,18 @@ pub struct DocumentCoverage {
     pub document: String,
     #[serde(rename = "条款")]
     pub clauses: Vec<ClauseCoverage>,
+    /// Sentences of the source text that hold amounts (元, %, 人, 月…)
+    /// and that no rule quotes: what may have been missed.
+    #[serde(rename = "未引用的金额句")]
+    pub unquoted: Vec<String>,
+}
+
+impl DocumentCoverage {
+    /// Whether the document's text showed no clause at all: its numbering
+    /// was not recognized, so nothing can be said to be covered.
+    pub fn found_no_clause(&self) -> bool {
+        self.clauses.is_empty()
+    }
 }
 
 pub struct Checked {
@@ -460,7 +472,26 @@ impl<'a> DocLowerer<'a> {
                 clauses.push(clause);
             }
         }
+        let quotes: Vec<String> = self
+            .items
+            .iter()
+            .flat_map(|item| match item {
+                ast::Item::Clause(c) => c
+                    .stmts
+                    .iter()
+                    .filter_map(|s| match s {
+                        ast::ClauseStmt::Quote(q) => Some(q.node),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>(),
+                ast::Item::Guidance(g) => g.quotes.iter().map(|q| q.node).collect(),
+                _ => Vec::new(),
+            })
+            .map(|q| text::fold(q).into_owned())
+            .collect();
+        let unquoted = self.source.map(|(_, t)| text::unquoted_amounts(t, &quotes)).unwrap_or_default();
         let coverage = DocumentCoverage {
+            unquoted,
             document: doc.id.node.to_string(),
             clauses: source_clauses
                 .iter()
@@ -571,7 +602,19 @@ impl<'a> DocLowerer<'a> {
         };
         // A quote is looked for in its own clause first, so that checking
         // stays linear in the size of the document.
-        if needle.is_empty() || section.is_some_and(|s| s.text.contains(needle)) || norm.text.contains(needle) {
+        if needle.is_empty() || section.is_none_or(|s| s.text.contains(needle)) && norm.text.contains(needle) {
+            return None;
+        }
+        // In the document, but in another clause's part of it.
+        if section.is_some() && norm.text.contains(needle) {
+            let mut d =
+                Diagnostic::error("P0308", "原文引用不在本条的原文中").at(self.file, quote.span, "这段原文属于另一条");
+            if let Some((s, e)) = norm.nearest(needle) {
+                d = d.also(src_file, Span::new(s, e), "它在文件中的位置");
+            }
+            self.diags.push(d.help(
+                "每条只引用自己的原文（从本条的编号到下一条的编号之间）；引用的内容若属于另一条，编码在那一条中",
+            ));
             return None;
         }
         let mut d =

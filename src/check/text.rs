@@ -248,6 +248,49 @@ pub fn quote_holds(quoted: &str, cited: &str) -> bool {
     })
 }
 
+/// The sentences of `text` (cut at 。；; and line ends) that hold an
+/// amount — a number followed by 元, %, 人, 名, 个月, 月, 年, 天, 岁 or 次 —
+/// none of whose amounts is in any of the folded `quotes` with the words
+/// just before it.
+pub fn unquoted_amounts(text: &str, quotes: &[String]) -> Vec<String> {
+    const UNITS: [&str; 11] = ["万元", "元", "%", "人", "名", "个月", "月", "年", "天", "岁", "次"];
+    let mut out = Vec::new();
+    for sentence in text.split(['。', '；', ';', '\n']) {
+        let folded = fold(sentence);
+        let chars: Vec<(usize, char)> = folded.char_indices().collect();
+        let mut amounts = Vec::new();
+        let mut i = 0;
+        while let Some(&(at, c)) = chars.get(i) {
+            if !c.is_ascii_digit() {
+                i += 1;
+                continue;
+            }
+            let start = at;
+            while chars.get(i).is_some_and(|(_, c)| c.is_ascii_digit() || *c == '.') {
+                i += 1;
+            }
+            let end = chars.get(i).map_or(folded.len(), |(at, _)| *at);
+            let after = folded.get(end..).unwrap_or("");
+            // A date's year, month and day are not amounts (2025年12月31日).
+            let before = folded.get(..start).and_then(|b| b.chars().next_back());
+            let is_date = |unit: &str| {
+                (unit == "年" && end - start == 4) || (matches!(unit, "月" | "个月") && before == Some('年'))
+            };
+            if let Some(unit) = UNITS.iter().find(|u| after.starts_with(**u) && !is_date(u)) {
+                // The amount with up to six characters of what leads to it.
+                let lead = chars.iter().take_while(|(at, _)| *at < start).count();
+                let from = chars.get(lead.saturating_sub(6)).map_or(0, |(at, _)| *at);
+                amounts.push(folded.get(from..end + unit.len()).unwrap_or("").to_string());
+            }
+        }
+        let quoted = amounts.iter().any(|a| quotes.iter().any(|q| q.contains(a.as_str())));
+        if !amounts.is_empty() && !quoted {
+            out.push(sentence.trim().to_string());
+        }
+    }
+    out
+}
+
 /// `36` as `三十六`, for whole numbers from 1 to 99.
 fn chinese_numeral(n: u32) -> String {
     const DIGITS: [&str; 10] = ["", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
@@ -273,6 +316,16 @@ mod cited_tests {
         assert!(cited_forms("16岁").contains(&"16周岁".to_string()));
         assert_eq!(cited_forms("1.5万元"), ["1.5万元"]);
         assert_eq!(cited_forms("200万元"), ["200万元"]);
+    }
+
+    #[test]
+    fn sentences_with_amounts_no_quote_holds_are_listed() {
+        use super::{fold, unquoted_amounts};
+        let text = "1.补贴。每人给予500元补贴。\n2.奖励。吸纳10人以上的奖励1万元；本文件自2023年1月1日起执行，至2025年12月31日。\n";
+        let quotes = [fold("每人给予500元补贴").into_owned()];
+        assert_eq!(unquoted_amounts(text, &quotes), ["吸纳10人以上的奖励1万元"]);
+        let quotes = [fold("每人给予500元补贴").into_owned(), fold("吸纳10人以上的奖励1万元").into_owned()];
+        assert!(unquoted_amounts(text, &quotes).is_empty());
     }
 
     #[test]

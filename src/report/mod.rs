@@ -104,6 +104,15 @@ pub fn coverage_table(cov: &[DocumentCoverage]) -> String {
             };
             let _ = writeln!(out, "  {} {}  {}", pad(mark, 6), pad(&c.id, 10), c.title);
         }
+        if d.found_no_clause() {
+            let _ = writeln!(out, "  原文中没有找到条款编号（一、（一）、1. 或「——标题」）：无从核对覆盖");
+        }
+        if !d.unquoted.is_empty() {
+            let _ = writeln!(out, "  含金额而没有规则引用的句子：");
+            for s in &d.unquoted {
+                let _ = writeln!(out, "    · {s}");
+            }
+        }
     }
     out
 }
