@@ -208,16 +208,23 @@ impl Pending {
         loop {
             let n = NEXT.fetch_add(1, Ordering::Relaxed);
             let temporary = folder.join(format!(".{name}.{}.{n}.未完成", std::process::id()));
+            // Listed before it exists, so that a signal in between still
+            // finds it (removing a file not yet made does no harm).
+            let slot = list_unfinished(&temporary);
             match std::fs::OpenOptions::new().write(true).create_new(true).open(&temporary) {
                 Ok(file) => {
+                    let pending = Pending { file, temporary: Some((temporary, slot)), target: target.to_path_buf() };
                     if let Some(meta) = &existing {
-                        file.set_permissions(meta.permissions())?;
+                        pending.file.set_permissions(meta.permissions())?;
                     }
-                    let slot = list_unfinished(&temporary);
-                    return Ok(Pending { file, temporary: Some((temporary, slot)), target: target.to_path_buf() });
+                    return Ok(pending);
                 }
-                Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(e),
+                Err(e) => {
+                    unlist(slot);
+                    if e.kind() != ErrorKind::AlreadyExists {
+                        return Err(e);
+                    }
+                }
             }
         }
     }
