@@ -297,7 +297,7 @@ impl Printer<'_> {
         } else {
             self.item_gap(g.span);
         }
-        let header = format!("指导 {}{}", g.id.node, self.quoted(&g.title));
+        let header = format!("指导 {}{}", numbered(&g.id, &g.title), self.quoted(&g.title));
         let head = Span::new(g.span.start, g.title.span.end);
         if one_liner {
             self.line(head, &header);
@@ -317,7 +317,7 @@ impl Printer<'_> {
 
     fn clause(&mut self, c: &Clause) {
         self.item_gap(c.span);
-        let mut header = format!("条款 {}{}", c.id.node, self.quoted(&c.title));
+        let mut header = format!("条款 {}{}", numbered(&c.id, &c.title), self.quoted(&c.title));
         if let Some(a) = &c.adopts {
             header.push_str(&format!(" 采纳 {}", a.node));
         }
@@ -545,4 +545,14 @@ fn display_width(text: &str) -> usize {
             _ => 1,
         })
         .sum()
+}
+
+/// A clause's number as written, or nothing for a clause known by its
+/// title (whose id is its title, at the title's place).
+fn numbered<'s>(id: &Name<'s>, title: &Name<'s>) -> &'s str {
+    if id.span == title.span {
+        ""
+    } else {
+        id.node
+    }
 }

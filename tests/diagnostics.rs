@@ -15,7 +15,7 @@ const VOCAB: &str = "词汇 {
 }
 ";
 
-const SOURCE: &str = "5.鼓励用工企业吸纳就业。企业吸纳脱贫人口就业，签订1年以上劳动合同并参加社会保险的，按1000元/人的标准给予一次性吸纳就业补贴，吸纳10人以上的，再按每10人1万元的标准给予一次性奖补，最高不超过20万元。\n6.培训。培训期间政府给予参训人员每人每天50元生活补助。\n";
+const SOURCE: &str = "5.鼓励用工企业吸纳就业。企业吸纳脱贫人口就业，签订1年以上劳动合同并参加社会保险的，按1000元/人的标准给予一次性吸纳就业补贴，吸纳10人以上的，再按每10人1万元的标准给予一次性奖补，最高不超过20万元。\n6.培训。培训期间政府给予参训人员每人每天50元生活补助。\n本办法自2022年1月1日起施行，至2025年12月31日止。\n";
 
 fn header(body: &str) -> String {
     format!("文件「测试文件」{{\n  原文件「source.txt」\n  施行 自2022年1月1日 至2025年12月31日\n}}\n{body}")
@@ -237,7 +237,7 @@ fn json_diagnostics_carry_byte_span_line_and_column() {
 /// A document of `n` clauses, item i granting `1000 + i` 元 a person; with
 /// `edit` applied to each clause's text.
 fn long_document(n: usize, edit: impl Fn(usize, String) -> String) -> (String, String) {
-    let mut source = String::from("生成的文件\n");
+    let mut source = String::from("生成的文件，自2022年1月1日起施行，至2025年12月31日止\n");
     let mut policy = String::from("文件「生成」{\n  原文件「source.txt」\n  施行 自2022年1月1日 至2025年12月31日\n}\n");
     for i in 1..=n {
         let standard = 1000 + i;

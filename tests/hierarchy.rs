@@ -28,7 +28,7 @@ fn with_county(county: &str, county_text: &str) -> Workspace {
 
 fn county(standard: &str) -> (String, String) {
     let text = format!(
-        "一、提高企业吸纳就业补贴标准。企业吸纳脱贫人口就业，签订1年以上劳动合同并参加社会保险的，按{standard}的标准给予一次性吸纳就业补贴。\n二、其他。其余按市文件执行。\n"
+        "一、提高企业吸纳就业补贴标准。企业吸纳脱贫人口就业，签订1年以上劳动合同并参加社会保险的，按{standard}的标准给予一次性吸纳就业补贴。\n二、其他。其余按市文件执行。\n本细则自2023年1月1日起施行，至2025年12月31日止。\n"
     );
     let policy = format!(
         "文件「某县」{{\n  上级「攀人社发〔2022〕143号」\n  原文件「sources/county.txt」\n  施行 自2023年1月1日 至2025年12月31日\n}}\n\
@@ -75,7 +75,7 @@ fn adopting_needs_a_parent() {
 // ------------------------------------------------------------ versions
 
 const VOCAB: &str = "词汇 { 人数：数 人 }\n";
-const SOURCE: &str = "1.按每人100元给予补贴，政策执行至2021年底；自2022年起按每人200元给予补贴。\n";
+const SOURCE: &str = "1.按每人100元给予补贴，政策执行至2021年底；自2022年起按每人200元给予补贴。\n本办法自2021年1月1日起施行，至2025年12月31日止。\n";
 
 fn versions(first_end: &str, second_start: &str) -> Workspace {
     let policy = format!(
@@ -120,7 +120,7 @@ fn documents(n: usize, parent: impl Fn(usize) -> Option<usize>) -> Workspace {
         .collect();
     let mut all: Vec<(&str, &str)> = files.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
     all.push(("词汇.policy", &vocab));
-    workspace::load_texts(&all, &[("t.txt", "一、宣传。做好宣传。\n")])
+    workspace::load_texts(&all, &[("t.txt", "一、宣传。做好宣传。自2023年1月1日起施行，至2025年12月31日止。\n")])
 }
 
 #[test]

@@ -182,7 +182,8 @@ fn a_closed_output_ends_quietly_and_a_full_one_says_so() {
         // The batch's one line is not JSON: its error line goes to the closed pipe.
         if args[0] != "batch" {
             assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o.stderr));
-            assert_eq!(text(&o.stderr), "", "{args:?}");
+            // Quietly: warnings of the rules may be there, no word of the pipe.
+            assert!(!text(&o.stderr).contains("无法写出"), "{args:?}: {}", text(&o.stderr));
         }
         let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
         let o = policyc().args(args).stdout(full).output().unwrap();

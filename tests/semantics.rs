@@ -33,6 +33,7 @@ const SOURCE: &str = "1.按每人1000元给予补贴，10人以上的再按每10
 8.每次给予800元，每人每年最高不超过2000元。
 9.每人补助不低于500元，不超过1500元；按每天30元计发的，不低于300元。
 10.稳岗人数40人以上的给予10万元；20—39人的给予7万元；10—19人的给予4万元。
+本办法自2021年1月1日起施行，至2025年12月31日止。
 ";
 
 fn policy(body: &str) -> String {
@@ -687,7 +688,10 @@ fn bands_that_overlap_or_do_not_fit_the_field_are_errors() {
         let body = format!("条款 10「稳岗奖补」{{\n  原文「{source_line}」\n  给予 稳岗奖补 {{ 金额 {rule} }}\n}}\n");
         let ws = workspace::load_texts(
             &[("v.policy", VOCAB), ("p.policy", &policy(&body))],
-            &[("source.txt", &format!("10.稳岗奖补。{source_line}。\n"))],
+            &[(
+                "source.txt",
+                &format!("10.稳岗奖补。{source_line}。\n本办法自2021年1月1日起施行，至2025年12月31日止。\n"),
+            )],
         );
         ws.diagnostics.iter().map(|d| (d.code, d.message.clone(), d.secondary.len())).collect::<Vec<_>>()
     };
@@ -739,7 +743,7 @@ const TABLE_VOCAB: &str = "词汇 {
 }
 ";
 
-const TABLE_SOURCE: &str = "1.稳岗奖补。按评估等次和稳岗人数给予奖补：优秀的，40人以上10万元、20—39人7万元、10—19人4万元；良好的，40人以上8万元、20—39人5万元、10—19人3万元；合格的，40人以上6万元、20—39人3万元、10—19人2万元。\n";
+const TABLE_SOURCE: &str = "1.稳岗奖补。按评估等次和稳岗人数给予奖补：优秀的，40人以上10万元、20—39人7万元、10—19人4万元；良好的，40人以上8万元、20—39人5万元、10—19人3万元；合格的，40人以上6万元、20—39人3万元、10—19人2万元。\n本办法自2021年1月1日起施行，至2025年12月31日止。\n";
 
 fn table_policy(last_cell: &str) -> String {
     format!(
@@ -813,4 +817,47 @@ fn a_tables_cells_are_checked() {
     assert!(d.iter().any(|(c, m)| *c == "P0201" && m == "各档的单位要相同"), "{d:?}");
     let d = check(table_policy("2万元").replace("| 3万元   | 2万元   |", "| 3万元   |"));
     assert!(d.iter().any(|(c, m)| *c == "P0202" && m == "表的这一行有 2 格，表头有 3 列"), "{d:?}");
+}
+
+/// A clause without a number is known by its title, which the document
+/// holds after a —— bullet; coverage counts the bullets as clauses.
+#[test]
+fn a_clause_without_a_number_is_anchored_by_its_title() {
+    let source = "一、稳岗措施\n——稳岗补助。吸纳脱贫人口的，每人给予1000元稳岗补助。\n——宣传引导。做好宣传。本办法自2021年1月1日起施行，至2025年12月31日止。\n";
+    let rules = "文件「测试」{\n  原文件「source.txt」\n  施行 自2021年1月1日 至2025年12月31日\n}\n\
+条款 「稳岗补助」{\n  原文「吸纳脱贫人口的，每人给予1000元稳岗补助」\n  设 合格人数 = 计数 成员 其中 合格\n  给予 稳岗补助 { 条件 合格人数 >= 1人  金额 1000元/人 × 合格人数 }\n}\n指导 「宣传引导」\n";
+    let ws = workspace::load_texts(&[("v.policy", VOCAB), ("p.policy", rules)], &[("source.txt", source)]);
+    assert!(ws.diagnostics.is_empty(), "{:?}", ws.diagnostics);
+    let ids: Vec<(&str, policyc::check::CoverageStatus)> =
+        ws.coverage[0].clauses.iter().map(|c| (c.id.as_str(), c.status)).collect();
+    assert_eq!(
+        ids,
+        [("稳岗补助", policyc::check::CoverageStatus::Encoded), ("宣传引导", policyc::check::CoverageStatus::Guidance)]
+    );
+    let program = ws.program.unwrap();
+    let mut sources = SourceMap::default();
+    let file =
+        sources.add("case.yaml", "文件: 测试\n日期: 2023-05-10\n主体: {类型: 单位, 成员: [{合格: 是}, {合格: 是}]}\n");
+    let (case, _) = case::load(&program, &sources, file, Format::Yaml).unwrap();
+    let e = eval::evaluate(&program, &case, eval::Options::default()).unwrap();
+    let r = ruling(&e, "稳岗补助");
+    // 1000 × 2 = 2000; the ruling's 条款 is the title.
+    assert_eq!((&*r.clause, r.amount), ("稳岗补助", dec("2000")));
+    // A title the document does not have.
+    let wrong = rules.replace("条款 「稳岗补助」", "条款 「稳岗奖补」");
+    let ws = workspace::load_texts(&[("v.policy", VOCAB), ("p.policy", &wrong)], &[("source.txt", source)]);
+    assert!(
+        ws.diagnostics.iter().any(|d| d.code == "P0303" && d.message == "原文件中没有条款「稳岗奖补」"),
+        "{:?}",
+        ws.diagnostics
+    );
+    // fmt keeps the clause without a number.
+    assert!(common_fmt(rules).contains("条款 「稳岗补助」{"));
+}
+
+fn common_fmt(text: &str) -> String {
+    let mut map = SourceMap::default();
+    let id = map.add("p.policy", text);
+    let module = policyc::syntax::parse(id, text).unwrap();
+    policyc::format::format(text, &module)
 }

@@ -398,6 +398,9 @@ impl<'a> DocLowerer<'a> {
             );
         }
         let window = doc.validity.as_ref().map(|r| window_of(self.file, r, self.diags)).unwrap_or_default();
+        if let Some(range) = &doc.validity {
+            self.dates_in_source(range);
+        }
         self.doc_lets = self.document_lets();
         let source_clauses = self.source.map(|(_, t)| numbering::clauses(t)).unwrap_or_default();
         let known_ids: FxMap<&str, usize> =
@@ -992,6 +995,38 @@ impl<'a> DocLowerer<'a> {
             );
         }
         Some((expr, self.snippet(e.span)))
+    }
+
+    /// Warns of a 施行 date the document's text does not hold, in any of
+    /// the ways documents write dates (2025年12月31日, 2025-12-31, 2025年底).
+    fn dates_in_source(&mut self, range: &ast::ValidityRange) {
+        let Some(norm) = self.normalized else { return };
+        let from = match &range.from {
+            Some(ast::Spanned { node: ast::ValidityStart::Date(d), span }) => Some((*d, *span)),
+            _ => None,
+        };
+        for (d, span) in from.into_iter().chain([(range.to.node, range.to.span)]) {
+            let mut forms = vec![
+                format!("{}年{}月{}日", d.year, d.month, d.day),
+                format!("{}-{:02}-{:02}", d.year, d.month, d.day),
+                format!("{}.{}.{}", d.year, d.month, d.day),
+            ];
+            if d.month == 12 && d.day == 31 {
+                forms.push(format!("{}年底", d.year));
+                forms.push(format!("到{}年", d.year));
+                forms.push(format!("至{}年", d.year));
+            }
+            if !forms.iter().any(|f| norm.text.contains(text::fold(f).as_ref())) {
+                self.diags.push(
+                    Diagnostic::warning(
+                        "P0405",
+                        format!("施行日期 {}年{}月{}日 没有出现在原文中", d.year, d.month, d.day),
+                    )
+                    .at(self.file, span, "原文中找不到这个日期")
+                    .help("施行期应出自原文（印发日期、执行期限）；原文未写明时，在注释中说明依据"),
+                );
+            }
+        }
     }
 
     /// The document's own definitions (设 outside any clause), checked

@@ -27,6 +27,13 @@ struct Heading {
 const NUMERALS: &str = "一二三四五六七八九十";
 
 fn heading(line: &str) -> Option<(u8, String, &str)> {
+    // A bullet `——稳岗补助。…`: a clause known by its title.
+    if let Some(rest) = line.strip_prefix("——") {
+        let rest = rest.trim_start();
+        let end = rest.find(['。', '：', ':', '，', ',']).unwrap_or(rest.len());
+        let title = rest.get(..end)?.trim();
+        return (!title.is_empty()).then(|| (4, title.to_string(), rest));
+    }
     let numeral_len = line.chars().take_while(|c| NUMERALS.contains(*c)).map(char::len_utf8).sum::<usize>();
     if numeral_len > 0 {
         let rest = line.get(numeral_len..)?;
@@ -88,9 +95,9 @@ pub fn clauses(text: &str) -> Vec<SourceClause> {
         let mut seen = crate::hash::FxSet::default();
         headings.iter().filter(|h| h.level == level).any(|h| !seen.insert(h.number.clone()))
     };
-    let restart = [false, restarts(1), restarts(2), restarts(3)];
+    let restart = [false, restarts(1), restarts(2), restarts(3), false];
     let mut out = Vec::new();
-    let mut parents: [Option<String>; 4] = [None, None, None, None];
+    let mut parents: [Option<String>; 5] = [None, None, None, None, None];
     for (i, h) in headings.iter().enumerate() {
         let level = usize::from(h.level);
         if let Some(p) = parents.get_mut(level) {
@@ -123,6 +130,13 @@ mod tests {
         let text = "一、总体要求\n正文\n二、工作措施\n（一）甲。\n（二）乙。\n三、保障\n(一) 丙\n";
         let ids: Vec<String> = clauses(text).into_iter().map(|c| c.id).collect();
         assert_eq!(ids, ["一", "二（一）", "二（二）", "三（一）"]);
+    }
+
+    #[test]
+    fn bullets_are_clauses_known_by_their_title() {
+        let text = "一、稳岗\n——稳岗补助。企业稳岗的给予补助。\n—— 培训补贴：按规定给予。\n二、其他\n";
+        let ids: Vec<String> = clauses(text).into_iter().map(|c| c.id).collect();
+        assert_eq!(ids, ["稳岗补助", "培训补贴", "二"]);
     }
 
     #[test]

@@ -534,12 +534,16 @@ impl Builder {
         inner: &mut impl Iterator<Item = Pair<'i, Rule>>,
         span: Span,
     ) -> (Name<'i>, Name<'i>) {
-        let id = inner.next().map(|p| self.name(p)).unwrap_or_else(|| Spanned { node: "", span });
-        let title = match inner.next() {
-            Some(p) => self.string(p),
-            None => Spanned { node: "", span },
+        let mut id = None;
+        let title = loop {
+            match inner.next() {
+                Some(p) if p.as_rule() == Rule::clause_id => id = Some(self.name(p)),
+                Some(p) => break self.string(p),
+                None => break Spanned { node: "", span },
+            }
         };
-        (id, title)
+        // Without a number, a clause is known by its title.
+        (id.unwrap_or_else(|| title.clone()), title)
     }
 
     fn clause<'i>(&mut self, pair: Pair<'i, Rule>) -> Clause<'i> {
