@@ -389,3 +389,16 @@ fn a_quote_from_another_clause() {
     insta::assert_snapshot!(render(&body));
     assert_eq!(labelled(&body), "培训期间政府给予参训人员每人每天50元生活补助");
 }
+
+/// A 施行 date the document's text does not hold is warned of, over the
+/// date; the dates it holds are not.
+#[test]
+fn a_date_not_in_the_text_is_warned_of() {
+    let policy = header(GOOD).replace("至2025年12月31日", "至2026年12月31日");
+    let ws = workspace::load_texts(&[("vocab.policy", VOCAB), ("rules.policy", &policy)], &[("source.txt", SOURCE)]);
+    let found: Vec<(&str, &str)> = ws.diagnostics.iter().map(|d| (d.code, d.message.as_str())).collect();
+    assert_eq!(found, [("P0405", "施行日期 2026年12月31日 没有出现在原文中")]);
+    let l = ws.diagnostics[0].primary.as_ref().unwrap();
+    assert_eq!(&ws.sources.text(l.at.file)[l.at.span.start..l.at.span.end], "2026年12月31日");
+    assert!(!ws.has_errors());
+}

@@ -1005,12 +1005,20 @@ impl<'a> DocLowerer<'a> {
             Some(ast::Spanned { node: ast::ValidityStart::Date(d), span }) => Some((*d, *span)),
             _ => None,
         };
+        // A notice for one year (2025年就业帮扶…) covers that whole year.
+        let whole_year = from.is_some_and(|(f, _)| {
+            let t = range.to.node;
+            (f.year, f.month, f.day, t.month, t.day) == (t.year, 1, 1, 12, 31)
+        });
         for (d, span) in from.into_iter().chain([(range.to.node, range.to.span)]) {
             let mut forms = vec![
                 format!("{}年{}月{}日", d.year, d.month, d.day),
                 format!("{}-{:02}-{:02}", d.year, d.month, d.day),
                 format!("{}.{}.{}", d.year, d.month, d.day),
             ];
+            if whole_year {
+                forms.push(format!("{}年", d.year));
+            }
             if d.month == 12 && d.day == 31 {
                 forms.push(format!("{}年底", d.year));
                 forms.push(format!("到{}年", d.year));

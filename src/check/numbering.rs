@@ -72,21 +72,39 @@ fn short_title(title: &str) -> String {
     t.get(..end).unwrap_or(t).chars().take(24).collect()
 }
 
+/// Where a heading may start in a line: at its start, after an answer's
+/// `答：` (question-and-answer documents put the clause there), and after a
+/// sentence's end (`一、工作目标。1.提供…`), where a heading may follow.
+fn anchors(line: &str) -> Vec<usize> {
+    let mut out = vec![0];
+    for (at, c) in line.char_indices() {
+        let next = at + c.len_utf8();
+        let after_answer = matches!(c, ':' | '：') && line.get(..at).is_some_and(|b| b.ends_with('答'));
+        if after_answer || matches!(c, '。' | '；') {
+            out.push(next);
+        }
+    }
+    out
+}
+
 /// The clauses of a document text, in order.
 pub fn clauses(text: &str) -> Vec<SourceClause> {
     let mut headings = Vec::new();
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
-        let trimmed = line.trim_start_matches([' ', '\t', '\u{3000}']);
-        let lead = line.len() - trimmed.len();
-        if let Some((level, number, title)) = heading(trimmed.trim_end()) {
-            headings.push(Heading {
-                level,
-                number,
-                title: short_title(title),
-                start: offset + lead,
-                end: offset + line.trim_end().len(),
-            });
+        for start in anchors(line) {
+            let Some(rest) = line.get(start..) else { continue };
+            let trimmed = rest.trim_start_matches([' ', '\t', '\u{3000}']);
+            let lead = start + rest.len() - trimmed.len();
+            if let Some((level, number, title)) = heading(trimmed.trim_end()) {
+                headings.push(Heading {
+                    level,
+                    number,
+                    title: short_title(title),
+                    start: offset + lead,
+                    end: offset + line.trim_end().len(),
+                });
+            }
         }
         offset += line.len();
     }
@@ -130,6 +148,13 @@ mod tests {
         let text = "一、总体要求\n正文\n二、工作措施\n（一）甲。\n（二）乙。\n三、保障\n(一) 丙\n";
         let ids: Vec<String> = clauses(text).into_iter().map(|c| c.id).collect();
         assert_eq!(ids, ["一", "二（一）", "二（二）", "三（一）"]);
+    }
+
+    #[test]
+    fn clauses_are_found_after_an_answer_and_after_a_heading() {
+        let text = "问：有哪些补贴？答：（一）交通补贴。按规定。\n问：还有？答:(二)培训补贴。\n三、创业。1.场租补贴。2.贷款贴息，1.5万元以内。\n";
+        let ids: Vec<String> = clauses(text).into_iter().map(|c| c.id).collect();
+        assert_eq!(ids, ["（一）", "（二）", "1", "2"]);
     }
 
     #[test]
