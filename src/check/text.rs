@@ -329,6 +329,14 @@ mod cited_tests {
     }
 
     #[test]
+    fn full_width_digits_and_broken_lines_inside_numbers_are_found() {
+        use super::{fold, quote_holds};
+        let quoted = fold("稳定就业６个月以 上的，给予5\n00元补贴");
+        assert!(quote_holds(&quoted, &fold("6个月")));
+        assert!(quote_holds(&quoted, &fold("500元")));
+    }
+
+    #[test]
     fn the_low_end_of_a_range_is_found() {
         use super::{fold, quote_holds};
         let quoted = fold("前往广西区外务工的16-60岁脱贫劳动力；10—19人的给予4万元");
