@@ -316,6 +316,18 @@ proptest! {
 
 // ------------------------------------------------- claims (享受记录) by path
 
+/// The evaluation of a JSON case `line`, after checking that `decide` (no
+/// words) gives the same total.
+fn evaluated_alike(program: &Program, line: &str) -> Evaluation {
+    let mut sources = SourceMap::default();
+    let file = sources.add("case.json", line);
+    let (c, _) = case::load(program, &sources, file, case::Format::Json).unwrap();
+    let e = eval::evaluate(program, &c, Options::default()).unwrap();
+    let mut decisions = Vec::new();
+    assert_eq!(eval::Evaluator::new(program).decide(&c, &mut decisions).unwrap(), e.total, "{line}");
+    e
+}
+
 /// A program whose rules read claims every way: a yearly limit, a yearly
 /// count, once only, an exclusion within a year; one document adopting
 /// another's clause.
@@ -388,13 +400,7 @@ proptest! {
         let want: Vec<String> = cases
             .iter()
             .map(|l| {
-                let mut sources = SourceMap::default();
-                let file = sources.add("case.json", l.clone());
-                let (c, _) = case::load(program, &sources, file, case::Format::Json).unwrap();
-                let e = eval::evaluate(program, &c, Options::default()).unwrap();
-                let mut decisions = Vec::new();
-                let total = eval::Evaluator::new(program).decide(&c, &mut decisions).unwrap();
-                assert_eq!(total, e.total, "{l}");
+                let e = evaluated_alike(program, l);
                 for r in &e.rulings {
                     assert!(r.amount.is_none_or(|a| a > Decimal::ZERO && a <= Decimal::new(2000, 0)), "{l}: {r:?}");
                 }
@@ -485,18 +491,8 @@ proptest! {
     fn sums_of_tiers_are_alike_on_every_path(cases in prop::collection::vec(tiers_case(), 1..8)) {
         let program = tiers_program();
         let input = cases.join("\n");
-        let want: Vec<String> = cases
-            .iter()
-            .map(|l| {
-                let mut sources = SourceMap::default();
-                let file = sources.add("case.json", l.clone());
-                let (c, _) = case::load(program, &sources, file, case::Format::Json).unwrap();
-                let e = eval::evaluate(program, &c, Options::default()).unwrap();
-                let mut decisions = Vec::new();
-                assert_eq!(eval::Evaluator::new(program).decide(&c, &mut decisions).unwrap(), e.total, "{l}");
-                serde_json::to_string(&e).unwrap()
-            })
-            .collect();
+        let want: Vec<String> =
+            cases.iter().map(|l| serde_json::to_string(&evaluated_alike(program, l)).unwrap()).collect();
         for workers in [1, 2] {
             let mut out = Vec::new();
             batch::run(program, input.as_bytes(), Some(&mut out), workers, Options::default(), &|_| {}).unwrap();

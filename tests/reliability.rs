@@ -88,6 +88,23 @@ fn an_output_that_is_the_input_is_refused_and_the_input_kept() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A batch of `input` into `output` (in `dir`) on one worker, started and
+/// under way: its unfinished output is there.
+fn batch_under_way(dir: &Path, input: &Path, output: &Path) -> Child {
+    let child = policyc()
+        .args(["batch", input.to_str().unwrap(), "--output", output.to_str().unwrap(), "--jobs", "1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !names(dir).iter().any(|n| n.ends_with(".未完成")) {
+        assert!(start.elapsed() < Duration::from_secs(60), "no unfinished output appeared: {:?}", names(dir));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child
+}
+
 #[test]
 fn a_terminated_batch_leaves_no_cut_output() {
     let dir = folder("term");
@@ -95,18 +112,7 @@ fn a_terminated_batch_leaves_no_cut_output() {
     population(&input, 300_000);
     let output = dir.join("裁定.jsonl");
     std::fs::write(&output, "上一次的结果\n").unwrap();
-    let child = policyc()
-        .args(["batch", input.to_str().unwrap(), "--output", output.to_str().unwrap(), "--jobs", "1"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Once the unfinished file is there, the run is under way.
-    let start = Instant::now();
-    while !names(&dir).iter().any(|n| n.ends_with(".未完成")) {
-        assert!(start.elapsed() < Duration::from_secs(60), "no unfinished output appeared: {:?}", names(&dir));
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let child = batch_under_way(&dir, &input, &output);
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
     let o = finish(child, Duration::from_secs(60));
     assert_eq!(o.status.code(), Some(128 + libc::SIGTERM), "{}", text(&o.stderr));
@@ -136,17 +142,7 @@ fn a_mapped_input_cut_short_stops_with_a_message_not_a_bus_error() {
     let input = dir.join("人群.jsonl");
     population(&input, 400_000);
     let output = dir.join("裁定.jsonl");
-    let child = policyc()
-        .args(["batch", input.to_str().unwrap(), "--output", output.to_str().unwrap(), "--jobs", "1"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while !names(&dir).iter().any(|n| n.ends_with(".未完成")) {
-        assert!(start.elapsed() < Duration::from_secs(60));
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let child = batch_under_way(&dir, &input, &output);
     std::fs::OpenOptions::new().write(true).open(&input).unwrap().set_len(100).unwrap();
     let o = finish(child, Duration::from_secs(120));
     assert_eq!(o.status.code(), Some(5), "{}", text(&o.stderr));
