@@ -35,6 +35,9 @@ pub struct Lower<'a> {
     /// The list whose members are in scope (inside 计数/合计).
     item: Option<u32>,
     refs: Vec<NamedRef>,
+    /// For each definition in scope, what it reads: a true/false
+    /// definition's reads are cited after it (`补助对象 = 否，年龄 = 15岁`).
+    let_reads: &'a [Vec<NamedRef>],
 }
 
 /// A tier's arm before it is put in place: its label, its lowered value
@@ -53,7 +56,12 @@ impl<'a> Lower<'a> {
         (locals, failed): (&'a [(String, Ty)], &'a [String]),
         diags: &'a mut Vec<Diagnostic>,
     ) -> Lower<'a> {
-        Lower { scope, file, src, locals, failed, diags, item: None, refs: Vec::new() }
+        Lower { scope, file, src, locals, failed, diags, item: None, refs: Vec::new(), let_reads: &[] }
+    }
+
+    /// The same, citing after a true/false definition what it reads.
+    pub fn with_let_reads(self, let_reads: &'a [Vec<NamedRef>]) -> Lower<'a> {
+        Lower { let_reads, ..self }
     }
 
     /// The references noted since the last call, labelled in order.
@@ -254,6 +262,13 @@ impl<'a> Lower<'a> {
     fn note_ref(&mut self, name: &str, access: Access, ty: Ty) {
         if self.item.is_none() && !self.refs.iter().any(|r| r.access == access) {
             self.refs.push(NamedRef { name: name.to_string(), access, ty, label: String::new() });
+            if let (Access::Local(i), Ty::Bool) = (access, ty) {
+                for r in self.let_reads.get(i as usize).into_iter().flatten() {
+                    if !self.refs.iter().any(|x| x.access == r.access) {
+                        self.refs.push(r.clone());
+                    }
+                }
+            }
         }
     }
 

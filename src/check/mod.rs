@@ -338,6 +338,8 @@ struct DocLowerer<'a> {
     /// The document's own definitions (设 outside any clause) that
     /// checked, in order: every clause sees them.
     doc_lets: Vec<(&'a ast::Name<'a>, &'a ast::Expr<'a>)>,
+    /// For each definition of the current clause, what it reads.
+    let_reads: Vec<Vec<ir::NamedRef>>,
 }
 
 impl<'a> DocLowerer<'a> {
@@ -365,6 +367,7 @@ impl<'a> DocLowerer<'a> {
             failed_lets: Vec::new(),
             signed_lets: Vec::new(),
             doc_lets: Vec::new(),
+            let_reads: Vec::new(),
         }
     }
 
@@ -385,6 +388,7 @@ impl<'a> DocLowerer<'a> {
             failed_lets: Vec::new(),
             signed_lets: Vec::new(),
             doc_lets: self.doc_lets.clone(),
+            let_reads: Vec::new(),
         }
     }
 
@@ -722,6 +726,8 @@ impl<'a> DocLowerer<'a> {
         let mut locals: Vec<(String, ir::Ty)> = inherited.lets.iter().map(|l| (l.name.clone(), l.expr.ty)).collect();
         let mut lets = inherited.lets;
         self.signed_lets.clear();
+        // What the parent's definitions read is not known here: not cited.
+        self.let_reads = vec![Vec::new(); lets.len()];
         for l in &lets {
             let signed = expr::may_be_negative(&l.expr, &self.signed_lets);
             self.signed_lets.push(signed);
@@ -747,7 +753,7 @@ impl<'a> DocLowerer<'a> {
             }
             // Checked once already: its diagnostics are not repeated.
             let saved = std::mem::take(self.diags);
-            let lowered = self.lower(&locals, e);
+            let lowered = self.lower_let(&locals, e);
             *self.diags = saved;
             if let Some(expr) = lowered {
                 locals.push((name.node.to_string(), expr.ty));
@@ -780,7 +786,7 @@ impl<'a> DocLowerer<'a> {
                                 .help("换一个名称，不要与案例字段或前面的「设」同名"),
                         );
                     }
-                    match self.lower(&locals, e) {
+                    match self.lower_let(&locals, e) {
                         Some(expr) => {
                             locals.push((name.node.to_string(), expr.ty));
                             self.signed_lets.push(expr::may_be_negative(&expr, &self.signed_lets));
@@ -942,8 +948,22 @@ impl<'a> DocLowerer<'a> {
         l.expr(e)
     }
 
+    /// A definition of the clause, its reads kept for the conditions that
+    /// read it ([`DocLowerer::let_reads`]).
+    fn lower_let(&mut self, locals: &[(String, ir::Ty)], e: &ast::Expr) -> Option<ir::Expr> {
+        let mut l = Lower::new(self.scope, self.file, self.src, (locals, &self.failed_lets), self.diags)
+            .with_let_reads(&self.let_reads);
+        let expr = l.expr(e);
+        let reads = l.take_refs();
+        if expr.is_some() {
+            self.let_reads.push(reads);
+        }
+        expr
+    }
+
     fn cond(&mut self, locals: &[(String, ir::Ty)], e: &ast::Expr) -> Option<ir::Cond> {
-        let mut l = Lower::new(self.scope, self.file, self.src, (locals, &self.failed_lets), self.diags);
+        let mut l = Lower::new(self.scope, self.file, self.src, (locals, &self.failed_lets), self.diags)
+            .with_let_reads(&self.let_reads);
         let expr = l.expr(e)?;
         let refs = l.take_refs();
         if expr.ty != ir::Ty::Bool {
