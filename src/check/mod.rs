@@ -1260,67 +1260,58 @@ impl<'a> DocLowerer<'a> {
     }
 }
 
-/// Calls `f` on every band of the tiers `e` holds, in source order.
-fn each_band<'e, 's>(e: &'e ast::Expr<'s>, f: &mut impl FnMut(&'e ast::Band<'s>)) {
+/// Calls `f` on `e` and on every expression inside it, in source order.
+fn each_expr<'e, 's>(e: &'e ast::Expr<'s>, f: &mut impl FnMut(&'e ast::Expr<'s>)) {
     use ast::ExprKind as K;
+    f(e);
     match &e.kind {
         K::Quantity(_) | K::Date(_) | K::Bool(_) | K::CaseDate | K::Path(_) => {}
-        K::Call(_, args) | K::And(args) | K::Or(args) => args.iter().for_each(|a| each_band(a, f)),
-        K::Count { filter, .. } => filter.iter().for_each(|x| each_band(x, f)),
+        K::Call(_, args) | K::And(args) | K::Or(args) => args.iter().for_each(|a| each_expr(a, f)),
+        K::Count { filter, .. } => filter.iter().for_each(|x| each_expr(x, f)),
         K::Sum { body, filter, .. } => {
-            each_band(body, f);
-            filter.iter().for_each(|x| each_band(x, f));
+            each_expr(body, f);
+            filter.iter().for_each(|x| each_expr(x, f));
         }
         K::Tier { key, arms } => {
-            each_band(key, f);
-            for (k, a) in arms {
-                if let ast::TierKey::Band(b) = k {
-                    f(b);
-                }
-                each_band(a, f);
-            }
+            each_expr(key, f);
+            arms.iter().for_each(|(_, a)| each_expr(a, f));
         }
-        K::Table { heads, lines, .. } => {
-            for k in heads.iter().chain(lines.iter().map(|(k, _)| k)) {
-                if let ast::TierKey::Band(b) = k {
-                    f(b);
-                }
-            }
-            lines.iter().flat_map(|(_, cells)| cells).filter_map(|c| c.node.as_ref()).for_each(|x| each_band(x, f));
+        K::Table { rows, columns, lines, .. } => {
+            each_expr(rows, f);
+            each_expr(columns, f);
+            lines.iter().flat_map(|(_, cells)| cells).filter_map(|c| c.node.as_ref()).for_each(|x| each_expr(x, f));
         }
-        K::Not(x) | K::Is(x, _) | K::In { expr: x, .. } => each_band(x, f),
+        K::Not(x) | K::Is(x, _) | K::In { expr: x, .. } => each_expr(x, f),
         K::Binary(_, a, b) | K::Compare(_, a, b) => {
-            each_band(a, f);
-            each_band(b, f);
+            each_expr(a, f);
+            each_expr(b, f);
         }
     }
 }
 
+/// Calls `f` on every band of the tiers and tables `e` holds.
+fn each_band<'e, 's>(e: &'e ast::Expr<'s>, f: &mut impl FnMut(&'e ast::Band<'s>)) {
+    each_expr(e, &mut |x| {
+        let keys: Box<dyn Iterator<Item = &ast::TierKey>> = match &x.kind {
+            ast::ExprKind::Tier { arms, .. } => Box::new(arms.iter().map(|(k, _)| k)),
+            ast::ExprKind::Table { heads, lines, .. } => Box::new(heads.iter().chain(lines.iter().map(|(k, _)| k))),
+            _ => return,
+        };
+        for k in keys {
+            if let ast::TierKey::Band(b) = k {
+                f(b);
+            }
+        }
+    });
+}
+
 /// Calls `f` on every quantity `e` holds, with its span, in source order.
 fn each_quantity<'e, 's>(e: &'e ast::Expr<'s>, f: &mut impl FnMut(&'e ast::Quantity<'s>, Span)) {
-    use ast::ExprKind as K;
-    match &e.kind {
-        K::Quantity(q) => f(q, e.span),
-        K::Date(_) | K::Bool(_) | K::CaseDate | K::Path(_) => {}
-        K::Call(_, args) | K::And(args) | K::Or(args) => args.iter().for_each(|a| each_quantity(a, f)),
-        K::Count { filter, .. } => filter.iter().for_each(|x| each_quantity(x, f)),
-        K::Sum { body, filter, .. } => {
-            each_quantity(body, f);
-            filter.iter().for_each(|x| each_quantity(x, f));
+    each_expr(e, &mut |x| {
+        if let ast::ExprKind::Quantity(q) = &x.kind {
+            f(q, x.span);
         }
-        K::Tier { key, arms } => {
-            each_quantity(key, f);
-            arms.iter().for_each(|(_, a)| each_quantity(a, f));
-        }
-        K::Table { lines, .. } => {
-            lines.iter().flat_map(|(_, cells)| cells).filter_map(|c| c.node.as_ref()).for_each(|x| each_quantity(x, f));
-        }
-        K::Not(x) | K::Is(x, _) | K::In { expr: x, .. } => each_quantity(x, f),
-        K::Binary(_, a, b) | K::Compare(_, a, b) => {
-            each_quantity(a, f);
-            each_quantity(b, f);
-        }
-    }
+    });
 }
 
 /// Calls `f` on every expression a clause statement holds.
