@@ -861,3 +861,34 @@ fn common_fmt(text: &str) -> String {
     let module = policyc::syntax::parse(id, text).unwrap();
     policyc::format::format(text, &module)
 }
+
+/// A yearly limit on a benefit whose amount is left to others makes the
+/// ruling pending with what is left as its ceiling; claims without an
+/// amount count as the whole limit in the reason.
+#[test]
+fn a_yearly_limit_without_an_amount_is_the_ceiling() {
+    let body = "条款 8「补贴」{\n  原文「每次给予800元，每人每年最高不超过2000元」\n  给予 补贴 { 按规定  每年最高 2000元 }\n}\n";
+    let r = |claims: &str| {
+        let e = eval_case(body, &format!("日期: 2024-06-01\n主体:\n  享受记录: [{claims}]\n"));
+        ruling(&e, "补贴").clone()
+    };
+    let none = r("");
+    assert_eq!((none.outcome, none.ceiling), (Outcome::Pending, dec("2000")));
+    let some = r("{项目: 补贴, 日期: 2024-01-10, 金额: 500}");
+    assert_eq!((some.outcome, some.ceiling), (Outcome::Pending, dec("1500")));
+    assert!(
+        some.reasons.iter().any(|x| x == "2024年已享受「补贴」500元（2024-01-10 500元），本年尚余 1500元"),
+        "{:?}",
+        some.reasons
+    );
+    // A fixed amount with a claim without its 金额 beside one with it.
+    let fixed = "条款 8「补贴」{\n  原文「每次给予800元，每人每年最高不超过2000元」\n  给予 补贴 { 金额 800元  每年最高 2000元 }\n}\n";
+    let e = eval_case(fixed, "日期: 2024-06-01\n主体:\n  享受记录: [{项目: 补贴, 日期: 2024-01-10, 金额: 1500}]\n");
+    let r = ruling(&e, "补贴");
+    assert_eq!(r.amount, dec("500"));
+    assert!(
+        r.reasons.iter().any(|x| x == "2024年已享受「补贴」1500元（2024-01-10 1500元），本年尚余 500元"),
+        "{:?}",
+        r.reasons
+    );
+}

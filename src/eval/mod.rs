@@ -1549,7 +1549,7 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
                     Err(f) => return cannot(f, reasons),
                 };
                 match self.yearly_left(b, cap) {
-                    Some(left) if left > Decimal::ZERO => Some(left),
+                    Some(left) if left > Decimal::ZERO => Some((left, cap)),
                     _ => {
                         self.note(reasons, |out| {
                             write!(out, "{}年已享受", date.year())?;
@@ -1563,10 +1563,10 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
         };
         // A limit, and the yearly limit's rest where it is lower.
         let within = |limit: Decimal, reasons: &mut Reasons| match left {
-            Some(l) if l < limit => {
+            Some((l, cap)) if l < limit => {
                 self.note(reasons, |out| {
                     write!(out, "{}年已享受", date.year())?;
-                    self.write_claims_this_year(out, b, l)?;
+                    self.write_claims_this_year(out, b, cap)?;
                     write!(out, "，本年尚余 {l}元")
                 });
                 l
@@ -1592,7 +1592,8 @@ impl<'e, 'p, const WORDS: bool> DocEval<'e, 'p, WORDS> {
         Ok(match &b.amount {
             Amount::Deferred => {
                 self.note(reasons, |out| out.write_str("符合条件；金额按有关规定确定，本文件未规定标准"));
-                let ceiling = left.map(|l| within(l, reasons));
+                // What the yearly limit leaves is the ceiling.
+                let ceiling = left.map(|(_, cap)| within(cap, reasons));
                 self.notes(reasons, b);
                 self.verdict(rule, Outcome::Pending, (None, ceiling, floor), reasons, start)
             }
