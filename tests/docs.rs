@@ -228,3 +228,13 @@ fn documents_point_only_inside_the_repository() {
         }
     }
 }
+
+/// The reference lists every keyword.
+#[test]
+fn the_reference_lists_every_keyword() {
+    let reference = std::fs::read_to_string("docs/language.md").unwrap();
+    let keywords = std::fs::read_to_string("src/syntax/keywords.rs").unwrap();
+    for word in keywords.split("=> \"").skip(1).filter_map(|rest| rest.split('"').next()) {
+        assert!(reference.contains(&format!("`{word}`")), "docs/language.md does not list the keyword {word}");
+    }
+}
