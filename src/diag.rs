@@ -144,6 +144,53 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// Where each line of a text starts: converts byte offsets (what spans
+/// hold) to and from the positions editors count, 0-based lines and
+/// columns in UTF-16 code units (a Han character is one unit, a character
+/// outside the BMP two), as the Language Server Protocol does.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let starts = std::iter::once(0).chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1)).collect();
+        LineIndex { starts }
+    }
+
+    /// The 0-based line and UTF-16 column of a byte offset of `text` (an
+    /// offset inside a character counts as that character's start).
+    pub fn utf16(&self, text: &str, offset: usize) -> (u32, u32) {
+        let offset = offset.min(text.len());
+        let line = self.starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        let start = self.starts.get(line).copied().unwrap_or(0);
+        let column: usize = text
+            .get(start..)
+            .unwrap_or("")
+            .char_indices()
+            .take_while(|(i, _)| start + i < offset)
+            .map(|(_, c)| c.len_utf16())
+            .sum();
+        (u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(column).unwrap_or(u32::MAX))
+    }
+
+    /// The byte offset of a 0-based line and UTF-16 column: clamped to the
+    /// line's end (before its line break), and to a character's start.
+    pub fn offset(&self, text: &str, line: u32, column: u32) -> usize {
+        let Some(&start) = self.starts.get(line as usize) else { return text.len() };
+        let end = self.starts.get(line as usize + 1).map_or(text.len(), |&n| n.saturating_sub(1));
+        let mut units = 0u32;
+        for (i, c) in text.get(start..end).unwrap_or("").char_indices() {
+            if units >= column {
+                return start + i;
+            }
+            units += c.len_utf16() as u32;
+        }
+        end
+    }
+}
+
 // ------------------------------------------------------------- rendering
 
 /// How diagnostics are shown.

@@ -402,3 +402,27 @@ fn a_date_not_in_the_text_is_warned_of() {
     assert_eq!(&ws.sources.text(l.at.file)[l.at.span.start..l.at.span.end], "2026年12月31日");
     assert!(!ws.has_errors());
 }
+
+/// Editors count UTF-16 units: on lines mixing Han characters, full-width
+/// punctuation, ASCII and characters outside the BMP, byte offsets and
+/// editor positions convert exactly, both ways.
+#[test]
+fn editor_positions_are_utf16_on_chinese_lines() {
+    use policyc::diag::LineIndex;
+    let text = "文件「测试」{\n  原文「𠀀补贴500元」 // 注\r\nab\n";
+    let index = LineIndex::new(text);
+    let at = |s: &str| text.find(s).unwrap();
+    assert_eq!(index.utf16(text, at("测")), (0, 3));
+    assert_eq!(index.utf16(text, at("{")), (0, 6));
+    // 𠀀 is two units: 补 starts at column 2 + 2 (原文) + 1 (「) + 2.
+    assert_eq!(index.utf16(text, at("𠀀")), (1, 5));
+    assert_eq!(index.utf16(text, at("补")), (1, 7));
+    assert_eq!(index.utf16(text, at("ab")), (2, 0));
+    for (offset, _) in text.char_indices() {
+        let (line, column) = index.utf16(text, offset);
+        assert_eq!(index.offset(text, line, column), offset, "offset {offset}");
+    }
+    // Past a line's end: its end, before the line break.
+    assert_eq!(index.offset(text, 0, 99), at("{") + 1);
+    assert_eq!(index.offset(text, 9, 0), text.len());
+}
