@@ -33,8 +33,11 @@ fn shipped_texts() -> (Files, Files) {
         .into_iter()
         .map(|p| (p.display().to_string(), std::fs::read_to_string(&p).unwrap()))
         .collect();
-    let sources = std::fs::read_dir("policies/sources")
-        .unwrap()
+    // The other regions' texts sit in their own sources/ folder, under the
+    // name their rule files give them.
+    let sources = ["policies/sources", "policies/其他地区/sources"]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(dir).unwrap())
         .map(|e| {
             let p = e.unwrap().path();
             (format!("sources/{}", p.file_name().unwrap().to_string_lossy()), std::fs::read_to_string(&p).unwrap())
