@@ -609,11 +609,15 @@ impl<'a> DocLowerer<'a> {
         };
         // A quote is looked for in its own clause first, so that checking
         // stays linear in the size of the document.
-        if needle.is_empty() || section.is_none_or(|s| s.text.contains(needle)) && norm.text.contains(needle) {
+        if needle.is_empty() || section.is_some_and(|s| s.text.contains(needle)) {
+            return None;
+        }
+        let in_document = norm.text.contains(needle);
+        if section.is_none() && in_document {
             return None;
         }
         // In the document, but in another clause's part of it.
-        if section.is_some() && norm.text.contains(needle) {
+        if in_document {
             let mut d =
                 Diagnostic::error("P0308", "原文引用不在本条的原文中").at(self.file, quote.span, "这段原文属于另一条");
             if let Some((s, e)) = norm.nearest(needle) {

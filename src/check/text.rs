@@ -249,43 +249,60 @@ pub fn quote_holds(quoted: &str, cited: &str) -> bool {
 }
 
 /// The sentences of `text` (cut at 。；; and line ends) that hold an
-/// amount — a number followed by 元, %, 人, 名, 个月, 月, 年, 天, 岁 or 次 —
-/// none of whose amounts is in any of the folded `quotes` with the words
-/// just before it.
+/// amount — a number followed by 元, %, 人, 名, 个月, 月, 年, 天, 岁 or 次,
+/// dates aside — none of whose amounts is in any of the folded `quotes`
+/// with the words just before it. Quotes are found by their amounts, so
+/// the work stays linear in the document.
 pub fn unquoted_amounts(text: &str, quotes: &[String]) -> Vec<String> {
-    const UNITS: [&str; 11] = ["万元", "元", "%", "人", "名", "个月", "月", "年", "天", "岁", "次"];
+    let mut by_amount: crate::hash::FxMap<String, Vec<&str>> = crate::hash::FxMap::default();
+    for q in quotes {
+        for (_, amount) in amounts(q) {
+            by_amount.entry(amount).or_default().push(q);
+        }
+    }
     let mut out = Vec::new();
     for sentence in text.split(['。', '；', ';', '\n']) {
         let folded = fold(sentence);
-        let chars: Vec<(usize, char)> = folded.char_indices().collect();
-        let mut amounts = Vec::new();
-        let mut i = 0;
-        while let Some(&(at, c)) = chars.get(i) {
-            if !c.is_ascii_digit() {
-                i += 1;
-                continue;
-            }
-            let start = at;
-            while chars.get(i).is_some_and(|(_, c)| c.is_ascii_digit() || *c == '.') {
-                i += 1;
-            }
-            let end = chars.get(i).map_or(folded.len(), |(at, _)| *at);
-            let after = folded.get(end..).unwrap_or("");
-            // A date's year, month and day are not amounts (2025年12月31日).
-            let before = folded.get(..start).and_then(|b| b.chars().next_back());
-            let is_date = |unit: &str| {
-                (unit == "年" && end - start == 4) || (matches!(unit, "月" | "个月") && before == Some('年'))
-            };
-            if let Some(unit) = UNITS.iter().find(|u| after.starts_with(**u) && !is_date(u)) {
-                // The amount with up to six characters of what leads to it.
-                let lead = chars.iter().take_while(|(at, _)| *at < start).count();
-                let from = chars.get(lead.saturating_sub(6)).map_or(0, |(at, _)| *at);
-                amounts.push(folded.get(from..end + unit.len()).unwrap_or("").to_string());
-            }
-        }
-        let quoted = amounts.iter().any(|a| quotes.iter().any(|q| q.contains(a.as_str())));
-        if !amounts.is_empty() && !quoted {
+        let found = amounts(&folded);
+        let quoted = found.iter().any(|(with_lead, amount)| {
+            by_amount.get(amount).is_some_and(|qs| qs.iter().any(|q| q.contains(with_lead.as_str())))
+        });
+        if !found.is_empty() && !quoted {
             out.push(sentence.trim().to_string());
+        }
+    }
+    out
+}
+
+/// The amounts of a folded text: each with up to six characters of what
+/// leads to it (`每人给予500元`), and alone (`500元`).
+fn amounts(folded: &str) -> Vec<(String, String)> {
+    const UNITS: [&str; 11] = ["万元", "元", "%", "人", "名", "个月", "月", "年", "天", "岁", "次"];
+    let chars: Vec<(usize, char)> = folded.char_indices().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(&(start, c)) = chars.get(i) {
+        if !c.is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let lead = i;
+        while chars.get(i).is_some_and(|(_, c)| c.is_ascii_digit() || *c == '.') {
+            i += 1;
+        }
+        let end = chars.get(i).map_or(folded.len(), |(at, _)| *at);
+        let after = folded.get(end..).unwrap_or("");
+        // A date's year, month and day are not amounts (2025年12月31日).
+        let before = lead.checked_sub(1).and_then(|b| chars.get(b)).map(|(_, c)| *c);
+        let is_date =
+            |unit: &str| (unit == "年" && end - start == 4) || (matches!(unit, "月" | "个月") && before == Some('年'));
+        if let Some(unit) = UNITS.iter().find(|u| after.starts_with(**u) && !is_date(u)) {
+            let from = chars.get(lead.saturating_sub(6)).map_or(0, |(at, _)| *at);
+            let amount_end = end + unit.len();
+            out.push((
+                folded.get(from..amount_end).unwrap_or("").to_string(),
+                folded.get(start..amount_end).unwrap_or("").to_string(),
+            ));
         }
     }
     out
