@@ -64,6 +64,12 @@ impl<'a> Lower<'a> {
         Lower { let_reads, ..self }
     }
 
+    /// The references noted since the last call, unlabelled: what a
+    /// definition reads, cited by the conditions that read it.
+    pub fn take_reads(&mut self) -> Vec<NamedRef> {
+        std::mem::take(&mut self.refs)
+    }
+
     /// The references noted since the last call, labelled in order.
     pub fn take_refs(&mut self) -> Vec<NamedRef> {
         let mut refs = std::mem::take(&mut self.refs);

@@ -958,7 +958,7 @@ impl<'a> DocLowerer<'a> {
         let mut l = Lower::new(self.scope, self.file, self.src, (locals, &self.failed_lets), self.diags)
             .with_let_reads(&self.let_reads);
         let expr = l.expr(e);
-        let reads = l.take_refs();
+        let reads = l.take_reads();
         if expr.is_some() {
             self.let_reads.push(reads);
         }
@@ -1095,33 +1095,38 @@ impl<'a> DocLowerer<'a> {
 
     /// [`DocLowerer::cite`], where `quoted` is the text of `scope`.
     fn cite_in(&mut self, e: &ast::Expr, quoted: &str, scope: &str) {
-        let (file, diags) = (self.file, &mut *self.diags);
-        each_quantity(e, &mut |q, span| {
-            let cited = text::fold(&q.cited);
-            // 0 and 1 of anything but money are structure, not standards
-            // (`参加培训天数 > 0天`, `× 1人`, `1 + 20%`).
-            let money = q.unit.as_ref().is_some_and(|u| u.numerator() == Some("元"));
-            if !money && (q.value.is_zero() || q.value == rust_decimal::Decimal::ONE) {
-                return;
-            }
-            if !text::quote_holds(quoted, &cited) {
-                diags.push(
-                    Diagnostic::error("P0302", format!("数值「{}」没有出现在{scope}原文中", q.text))
-                        .at(file, span, "原文中找不到这个数")
-                        .help(format!("规则中的每个数都要有原文依据；原文中应有「{}」", q.cited)),
-                );
-            }
-        });
-        // A band is cited as written: `20—39人` is in the 原文 as a range.
-        each_band(e, &mut |b| {
-            if !quoted.contains(&*text::fold(b.text)) {
-                diags.push(
-                    Diagnostic::error("P0302", format!("档「{}」没有出现在{scope}原文中", b.text))
-                        .at(file, b.span, "原文中找不到这一档")
-                        .help(format!("每一档都要有原文依据；原文中应有「{}」", b.text)),
-                );
-            }
-        });
+        let file = self.file;
+        let (mut numbers, mut bands) = (Vec::new(), Vec::new());
+        each_cited(
+            e,
+            &mut |q, span| {
+                let cited = text::fold(&q.cited);
+                // 0 and 1 of anything but money are structure, not standards
+                // (`参加培训天数 > 0天`, `× 1人`, `1 + 20%`).
+                let money = q.unit.as_ref().is_some_and(|u| u.numerator() == Some("元"));
+                if !money && (q.value.is_zero() || q.value == rust_decimal::Decimal::ONE) {
+                    return;
+                }
+                if !text::quote_holds(quoted, &cited) {
+                    numbers.push(
+                        Diagnostic::error("P0302", format!("数值「{}」没有出现在{scope}原文中", q.text))
+                            .at(file, span, "原文中找不到这个数")
+                            .help(format!("规则中的每个数都要有原文依据；原文中应有「{}」", q.cited)),
+                    );
+                }
+            },
+            // A band is cited as written: `20—39人` is in the 原文 as a range.
+            &mut |b| {
+                if !quoted.contains(&*text::fold(b.text)) {
+                    bands.push(
+                        Diagnostic::error("P0302", format!("档「{}」没有出现在{scope}原文中", b.text))
+                            .at(file, b.span, "原文中找不到这一档")
+                            .help(format!("每一档都要有原文依据；原文中应有「{}」", b.text)),
+                    );
+                }
+            },
+        );
+        self.diags.extend(numbers.into_iter().chain(bands));
     }
 
     fn benefit(
@@ -1264,58 +1269,52 @@ impl<'a> DocLowerer<'a> {
     }
 }
 
-/// Calls `f` on `e` and on every expression inside it, in source order.
-fn each_expr<'e, 's>(e: &'e ast::Expr<'s>, f: &mut impl FnMut(&'e ast::Expr<'s>)) {
+/// Calls `quantity` on every quantity `e` holds, with its span, and
+/// `band` on every band of its tiers and tables, in source order: what a
+/// rule cites of its 原文.
+fn each_cited<'e, 's>(
+    e: &'e ast::Expr<'s>,
+    quantity: &mut impl FnMut(&'e ast::Quantity<'s>, Span),
+    band: &mut impl FnMut(&'e ast::Band<'s>),
+) {
     use ast::ExprKind as K;
-    f(e);
+    let mut keys = |keys: &mut dyn Iterator<Item = &'e ast::TierKey<'s>>| {
+        for k in keys {
+            if let ast::TierKey::Band(b) = k {
+                band(b);
+            }
+        }
+    };
     match &e.kind {
-        K::Quantity(_) | K::Date(_) | K::Bool(_) | K::CaseDate | K::Path(_) => {}
-        K::Call(_, args) | K::And(args) | K::Or(args) => args.iter().for_each(|a| each_expr(a, f)),
-        K::Count { filter, .. } => filter.iter().for_each(|x| each_expr(x, f)),
+        K::Quantity(q) => quantity(q, e.span),
+        K::Date(_) | K::Bool(_) | K::CaseDate | K::Path(_) => {}
+        K::Call(_, args) | K::And(args) | K::Or(args) => args.iter().for_each(|a| each_cited(a, quantity, band)),
+        K::Count { filter, .. } => filter.iter().for_each(|x| each_cited(x, quantity, band)),
         K::Sum { body, filter, .. } => {
-            each_expr(body, f);
-            filter.iter().for_each(|x| each_expr(x, f));
+            each_cited(body, quantity, band);
+            filter.iter().for_each(|x| each_cited(x, quantity, band));
         }
         K::Tier { key, arms } => {
-            each_expr(key, f);
-            arms.iter().for_each(|(_, a)| each_expr(a, f));
+            keys(&mut arms.iter().map(|(k, _)| k));
+            each_cited(key, quantity, band);
+            arms.iter().for_each(|(_, a)| each_cited(a, quantity, band));
         }
-        K::Table { rows, columns, lines, .. } => {
-            each_expr(rows, f);
-            each_expr(columns, f);
-            lines.iter().flat_map(|(_, cells)| cells).filter_map(|c| c.node.as_ref()).for_each(|x| each_expr(x, f));
+        K::Table { heads, lines, .. } => {
+            keys(&mut heads.iter().chain(lines.iter().map(|(k, _)| k)));
+            let cells = lines.iter().flat_map(|(_, cells)| cells).filter_map(|c| c.node.as_ref());
+            cells.for_each(|x| each_cited(x, quantity, band));
         }
-        K::Not(x) | K::Is(x, _) | K::In { expr: x, .. } => each_expr(x, f),
+        K::Not(x) | K::Is(x, _) | K::In { expr: x, .. } => each_cited(x, quantity, band),
         K::Binary(_, a, b) | K::Compare(_, a, b) => {
-            each_expr(a, f);
-            each_expr(b, f);
+            each_cited(a, quantity, band);
+            each_cited(b, quantity, band);
         }
     }
 }
 
-/// Calls `f` on every band of the tiers and tables `e` holds.
-fn each_band<'e, 's>(e: &'e ast::Expr<'s>, f: &mut impl FnMut(&'e ast::Band<'s>)) {
-    each_expr(e, &mut |x| {
-        let keys: Box<dyn Iterator<Item = &ast::TierKey>> = match &x.kind {
-            ast::ExprKind::Tier { arms, .. } => Box::new(arms.iter().map(|(k, _)| k)),
-            ast::ExprKind::Table { heads, lines, .. } => Box::new(heads.iter().chain(lines.iter().map(|(k, _)| k))),
-            _ => return,
-        };
-        for k in keys {
-            if let ast::TierKey::Band(b) = k {
-                f(b);
-            }
-        }
-    });
-}
-
 /// Calls `f` on every quantity `e` holds, with its span, in source order.
 fn each_quantity<'e, 's>(e: &'e ast::Expr<'s>, f: &mut impl FnMut(&'e ast::Quantity<'s>, Span)) {
-    each_expr(e, &mut |x| {
-        if let ast::ExprKind::Quantity(q) = &x.kind {
-            f(q, x.span);
-        }
-    });
+    each_cited(e, f, &mut |_| {});
 }
 
 /// Calls `f` on every expression a clause statement holds.

@@ -231,7 +231,8 @@ pub fn cited_forms(cited: &str) -> Vec<String> {
 /// its forms ([`cited_forms`]), or as the low end of a range whose unit is
 /// written once after it (`16-60岁` holds `16岁`, as `10-19人` holds `10人`).
 pub fn quote_holds(quoted: &str, cited: &str) -> bool {
-    if cited_forms(cited).iter().any(|form| quoted.contains(form.as_str())) {
+    // Most numbers are quoted as they are written.
+    if quoted.contains(cited) || cited_forms(cited).iter().skip(1).any(|form| quoted.contains(form.as_str())) {
         return true;
     }
     let digits: &str = cited.get(..cited.chars().take_while(char::is_ascii_digit).count()).unwrap_or("");
@@ -254,7 +255,7 @@ pub fn quote_holds(quoted: &str, cited: &str) -> bool {
 /// with the words just before it. Quotes are found by their amounts, so
 /// the work stays linear in the document.
 pub fn unquoted_amounts(text: &str, quotes: &[String]) -> Vec<String> {
-    let mut by_amount: crate::hash::FxMap<String, Vec<&str>> = crate::hash::FxMap::default();
+    let mut by_amount: crate::hash::FxMap<&str, Vec<&str>> = crate::hash::FxMap::default();
     for q in quotes {
         for (_, amount) in amounts(q) {
             by_amount.entry(amount).or_default().push(q);
@@ -262,10 +263,14 @@ pub fn unquoted_amounts(text: &str, quotes: &[String]) -> Vec<String> {
     }
     let mut out = Vec::new();
     for sentence in text.split(['。', '；', ';', '\n']) {
+        // Most sentences hold no number: they are not folded.
+        if !sentence.bytes().any(|b| b.is_ascii_digit()) && !sentence.contains(|c: char| ('０'..='９').contains(&c)) {
+            continue;
+        }
         let folded = fold(sentence);
         let found = amounts(&folded);
         let quoted = found.iter().any(|(with_lead, amount)| {
-            by_amount.get(amount).is_some_and(|qs| qs.iter().any(|q| q.contains(with_lead.as_str())))
+            by_amount.get(amount).is_some_and(|qs| qs.iter().any(|q| q.contains(with_lead)))
         });
         if !found.is_empty() && !quoted {
             out.push(sentence.trim().to_string());
@@ -276,33 +281,29 @@ pub fn unquoted_amounts(text: &str, quotes: &[String]) -> Vec<String> {
 
 /// The amounts of a folded text: each with up to six characters of what
 /// leads to it (`每人给予500元`), and alone (`500元`).
-fn amounts(folded: &str) -> Vec<(String, String)> {
+fn amounts(folded: &str) -> Vec<(&str, &str)> {
     const UNITS: [&str; 11] = ["万元", "元", "%", "人", "名", "个月", "月", "年", "天", "岁", "次"];
-    let chars: Vec<(usize, char)> = folded.char_indices().collect();
+    let bytes = folded.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
-    while let Some(&(start, c)) = chars.get(i) {
-        if !c.is_ascii_digit() {
+    while i < bytes.len() {
+        if !bytes.get(i).is_some_and(u8::is_ascii_digit) {
             i += 1;
             continue;
         }
-        let lead = i;
-        while chars.get(i).is_some_and(|(_, c)| c.is_ascii_digit() || *c == '.') {
+        let start = i;
+        while bytes.get(i).is_some_and(|b| b.is_ascii_digit() || *b == b'.') {
             i += 1;
         }
-        let end = chars.get(i).map_or(folded.len(), |(at, _)| *at);
-        let after = folded.get(end..).unwrap_or("");
+        let (before_text, after) = (folded.get(..start).unwrap_or(""), folded.get(i..).unwrap_or(""));
         // A date's year, month and day are not amounts (2025年12月31日).
-        let before = lead.checked_sub(1).and_then(|b| chars.get(b)).map(|(_, c)| *c);
+        let before = before_text.chars().next_back();
         let is_date =
-            |unit: &str| (unit == "年" && end - start == 4) || (matches!(unit, "月" | "个月") && before == Some('年'));
+            |unit: &str| (unit == "年" && i - start == 4) || (matches!(unit, "月" | "个月") && before == Some('年'));
         if let Some(unit) = UNITS.iter().find(|u| after.starts_with(**u) && !is_date(u)) {
-            let from = chars.get(lead.saturating_sub(6)).map_or(0, |(at, _)| *at);
-            let amount_end = end + unit.len();
-            out.push((
-                folded.get(from..amount_end).unwrap_or("").to_string(),
-                folded.get(start..amount_end).unwrap_or("").to_string(),
-            ));
+            let from = before_text.char_indices().rev().nth(5).map_or(0, |(at, _)| at);
+            let end = i + unit.len();
+            out.push((folded.get(from..end).unwrap_or(""), folded.get(start..end).unwrap_or("")));
         }
     }
     out
