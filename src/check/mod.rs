@@ -340,6 +340,9 @@ struct DocLowerer<'a> {
     doc_lets: Vec<(&'a ast::Name<'a>, &'a ast::Expr<'a>)>,
     /// For each definition of the current clause, what it reads.
     let_reads: Vec<Vec<ir::NamedRef>>,
+    /// The folded 原文 quotes lowered so far, for the sentences with
+    /// amounts that no quote covers.
+    quotes: Vec<String>,
 }
 
 impl<'a> DocLowerer<'a> {
@@ -368,6 +371,7 @@ impl<'a> DocLowerer<'a> {
             signed_lets: Vec::new(),
             doc_lets: Vec::new(),
             let_reads: Vec::new(),
+            quotes: Vec::new(),
         }
     }
 
@@ -389,6 +393,7 @@ impl<'a> DocLowerer<'a> {
             signed_lets: Vec::new(),
             doc_lets: self.doc_lets.clone(),
             let_reads: Vec::new(),
+            quotes: Vec::new(),
         }
     }
 
@@ -463,39 +468,27 @@ impl<'a> DocLowerer<'a> {
                     ast::Item::Guidance(g) => {
                         let section = helper.section(&source_clauses, &known_ids, g.id.node);
                         for q in &g.quotes {
-                            let _ = helper.check_quote(q, &text::fold(q.node), section.as_ref());
+                            let folded = text::fold(q.node).into_owned();
+                            let _ = helper.check_quote(q, &folded, section.as_ref());
+                            helper.quotes.push(folded);
                         }
                     }
                     _ => {}
                 }
             }
-            (clauses, diags)
+            let quotes = std::mem::take(&mut helper.quotes);
+            (clauses, diags, quotes)
         });
         let mut clauses = Vec::with_capacity(work.len());
-        for (run, diags) in lowered {
+        let mut quotes = Vec::new();
+        for (run, diags, run_quotes) in lowered {
             self.diags.extend(diags);
+            quotes.extend(run_quotes);
             for (clause, spans) in run {
                 self.spans.push(spans);
                 clauses.push(clause);
             }
         }
-        let quotes: Vec<String> = self
-            .items
-            .iter()
-            .flat_map(|item| match item {
-                ast::Item::Clause(c) => c
-                    .stmts
-                    .iter()
-                    .filter_map(|s| match s {
-                        ast::ClauseStmt::Quote(q) => Some(q.node),
-                        _ => None,
-                    })
-                    .collect::<Vec<_>>(),
-                ast::Item::Guidance(g) => g.quotes.iter().map(|q| q.node).collect(),
-                _ => Vec::new(),
-            })
-            .map(|q| text::fold(q).into_owned())
-            .collect();
         let unquoted = self.source.map(|(_, t)| text::unquoted_amounts(t, &quotes)).unwrap_or_default();
         let coverage = DocumentCoverage {
             unquoted,
@@ -721,6 +714,7 @@ impl<'a> DocLowerer<'a> {
         }
         self.blame_numbers(c, &failed_quotes);
         let quoted = quotes.join("\n");
+        self.quotes.extend(quotes.into_iter().map(std::borrow::Cow::into_owned));
         self.failed_lets.clear();
         // An adopted clause starts as the parent's; this clause's own rules
         // replace the parent's rules of the same name and priority.
