@@ -28,6 +28,9 @@ pub const MAX_CASE_BYTES: usize = 16 << 20;
 /// The most members one list of a case may have.
 pub const MAX_MEMBERS: usize = 100_000;
 
+/// What to do about a case refused for its size or its list's length.
+const TOO_LARGE_HELP: &str = "一个案例是一个申请人；名单过长时请分成几个案例";
+
 /// Why a case's text is refused unread, if it is: its size.
 pub fn too_large(len: usize) -> Option<String> {
     (len > MAX_CASE_BYTES).then(|| {
@@ -91,8 +94,7 @@ pub fn load_file(
         unreadable: true,
     })?;
     if let Some(why) = too_large(bytes.len()) {
-        let d =
-            Diagnostic::error("P0509", format!("{name}：{why}")).help("一个案例是一个申请人；名单过长时请分成几个案例");
+        let d = Diagnostic::error("P0509", format!("{name}：{why}")).help(TOO_LARGE_HELP);
         return Err(LoadError { diagnostics: vec![d], unreadable: false });
     }
     let text = decode(&name, &bytes).map_err(|d| LoadError { diagnostics: vec![d], unreadable: false })?;
@@ -395,7 +397,7 @@ impl Validator<'_> {
                             "P0509",
                             &field_loc.show(),
                             format!("有 {} 项，超过一个列表的上限 {MAX_MEMBERS} 项", items.len()),
-                            "一个案例是一个申请人；名单过长时请分成几个案例".into(),
+                            TOO_LARGE_HELP.into(),
                         );
                         continue;
                     }
